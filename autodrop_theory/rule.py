@@ -1,0 +1,212 @@
+"""The AutoDrop rule (THEORY.md section 5) as pure, jit- and vmap-able JAX.
+
+Problem: SGD at a constant learning rate; decide, once per epoch, whether to drop the rate.
+
+Algorithm (math), called at every epoch boundary e with the current parameters x_e (any pytree,
+flattened):
+    omega_e = (180/pi) arccos(clip(<u, w> / (||u|| ||w|| + eps), -1, 1)),
+        u = x_e - x_{e-1}, w = x_{e-1} - x_{e-2}                        (defined from e = 2);
+    trigger (sticky):  |omega_e - omega_{e-1}| < theta  and  omega_e >= guard_deg  (from e = 3);
+    once triggered, wait ``extra_epochs`` more epochs while accumulating sum_k k x_(k) over their
+    snapshots x_(1..E'); then
+        lr    <- max(min_lr, drop_factor * lr),
+        theta <- min(max_threshold_deg, theta / drop_factor),
+        x     <- sum_k k x_(k) / (E'(E'+1)/2)          (only if ``tail_average``),
+    and clear the trigger and the counter.  ``extra_epochs = 0, tail_average = False`` is the short
+    (immediate) form: drop in the very epoch the trigger fires.
+
+Deviation from the released code, stated: the authors snapshot x_e after the first minibatch step
+of epoch e; we snapshot at the epoch boundary.  After a drop with tail averaging, the averaged
+point is the snapshot x_e from which the next displacement is measured.  ``num_drops`` counts the
+firings that lowered the rate; ``num_fires`` counts every firing, including those that leave
+``lr`` at ``min_lr`` (which still tail-average and grow theta).  Momentum (0.9 in the
+published runs) belongs to the optimiser, not to the rule, and is not part of this config.
+
+Guarantee: none by itself; THEORY.md 4c/4f relate the 90-degree guard to an O(1/T) rate under Q.
+
+References: [1] Teng, Wang, Choromanska, "AutoDrop: Training Deep Learning Models with Automatic
+Learning Rate Drop", arXiv 2111.15317, and the authors' released code (THEORY.md section 5).
+
+Example:
+    >>> import jax.numpy as jnp
+    >>> cfg = AutoDropConfig(lr=0.1, threshold_deg=1.0, extra_epochs=0, tail_average=False)
+    >>> state = init(jnp.zeros(2), cfg)
+    >>> for x in ([1.0, 0.0], [1.0, 1.0], [0.0, 1.0]):   # turns by 90 degrees each epoch
+    ...     _, state = update(state, jnp.array(x))
+    >>> float(state.angle_deg), int(state.num_drops), round(float(state.lr), 6)
+    (90.0, 1, 0.02)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+from jax.flatten_util import ravel_pytree
+
+from . import _validate as v
+from .errors import AssumptionError
+
+__all__ = ["AutoDropConfig", "AutoDropState", "init", "update", "angle_deg"]
+
+
+@dataclasses.dataclass(frozen=True)
+class AutoDropConfig:
+    """Every knob of the rule; validated when built (and on ``dataclasses.replace``).
+
+    Attributes:
+        lr: initial learning rate eta_0 > 0.
+        drop_factor: rho in (0, 1); the rate is multiplied by it at each drop.
+        threshold_deg: theta_0 > 0, the saturation threshold on |omega_e - omega_{e-1}| (degrees).
+        max_threshold_deg: theta_max >= theta_0; theta grows by 1/rho per drop up to it.
+        min_lr: the floor, 0 <= min_lr <= lr.
+        extra_epochs: epochs to wait after the trigger before dropping (>= 0).
+        tail_average: replace the parameters by the linearly weighted average of the snapshots
+            taken while waiting (needs extra_epochs >= 1).
+        guard_deg: drop only if also omega_e >= guard_deg, in [0, 180]; 0 disables, 90 is the
+            certificate of THEORY.md 4c.
+        eps: the 1e-8 of the released code in the cosine's denominator, >= 0.
+
+    A config is a static pytree (no leaves): it can sit inside a jitted or vmapped state.
+    """
+
+    lr: float = 0.1
+    drop_factor: float = 0.2
+    threshold_deg: float = 0.01
+    max_threshold_deg: float = 1.0
+    min_lr: float = 1e-4
+    extra_epochs: int = 20
+    tail_average: bool = True
+    guard_deg: float = 0.0
+    eps: float = 1e-8
+
+    def __post_init__(self):
+        v.in_range("lr", self.lr, 0.0, None, lo_open=True)
+        v.in_range("drop_factor", self.drop_factor, 0.0, 1.0, lo_open=True, hi_open=True)
+        v.in_range("threshold_deg", self.threshold_deg, 0.0, 180.0, lo_open=True)
+        v.in_range("max_threshold_deg", self.max_threshold_deg, self.threshold_deg, 180.0)
+        v.in_range("min_lr", self.min_lr, 0.0, self.lr)
+        v.integer("extra_epochs", self.extra_epochs, lo=0)
+        if not isinstance(self.tail_average, bool):
+            raise AssumptionError(f"tail_average: need a bool, got {self.tail_average!r}")
+        if self.tail_average and self.extra_epochs < 1:
+            raise AssumptionError("tail_average: needs extra_epochs >= 1 (there is nothing to "
+                                  f"average), got extra_epochs = {self.extra_epochs}")
+        v.in_range("guard_deg", self.guard_deg, 0.0, 180.0)
+        v.in_range("eps", self.eps, 0.0, None)
+
+    @classmethod
+    def published(cls, lr: float = 0.1) -> "AutoDropConfig":
+        """The published constants verbatim (THEORY.md section 5): rho = 0.2, theta_0 = 0.01 deg,
+        theta_max = 1 deg, min_lr = 1e-4, extra_epochs = 20, tail averaging on, no guard.
+        The published CIFAR runs start at lr = 0.1 (the default here)."""
+        return cls(lr=lr, drop_factor=0.2, threshold_deg=0.01, max_threshold_deg=1.0,
+                   min_lr=1e-4, extra_epochs=20, tail_average=True, guard_deg=0.0, eps=1e-8)
+
+
+jax.tree_util.register_pytree_node(
+    AutoDropConfig, lambda cfg: ((), cfg), lambda cfg, _: cfg)
+
+
+class AutoDropState(NamedTuple):
+    """The rule's state; every field is an array, so it jits and vmaps.
+
+    lr: the rate to use in the coming epoch.  theta: the current threshold (degrees).
+    angle_deg: omega_e of the last boundary (nan until defined).  prev_angle_deg: omega_{e-1}.
+    num_drops: int32 count of firings that lowered the rate.  num_fires: int32 count of all
+    firings.  dropped: whether the last update lowered the rate.
+    triggered: the sticky flag.  wait: int32 epochs waited since the trigger.
+    snapshots: int32 number of snapshots seen (x_0 counts).  x_prev, x_prev2: x_{e-1}, x_{e-2}
+    (flat).  accum: sum_k k x_(k) (flat).  config: the static AutoDropConfig.
+    """
+
+    lr: Any
+    theta: Any
+    angle_deg: Any
+    prev_angle_deg: Any
+    num_drops: Any
+    num_fires: Any
+    dropped: Any
+    triggered: Any
+    wait: Any
+    snapshots: Any
+    x_prev: Any
+    x_prev2: Any
+    accum: Any
+    config: AutoDropConfig
+
+
+def angle_deg(u, w, eps=0.0):
+    """Angle in degrees between flat vectors u and w: arccos(clip(<u,w>/(|u||w| + eps), -1, 1)).
+
+    With eps = 0 and a zero vector the angle is undefined and the result is nan.
+    """
+    cos = jnp.vdot(u, w) / (jnp.linalg.norm(u) * jnp.linalg.norm(w) + eps)
+    return jnp.degrees(jnp.arccos(jnp.clip(cos, -1.0, 1.0)))
+
+
+def init(params, config: AutoDropConfig) -> AutoDropState:
+    """Start the rule at the initial parameters x_0 (any pytree of float arrays)."""
+    if not isinstance(config, AutoDropConfig):
+        raise AssumptionError(f"config: need an AutoDropConfig, got {type(config).__name__}")
+    flat, _ = ravel_pytree(params)
+    if not jnp.issubdtype(flat.dtype, jnp.floating):
+        raise AssumptionError(f"params: need floating-point leaves, got dtype {flat.dtype}")
+    dt = flat.dtype
+    nan = jnp.asarray(jnp.nan, dt)
+    return AutoDropState(
+        lr=jnp.asarray(config.lr, dt), theta=jnp.asarray(config.threshold_deg, dt),
+        angle_deg=nan, prev_angle_deg=nan,
+        num_drops=jnp.zeros((), jnp.int32), num_fires=jnp.zeros((), jnp.int32),
+        dropped=jnp.zeros((), bool),
+        triggered=jnp.zeros((), bool), wait=jnp.zeros((), jnp.int32),
+        snapshots=jnp.ones((), jnp.int32),
+        x_prev=flat, x_prev2=flat, accum=jnp.zeros_like(flat), config=config)
+
+
+def update(state: AutoDropState, params):
+    """One epoch boundary: take the snapshot ``params``; return (params, new state).
+
+    The returned params equal the input unless this update drops with tail averaging.
+    """
+    cfg = state.config
+    x, unravel = ravel_pytree(params)
+    dt = x.dtype
+    snapshots = state.snapshots + 1                       # x_e is snapshot number e + 1
+    angle = jnp.where(snapshots >= 3,
+                      angle_deg(x - state.x_prev, state.x_prev - state.x_prev2, cfg.eps),
+                      jnp.asarray(jnp.nan, dt))
+    # A nan angle (undefined) compares false: it never triggers.
+    fires = ((snapshots >= 4) & (jnp.abs(angle - state.prev_angle_deg) < state.theta)
+             & (angle >= cfg.guard_deg))
+    waiting = state.triggered                             # triggered at an earlier boundary
+    wait = jnp.where(waiting, state.wait + 1, state.wait)
+    accum = jnp.where(waiting, state.accum + wait.astype(dt) * x, state.accum)
+    triggered = state.triggered | fires
+    drop = triggered & (wait >= cfg.extra_epochs)
+    if cfg.tail_average:
+        k = cfg.extra_epochs
+        x_new = jnp.where(drop, accum / jnp.asarray(k * (k + 1) / 2, dt), x)
+    else:
+        x_new = x
+    rho = jnp.asarray(cfg.drop_factor, dt)
+    min_lr = jnp.asarray(cfg.min_lr, dt)
+    # A rate within 4 ulps of the floor is at the floor (rho * rho * lr need not round to min_lr).
+    at_floor = state.lr <= min_lr * jnp.asarray(1 + 4 * jnp.finfo(dt).eps, dt)
+    lowered = drop & ~at_floor
+    lr = jnp.where(lowered, jnp.maximum(min_lr, rho * state.lr), state.lr)
+    new = state._replace(
+        lr=lr,
+        theta=jnp.where(drop, jnp.minimum(jnp.asarray(cfg.max_threshold_deg, dt),
+                                          state.theta / rho), state.theta),
+        angle_deg=angle, prev_angle_deg=angle,
+        num_drops=state.num_drops + lowered.astype(jnp.int32),
+        num_fires=state.num_fires + drop.astype(jnp.int32), dropped=lowered,
+        triggered=triggered & ~drop,
+        wait=jnp.where(drop, jnp.zeros_like(wait), wait),
+        accum=jnp.where(drop, jnp.zeros_like(accum), accum),
+        snapshots=snapshots, x_prev=x_new, x_prev2=state.x_prev)
+    return unravel(x_new), new

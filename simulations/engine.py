@@ -1,0 +1,93 @@
+"""The simulator: SGD driven by a controller, all seeds at once, one compiled call per method.
+
+Algorithm: for each seed (``vmap``), ``lax.scan`` over epochs; inside an epoch, ``lax.scan`` over
+its K steps x <- x - lr(state, t) g(x, xi_t); at each epoch boundary the controller's ``update``
+sees the parameters (and may replace them), and the boundary metrics are recorded.  The noise of
+epoch e for a seed is drawn from ``fold_in(seed_key, e)``, so the same seed gives the same noise
+to every method (common random numbers).  Nothing is synchronised with the host until the end.
+
+Recorded per seed, at the E+1 epoch boundaries n = 0..E: ||x - x*||^2, f - f*, and the angle
+between the displacements of epochs n-1 and n-2 (nan for n < 2); per epoch e = 0..E-1: the mean
+rate used and whether the rate was dropped at its end.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from autodrop_theory.rule import angle_deg
+
+from .controllers import Controller, EpochInfo
+from .problems import Problem
+
+__all__ = ["Trajectories", "simulate", "seed_keys"]
+
+
+class Trajectories(NamedTuple):
+    """numpy arrays, leading axis = seeds."""
+
+    sq_dist: np.ndarray      # (S, E+1)
+    subopt: np.ndarray       # (S, E+1)
+    angle_deg: np.ndarray    # (S, E+1), nan at boundaries 0 and 1
+    lr: np.ndarray           # (S, E) mean rate used in each epoch
+    dropped: np.ndarray      # (S, E) bool: the rate was dropped at the end of epoch e
+    mean_loss: np.ndarray    # (S, E) the epoch's mean stochastic loss
+
+    @property
+    def diverged(self) -> np.ndarray:
+        """(S,) bool: a seed whose error became non-finite at any boundary."""
+        return ~np.all(np.isfinite(self.sq_dist), axis=1)
+
+    def drop_epochs(self) -> list:
+        return [np.flatnonzero(row).tolist() for row in self.dropped]
+
+
+def seed_keys(seed: int, seeds: int):
+    """The per-seed PRNG keys of run ``seed``: ``split(PRNGKey(seed), seeds)``."""
+    return jax.random.split(jax.random.PRNGKey(seed), seeds)
+
+
+def _run_one(problem: Problem, controller: Controller, epochs: int, steps: int, key):
+    x0 = problem.x0
+    dt = x0.dtype
+    zero = jnp.zeros((), dt)
+    inv_k = jnp.asarray(1.0 / steps, dt)
+
+    def epoch(carry, e):
+        x, state, x_prev, t = carry
+
+        def step(c, xi):
+            x, t, lr_sum, loss_sum = c
+            lr = controller.lr(state, t)
+            g, loss = problem.grad(x, xi)
+            return (x - lr * g, t + 1, lr_sum + lr, loss_sum + loss), None
+
+        noise = problem.epoch_noise(jax.random.fold_in(key, e), steps)
+        (x_end, t, lr_sum, loss_sum), _ = jax.lax.scan(step, (x, t, zero, zero), noise)
+        drops_before = controller.num_drops(state)
+        x_new, state = controller.update(state, x_end, EpochInfo(e, loss_sum * inv_k))
+        ang = jnp.where(e >= 1, angle_deg(x_new - x, x - x_prev), jnp.asarray(jnp.nan, dt))
+        rec = (problem.sq_dist(x_new), problem.subopt(x_new), ang, lr_sum * inv_k,
+               controller.num_drops(state) > drops_before, loss_sum * inv_k)
+        return (x_new, state, x, t), rec
+
+    carry = (x0, controller.init(x0), x0, jnp.zeros((), jnp.int32))
+    _, (sq, sub, ang, lr, dropped, loss) = jax.lax.scan(
+        epoch, carry, jnp.arange(epochs, dtype=jnp.int32))
+    first = lambda v0, v: jnp.concatenate([jnp.reshape(v0, (1,)).astype(v.dtype), v])  # noqa
+    return (first(problem.sq_dist(x0), sq), first(problem.subopt(x0), sub),
+            first(jnp.asarray(jnp.nan, dt), ang), lr, dropped, loss)
+
+
+def simulate(problem: Problem, controller: Controller, *, epochs: int, steps_per_epoch: int,
+             keys) -> Trajectories:
+    """Run ``controller`` on ``problem`` for every key in ``keys`` (one seed each).
+
+    One ``jit(vmap(...))`` call; the result is copied to the host once.
+    """
+    run = jax.jit(jax.vmap(lambda k: _run_one(problem, controller, epochs, steps_per_epoch, k)))
+    return Trajectories(*(np.asarray(a) for a in run(keys)))

@@ -1,0 +1,113 @@
+"""Paper-ready figures: one-column size, vector PDF plus PNG, colour-blind-safe colours,
+confidence bands where there is randomness and theory overlaid where it exists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+__all__ = ["error_vs_iterations", "angle_vs_epoch", "lr_vs_iterations", "color"]
+
+# Okabe & Ito (2008), the colour-blind-safe qualitative palette.
+OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
+             "#000000"]
+_ORDER = ["autodrop", "autodrop_paper", "constant", "step_decay", "autodrop_immediate"]
+STYLE = {"figure.figsize": (3.4, 2.5), "font.size": 8, "axes.labelsize": 8, "legend.fontsize": 6.5,
+         "xtick.labelsize": 7, "ytick.labelsize": 7, "lines.linewidth": 1.2,
+         "savefig.bbox": "tight", "pdf.fonttype": 42}
+
+
+def color(name: str) -> str:
+    i = _ORDER.index(name) if name in _ORDER else len(_ORDER) + (sum(map(ord, name)) % 3)
+    return OKABE_ITO[i % len(OKABE_ITO)]
+
+
+def _save(fig, folder, stem) -> list:
+    paths = [Path(folder) / f"{stem}.pdf", Path(folder) / f"{stem}.png"]
+    fig.savefig(paths[0])
+    fig.savefig(paths[1], dpi=300)
+    plt.close(fig)
+    return paths
+
+
+def error_vs_iterations(folder, methods: dict, theory: dict, stem="error_vs_iterations") -> list:
+    """E||x - x*||^2 against iterations, log-log; 95% bands; the exact constant-rate curve and
+    the Cramer-Rao limit overlaid (``theory`` keys ``exact_sq_dist_constant``, ``cramer_rao``)."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots()
+        for name, m in methods.items():
+            it = np.asarray(m["iterations"])[1:]
+            ci = np.asarray(m["mean_sq_dist_ci"], dtype=float)[1:]
+            ax.fill_between(it, ci[:, 0], ci[:, 1], color=color(name), alpha=0.25, lw=0)
+            ax.plot(it, np.asarray(m["mean_sq_dist"])[1:], color=color(name), label=name)
+        it = np.asarray(next(iter(methods.values()))["iterations"])[1:]
+        if theory.get("exact_sq_dist_constant") is not None:
+            ax.plot(it, np.asarray(theory["exact_sq_dist_constant"])[1:], "k--", lw=0.9,
+                    label="exact, constant rate")
+        if theory.get("cramer_rao") is not None:
+            ax.plot(it, np.asarray(theory["cramer_rao"][1:], dtype=float), "k:", lw=0.9,
+                    label="Cramer-Rao limit")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("iterations $t$")
+        ax.set_ylabel(r"$\mathbb{E}\,\|x_t - x^*\|^2$")
+        ax.legend(frameon=False, ncol=2)
+        return _save(fig, folder, stem)
+
+
+def angle_vs_epoch(folder, panels: list, stem="angle_vs_epoch") -> list:
+    """Angular velocity against epochs, one panel per method (a shared epoch axis).
+
+    Each panel is a dict with ``name``, ``mean`` and ``ci`` (mean over seeds and its 95% band),
+    ``seed0`` and ``drops0`` (one seed's angles and drop epochs, drops marked), ``theory`` (the
+    deterministic-equivalent angle of THEORY.md section 4 for that seed's rate schedule; it does
+    not model a tail-average replacement) and ``levels`` (the predicted stationary angle at each
+    rate reached).  The 90-degree line is the certificate of THEORY.md 4c.
+    """
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(len(panels), 1, sharex=True, squeeze=False,
+                                 figsize=(3.4, 1.2 + 1.5 * len(panels)))
+        for ax, p in zip(axes[:, 0], panels):
+            col = color(p["name"])
+            n = np.arange(len(p["seed0"]))
+            lo, hi = np.asarray(p["ci"], dtype=float).T
+            ax.fill_between(n, lo, hi, color=col, alpha=0.3, lw=0, label="mean, 95% CI")
+            ax.plot(n, np.asarray(p["mean"], dtype=float), color=col, lw=1.0)
+            ax.plot(n, np.asarray(p["seed0"], dtype=float), color="0.35", lw=0.5, label="seed 0")
+            for i, e in enumerate(p["drops0"]):
+                ax.axvline(e + 1, color="0.2", lw=0.6, ls="-.",
+                           label="drop (seed 0)" if i == 0 else None)
+            ax.plot(n, np.asarray(p["theory"], dtype=float), "k--", lw=0.8,
+                    label="theory (seed 0's rates)")
+            for i, level in enumerate(p["levels"]):
+                ax.axhline(level, color="0.5", lw=0.6, ls=":",
+                           label="stationary angle" if i == 0 else None)
+            ax.axhline(90, color="k", lw=0.5)
+            ax.set_ylabel("angle (deg)")
+            ax.set_title(p["name"], fontsize=7, pad=2)
+        axes[0, 0].legend(frameon=False, fontsize=5.5, ncol=2, loc="lower right")
+        axes[-1, 0].set_xlabel("epoch boundary $n$")
+        return _save(fig, folder, stem)
+
+
+def lr_vs_iterations(folder, lr_per_seed: dict, steps_per_epoch: int, stem="lr_vs_iterations"):
+    """The learning rate against iterations: mean over seeds, and the 10-90% range across seeds
+    as a band (the rate is random for the automatic methods).  ``lr_per_seed``: name -> (S, E)."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots()
+        for name, lr in lr_per_seed.items():
+            lr = np.asarray(lr, dtype=float)
+            it = np.arange(lr.shape[1]) * steps_per_epoch
+            q10, q90 = np.quantile(lr, [0.1, 0.9], axis=0)
+            ax.fill_between(it, q10, q90, color=color(name), alpha=0.2, lw=0, step="post")
+            ax.step(it, lr.mean(axis=0), where="post", color=color(name), label=name)
+        ax.set_yscale("log")
+        ax.set_xlabel("iterations $t$")
+        ax.set_ylabel(r"learning rate $\eta_t$")
+        ax.legend(frameon=False)
+        return _save(fig, folder, stem)

@@ -1,0 +1,165 @@
+"""The main job: AutoDrop and its peers on a quadratic with Gaussian gradient noise.
+
+    python -m simulations.quadratic [--quick] [--methods a,b,c|all] [--dim D] [--epochs E]
+        [--steps-per-epoch K] [--lr LR] [--seeds N] [--seed S] [--mu MU] [--L L]
+        [--sigma-sq S2] [--out DIR] [--no-figures] [--x64] [--quiet]
+
+Problem: the model Q of THEORY.md section 1 with the documented default instance
+(:func:`simulations.problems.default_quadratic_model`: d = 100, eigenvalues log-spaced in
+[0.01, 1], isotropic noise of total variance 1, ||y0||^2 = d).  Every method runs on the same
+seeds (common random numbers) and budget.  Prints a table, writes results.json (SPEC.md) and the
+figures error_vs_iterations, angle_vs_epoch and lr_vs_iterations (PDF and PNG) to DIR.
+Theory in results.json: the exact constant-rate E||x_n - x*||^2 (THEORY.md 2c), the bound of
+THEORY.md 2a (null where its condition lr <= 1/L fails), the Cramer-Rao limit (3b) and the
+predicted angle at the constant rate (section 4).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+
+from autodrop_theory import angular
+from autodrop_theory.bounds import SGD_CONSTANT_STEP
+from autodrop_theory.errors import AssumptionError
+from autodrop_theory.quadratic import check_stable_lr, cramer_rao_limit
+
+from . import cli, controllers, engine, figures
+from .problems import default_quadratic_model, quadratic_problem
+from .results import method_results
+
+PROG = "simulations.quadratic"
+DEFAULTS = dict(seeds=100, dim=100, epochs=300, steps_per_epoch=10, lr=0.5,
+                methods="autodrop,autodrop_paper,autodrop_immediate,constant,step_decay", out="results/quadratic")
+QUICK = dict(seeds=32, epochs=150)
+
+
+def _parser():
+    p = cli.make_parser(PROG, __doc__.splitlines()[0])
+    p.add_argument("--mu", type=cli.positive_float, default=0.01, help="smallest eigenvalue")
+    p.add_argument("--L", type=cli.positive_float, default=1.0, help="largest eigenvalue")
+    p.add_argument("--sigma-sq", type=cli.nonneg_float, default=1.0,
+                   help="total gradient-noise variance sigma^2 = tr C")
+    return p
+
+
+def _setup(argv):
+    """Parse and validate everything up front; raise CliError on any bad input."""
+    args = cli.parse(_parser(), argv, DEFAULTS, QUICK)
+    names = cli.resolve_methods(args.methods)
+    try:
+        model = default_quadratic_model(args.dim, args.mu, args.L, args.sigma_sq, args.seed)
+        check_stable_lr(model.hessian_eigs, args.lr)
+        ctx = controllers.RunContext(lr=args.lr, epochs=args.epochs,
+                                     steps_per_epoch=args.steps_per_epoch, mu=model.mu,
+                                     L=model.L, dim=model.dim)
+        ctrls = [controllers.make(n, ctx) for n in names]
+    except AssumptionError as exc:
+        raise cli.flag_error(exc) from None
+    return args, model, ctrls
+
+
+def theory(model, lr, epochs, K) -> dict:
+    """THEORY.md closed forms for this instance at the constant rate ``lr`` (float64)."""
+    t = np.arange(epochs + 1) * K
+    lrs = np.full(epochs, lr)
+    try:
+        cr = [None] + cramer_rao_limit(model.hessian_eigs, model.noise_var, t[1:]).tolist()
+    except AssumptionError:
+        cr = None  # a noisy flat direction: the limit is infinite
+    try:
+        bound = SGD_CONSTANT_STEP(mu=model.mu, L=model.L, sigma_sq=model.sigma_sq, lr=lr,
+                                  r0_sq=float(model.y0 @ model.y0), t=t)
+    except AssumptionError:
+        bound = None  # lr > 1/L: THEORY.md 2a does not apply
+    return {
+        "cramer_rao": cr,
+        "constant_step_bound": bound,
+        "predicted_angle_deg": [None, None] + angular.expected_angles(
+            model.hessian_eigs, model.noise_var, model.y0, lrs, K).tolist(),
+        "exact_sq_dist_constant": angular.expected_sq_dist(
+            model.hessian_eigs, model.noise_var, model.y0, lrs, K),
+        "stationary_angle_deg": angular.stationary_angle(model.hessian_eigs, model.noise_var,
+                                                         lr, K),
+    }
+
+
+def _fmt(x, spec=".4g"):
+    return "n/a" if x is None or not np.isfinite(x) else format(x, spec)
+
+
+def main(argv=None) -> int:
+    start = time.perf_counter()
+    try:
+        args, model, ctrls = _setup(argv)
+    except cli.CliError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    import jax
+    if args.x64:
+        jax.config.update("jax_enable_x64", True)
+    dtype = jax.numpy.float64 if args.x64 else jax.numpy.float32
+    problem = quadratic_problem(model, dtype)
+    E, K = args.epochs, args.steps_per_epoch
+    keys = engine.seed_keys(args.seed, args.seeds)
+    th = theory(model, args.lr, E, K)
+    cr_final = th["cramer_rao"][-1] if th["cramer_rao"] else None
+
+    methods, trajs = {}, {}
+    for c in cli.progress(ctrls, args.quiet, PROG):
+        trajs[c.name] = engine.simulate(problem, c, epochs=E, steps_per_epoch=K, keys=keys)
+        methods[c.name] = method_results(trajs[c.name], K, c.config, cr_final)
+
+    rows = []
+    for name, m in methods.items():
+        f = m["final"]
+        div = m["diverged_seeds"]
+        rows.append([name, _fmt(f["mean_sq_dist"]), f"[{_fmt(f['ci'][0])}, {_fmt(f['ci'][1])}]",
+                     _fmt(f["cramer_rao_ratio"], ".3g"), _fmt(f["mean_drops"], ".2f"),
+                     _fmt(f["angle_deg"], ".1f"), f"DIVERGED {div}/{args.seeds}" if div else "ok"])
+    if not args.quiet:
+        print(f"quadratic d={model.dim} mu={model.mu:g} L={model.L:g} sigma^2={model.sigma_sq:g}"
+              f" lr={args.lr:g} K={K} E={E} seeds={args.seeds}; Cramer-Rao limit at T={E * K}:"
+              f" {_fmt(cr_final)}; predicted stationary angle {th['stationary_angle_deg']:.2f} deg")
+        cli.print_table(["method", "E||x-x*||^2", "95% CI", "CR ratio", "drops", "angle",
+                         "status"], rows)
+
+    def panel(name):
+        t = trajs[name]
+        return {"name": name, "mean": methods[name]["angle_deg"],
+                "ci": methods[name]["angle_deg_ci"], "seed0": t.angle_deg[0],
+                "drops0": t.drop_epochs()[0],
+                "theory": [None, None] + angular.expected_angles(
+                    model.hessian_eigs, model.noise_var, model.y0, t.lr[0], K).tolist(),
+                "levels": [angular.stationary_angle(model.hessian_eigs, model.noise_var, lr, K)
+                           for lr in np.unique(t.lr[0])]}
+
+    angle_methods = [n for n in methods if n.startswith("autodrop")][:3] or list(methods)[:1]
+
+    def draw(folder):
+        return (figures.error_vs_iterations(folder, methods, th)
+                + figures.angle_vs_epoch(folder, [panel(n) for n in angle_methods])
+                + figures.lr_vs_iterations(folder, {n: t.lr for n, t in trajs.items()}, K))
+
+    results = {
+        "problem": {"name": "quadratic", "dim": model.dim, "mu": model.mu, "L": model.L,
+                    "sigma_sq": model.sigma_sq, "steps_per_epoch": K, "epochs": E,
+                    "seeds": args.seeds, "lr": args.lr,
+                    "hessian_eigs": model.hessian_eigs if model.dim <= 2000 else None,
+                    "noise_var": model.noise_var if model.dim <= 2000 else None,
+                    "y0": model.y0 if model.dim <= 2000 else None},
+        "methods": methods,
+        "theory": th,
+    }
+    results["meta"] = cli.metadata(PROG, argv, args, 0.0)
+    results["meta"]["wall_seconds"] = time.perf_counter() - start
+    paths = cli.write_outputs(args.out, results, None if args.no_figures else draw)
+    if not args.quiet:
+        print(f"wrote {', '.join(str(p) for p in paths)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""The per-method block of results.json (SPEC.md), computed from simulated trajectories."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .engine import Trajectories
+from .stats import mean_ci
+
+__all__ = ["method_results"]
+
+
+def method_results(traj: Trajectories, steps_per_epoch: int, config: dict,
+                   cramer_rao_final=None) -> dict:
+    """Means over seeds with 95% Student-t intervals; a diverged seed is reported, not hidden:
+    its non-finite values make the affected means null in results.json and ``diverged_seeds``
+    counts it."""
+    epochs = traj.lr.shape[1]
+    sq, lo, hi = mean_ci(traj.sq_dist)
+    sub = traj.subopt.mean(axis=0)
+    with np.errstate(invalid="ignore"):
+        # boundaries 0 and 1 have no angle (all nan): keep them nan without a warning
+        defined = np.isfinite(traj.angle_deg).any(axis=0)
+        angle = np.full(epochs + 1, np.nan)
+        angle_ci = np.full((epochs + 1, 2), np.nan)
+        angle[defined], angle_ci[defined, 0], angle_ci[defined, 1] = mean_ci(
+            traj.angle_deg[:, defined])
+    final_ratio = (float(sq[-1] / cramer_rao_final) if cramer_rao_final else None)
+    return {
+        "iterations": (np.arange(epochs + 1) * steps_per_epoch).tolist(),
+        "lr": traj.lr.mean(axis=0),
+        "mean_sq_dist": sq,
+        "mean_sq_dist_ci": np.stack([lo, hi], axis=1),
+        "suboptimality": sub,
+        "angle_deg": angle,
+        "angle_deg_ci": angle_ci,
+        "drop_epochs": traj.drop_epochs(),
+        "diverged_seeds": int(traj.diverged.sum()),
+        "config": config,
+        "final": {"mean_sq_dist": sq[-1], "ci": [lo[-1], hi[-1]], "suboptimality": sub[-1],
+                  "cramer_rao_ratio": final_ratio,
+                  "mean_drops": float(traj.dropped.sum(axis=1).mean()),
+                  "angle_deg": angle[-1]},
+    }
