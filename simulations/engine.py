@@ -24,7 +24,7 @@ from autodrop_theory.rule import angle_deg
 from .controllers import Controller, EpochInfo
 from .problems import Problem
 
-__all__ = ["Trajectories", "simulate", "seed_keys"]
+__all__ = ["Trajectories", "make_simulator", "simulate", "seed_keys"]
 
 
 class Trajectories(NamedTuple):
@@ -83,11 +83,25 @@ def _run_one(problem: Problem, controller: Controller, epochs: int, steps: int, 
             first(jnp.asarray(jnp.nan, dt), ang), lr, dropped, loss)
 
 
+def make_simulator(problem: Problem, controller: Controller, *, epochs: int,
+                   steps_per_epoch: int):
+    """Compile once, run many times: returns ``run(keys) -> Trajectories``.
+
+    One ``jit(vmap(...))`` over the seeds' keys; the result is copied to the host once per call.
+    Calling ``run`` again with keys of the same shape reuses the compiled program.
+    """
+    compiled = jax.jit(jax.vmap(
+        lambda k: _run_one(problem, controller, epochs, steps_per_epoch, k)))
+
+    def run(keys) -> Trajectories:
+        return Trajectories(*(np.asarray(a) for a in compiled(keys)))
+
+    return run
+
+
 def simulate(problem: Problem, controller: Controller, *, epochs: int, steps_per_epoch: int,
              keys) -> Trajectories:
-    """Run ``controller`` on ``problem`` for every key in ``keys`` (one seed each).
-
-    One ``jit(vmap(...))`` call; the result is copied to the host once.
-    """
-    run = jax.jit(jax.vmap(lambda k: _run_one(problem, controller, epochs, steps_per_epoch, k)))
-    return Trajectories(*(np.asarray(a) for a in run(keys)))
+    """Run ``controller`` on ``problem`` for every key in ``keys`` (one seed each); compiles
+    afresh on each call (use :func:`make_simulator` to run the same setup repeatedly)."""
+    return make_simulator(problem, controller, epochs=epochs,
+                          steps_per_epoch=steps_per_epoch)(keys)

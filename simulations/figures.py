@@ -22,9 +22,20 @@ STYLE = {"figure.figsize": (3.4, 2.5), "font.size": 8, "axes.labelsize": 8, "leg
          "savefig.bbox": "tight", "pdf.fonttype": 42}
 
 
+_DASHES = ["-", (0, (5, 1.5)), (0, (1.5, 1)), (0, (3, 1, 1, 1)), (0, (6, 2, 1.5, 2))]
+
+
+def _index(name: str) -> int:
+    return _ORDER.index(name) if name in _ORDER else len(_ORDER) + (sum(map(ord, name)) % 3)
+
+
 def color(name: str) -> str:
-    i = _ORDER.index(name) if name in _ORDER else len(_ORDER) + (sum(map(ord, name)) % 3)
-    return OKABE_ITO[i % len(OKABE_ITO)]
+    return OKABE_ITO[_index(name) % len(OKABE_ITO)]
+
+
+def linestyle(name: str):
+    """A dash pattern per method as well as a colour, so overlapping curves stay apart."""
+    return _DASHES[_index(name) % len(_DASHES)]
 
 
 def _save(fig, folder, stem) -> list:
@@ -44,7 +55,8 @@ def error_vs_iterations(folder, methods: dict, theory: dict, stem="error_vs_iter
             it = np.asarray(m["iterations"])[1:]
             ci = np.asarray(m["mean_sq_dist_ci"], dtype=float)[1:]
             ax.fill_between(it, ci[:, 0], ci[:, 1], color=color(name), alpha=0.25, lw=0)
-            ax.plot(it, np.asarray(m["mean_sq_dist"])[1:], color=color(name), label=name)
+            ax.plot(it, np.asarray(m["mean_sq_dist"])[1:], color=color(name), ls=linestyle(name),
+                    label=name)
         it = np.asarray(next(iter(methods.values()))["iterations"])[1:]
         if theory.get("exact_sq_dist_constant") is not None:
             ax.plot(it, np.asarray(theory["exact_sq_dist_constant"])[1:], "k--", lw=0.9,
@@ -56,7 +68,7 @@ def error_vs_iterations(folder, methods: dict, theory: dict, stem="error_vs_iter
         ax.set_yscale("log")
         ax.set_xlabel("iterations $t$")
         ax.set_ylabel(r"$\mathbb{E}\,\|x_t - x^*\|^2$")
-        ax.legend(frameon=False, ncol=2)
+        ax.legend(frameon=False, ncol=2, loc="lower left")
         return _save(fig, folder, stem)
 
 
@@ -105,9 +117,10 @@ def lr_vs_iterations(folder, lr_per_seed: dict, steps_per_epoch: int, stem="lr_v
             it = np.arange(lr.shape[1]) * steps_per_epoch
             q10, q90 = np.quantile(lr, [0.1, 0.9], axis=0)
             ax.fill_between(it, q10, q90, color=color(name), alpha=0.2, lw=0, step="post")
-            ax.step(it, lr.mean(axis=0), where="post", color=color(name), label=name)
+            ax.step(it, lr.mean(axis=0), where="post", color=color(name), ls=linestyle(name),
+                    label=name)
         ax.set_yscale("log")
         ax.set_xlabel("iterations $t$")
-        ax.set_ylabel(r"learning rate $\eta_t$")
-        ax.legend(frameon=False)
+        ax.set_ylabel(r"learning rate $\eta_t$ (mean, 10-90%)")
+        ax.legend(frameon=False, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.22))
         return _save(fig, folder, stem)

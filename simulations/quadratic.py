@@ -29,6 +29,7 @@ from autodrop_theory.quadratic import check_stable_lr, cramer_rao_limit
 from . import cli, controllers, engine, figures
 from .problems import default_quadratic_model, quadratic_problem
 from .results import method_results
+from .stats import z_scores
 
 PROG = "simulations.quadratic"
 DEFAULTS = dict(seeds=100, dim=100, epochs=300, steps_per_epoch=10, lr=0.5,
@@ -112,6 +113,15 @@ def main(argv=None) -> int:
         trajs[c.name] = engine.simulate(problem, c, epochs=E, steps_per_epoch=K, keys=keys)
         methods[c.name] = method_results(trajs[c.name], K, c.config, cr_final)
 
+    if "constant" in trajs:  # the simulation against THEORY.md 2c, per boundary
+        z = z_scores(trajs["constant"].sq_dist, th["exact_sq_dist_constant"],
+                     rtol=1e-9 if args.x64 else 1e-5)
+        lo, hi = np.asarray(methods["constant"]["mean_sq_dist_ci"], dtype=float).T
+        exact = np.asarray(th["exact_sq_dist_constant"])
+        th["constant_agreement"] = {
+            "max_abs_z": float(np.max(np.abs(z))), "boundaries": int(z.size),
+            "fraction_exact_in_ci": float(np.mean((lo <= exact) & (exact <= hi)))}
+
     rows = []
     for name, m in methods.items():
         f = m["final"]
@@ -125,6 +135,11 @@ def main(argv=None) -> int:
               f" {_fmt(cr_final)}; predicted stationary angle {th['stationary_angle_deg']:.2f} deg")
         cli.print_table(["method", "E||x-x*||^2", "95% CI", "CR ratio", "drops", "angle",
                          "status"], rows)
+        if "constant_agreement" in th:
+            a = th["constant_agreement"]
+            print(f"constant vs exact theory (THEORY.md 2c): max |z| = {a['max_abs_z']:.2f} over "
+                  f"{a['boundaries']} boundaries; the 95% CI covers the exact value at "
+                  f"{100 * a['fraction_exact_in_ci']:.0f}% of them")
 
     def panel(name):
         t = trajs[name]

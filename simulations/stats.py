@@ -24,15 +24,18 @@ def mean_ci(samples, level: float = 0.95):
     return mean, mean - half, mean + half
 
 
-def z_scores(samples, expected):
+def z_scores(samples, expected, rtol: float = 1e-9):
     """(sample mean - expected) / standard error, per column of ``samples`` (axis 0 = seeds).
 
-    The standard error is sd / sqrt(S) with the sample sd (ddof = 1).  A column whose samples
-    are all identical and equal to ``expected`` (e.g. the deterministic initial point) gets 0.
+    The standard error is sd / sqrt(S) with the sample sd (ddof = 1).  A column without spread
+    (e.g. the deterministic initial point) gets 0 if it equals ``expected`` up to rounding
+    (relative ``rtol``; use about 1e-6 for float32 samples), and inf otherwise.
     """
     x = np.asarray(samples, dtype=np.float64)
     se = x.std(axis=0, ddof=1) / np.sqrt(x.shape[0])
     diff = x.mean(axis=0) - np.asarray(expected, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.where(diff == 0, 0.0, np.inf))
+        rounding = rtol * np.maximum(1.0, np.abs(np.asarray(expected, dtype=np.float64)))
+        z = np.where(se > 0, diff / np.where(se > 0, se, 1.0),
+                     np.where(np.abs(diff) <= rounding, 0.0, np.inf))
     return z

@@ -1,0 +1,96 @@
+"""`python -m simulations.quadratic` end to end: results.json per SPEC.md, and bad input."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from simulations import quadratic
+
+SMALL = ["--quick", "--epochs", "12", "--seeds", "4", "--dim", "8", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("quad")
+    assert quadratic.main(SMALL + ["--out", str(out), "--methods", "all"]) == 0
+    return out
+
+
+def test_results_json_follows_the_spec(run_dir):
+    r = json.loads((run_dir / "results.json").read_text())
+    assert set(r) == {"problem", "methods", "theory", "meta"}
+    p = r["problem"]
+    E, K, S = p["epochs"], p["steps_per_epoch"], p["seeds"]
+    assert (E, S, p["dim"]) == (12, 4, 8)
+    for key in ("name", "mu", "L", "hessian_eigs", "noise_var", "y0"):
+        assert key in p
+    assert len(p["hessian_eigs"]) == len(p["noise_var"]) == len(p["y0"]) == 8
+    assert set(r["methods"]) == {"autodrop", "autodrop_paper", "autodrop_immediate",
+                                 "constant", "step_decay"}
+    for name, m in r["methods"].items():
+        assert m["iterations"] == [n * K for n in range(E + 1)]
+        assert len(m["lr"]) == E
+        assert len(m["mean_sq_dist"]) == len(m["suboptimality"]) == len(m["angle_deg"]) == E + 1
+        assert m["angle_deg"][:2] == [None, None] and None not in m["angle_deg"][2:]
+        lo, hi = np.array(m["mean_sq_dist_ci"], dtype=float).T
+        assert np.all(lo <= np.array(m["mean_sq_dist"])) and np.all(np.array(m["mean_sq_dist"]) <= hi)
+        assert len(m["drop_epochs"]) == S
+        assert set(m["final"]) >= {"mean_sq_dist", "ci", "suboptimality", "cramer_rao_ratio"}
+        assert m["final"]["cramer_rao_ratio"] > 0
+    t = r["theory"]
+    assert len(t["cramer_rao"]) == len(t["constant_step_bound"]) == E + 1
+    assert t["cramer_rao"][0] is None
+    assert len(t["predicted_angle_deg"]) == E + 1 and t["predicted_angle_deg"][:2] == [None, None]
+    meta = r["meta"]
+    for key in ("package_version", "git_commit", "jax_version", "x64", "seed", "wall_seconds",
+                "command"):
+        assert key in meta
+    assert meta["x64"] is False and meta["seed"] == 0
+
+
+def test_figures_written_as_pdf_and_png(run_dir):
+    for stem in ("error_vs_iterations", "angle_vs_epoch", "lr_vs_iterations"):
+        assert (run_dir / f"{stem}.pdf").stat().st_size > 1000
+        assert (run_dir / f"{stem}.png").stat().st_size > 1000
+    assert not [p for p in run_dir.iterdir() if p.name.startswith(".partial")]
+
+
+def test_same_seed_reproduces_the_numbers(run_dir, tmp_path):
+    assert quadratic.main(SMALL + ["--out", str(tmp_path), "--methods", "all",
+                                   "--no-figures"]) == 0
+    a = json.loads((run_dir / "results.json").read_text())["methods"]
+    b = json.loads((tmp_path / "results.json").read_text())["methods"]
+    assert a == b
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--dim", "-3"], "--dim: need an integer >= 1, got '-3'"),
+    (["--lr", "2.5"], "--lr: need lr * h_i < 2 for every Hessian eigenvalue"),
+    (["--lr", "nan"], "--lr: need a finite number > 0"),
+    (["--seeds", "1"], "--seeds: need an integer >= 2"),
+    (["--epochs", "2"], "--epochs: need an integer >= 3"),
+    (["--methods", "autodrop,nope"], "--methods: unknown method 'nope'"),
+    (["--mu", "2", "--L", "1"], "--L: need a value in [2, inf)"),
+    (["--frobnicate"], "unrecognized arguments: --frobnicate"),
+])
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(argv, needle, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert quadratic.main(argv + ["--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and needle in err, err
+    assert not out.exists()
+
+
+def test_module_runs_as_a_command(tmp_path):
+    """The real entry point, as a user types it (quick mode, smaller to keep the suite short)."""
+    proc = subprocess.run([sys.executable, "-m", "simulations.quadratic", "--quick", "--epochs",
+                           "20", "--seeds", "4", "--no-figures", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "CR ratio" in proc.stdout and (tmp_path / "results.json").exists()
+    bad = subprocess.run([sys.executable, "-m", "simulations.quadratic", "--lr", "-1"],
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1

@@ -1,0 +1,239 @@
+"""The AutoDrop rule: validation, hand-made trajectories, an independent loop reference, jit/vmap."""
+
+import dataclasses
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autodrop_theory import AssumptionError
+from autodrop_theory.rule import AutoDropConfig, init, update
+
+
+# ------------------------------------------------------------------ configuration validation
+@pytest.mark.parametrize("field, value, needle", [
+    ("lr", 0.0, "lr: need a value in (0, inf)"),
+    ("lr", float("nan"), "lr: need a finite number"),
+    ("drop_factor", 1.0, "drop_factor: need a value in (0, 1)"),
+    ("drop_factor", 0.0, "drop_factor: need a value in (0, 1)"),
+    ("threshold_deg", -1.0, "threshold_deg: need a value in (0, 180]"),
+    ("max_threshold_deg", 0.001, "max_threshold_deg: need a value in [0.01, 180]"),
+    ("min_lr", 0.5, "min_lr: need a value in [0, 0.1]"),
+    ("min_lr", -1e-3, "min_lr: need a value in [0, 0.1]"),
+    ("extra_epochs", -1, "extra_epochs: need an integer >= 0, got -1"),
+    ("extra_epochs", 2.5, "extra_epochs: need an integer, got 2.5"),
+    ("tail_average", 1, "tail_average: need a bool, got 1"),
+    ("guard_deg", 200.0, "guard_deg: need a value in [0, 180]"),
+    ("eps", -1.0, "eps: need a value in [0, inf)"),
+])
+def test_config_rejects_bad_field_naming_it(field, value, needle):
+    with pytest.raises(AssumptionError) as info:
+        dataclasses.replace(AutoDropConfig.published(), **{field: value})
+    assert needle in str(info.value)
+    assert repr(value) in str(info.value) or str(value) in str(info.value)
+
+
+def test_tail_average_needs_a_delay():
+    with pytest.raises(AssumptionError, match="tail_average: needs extra_epochs >= 1"):
+        AutoDropConfig(extra_epochs=0, tail_average=True)
+
+
+def test_published_constants_verbatim():
+    c = AutoDropConfig.published()
+    assert (c.drop_factor, c.threshold_deg, c.max_threshold_deg, c.min_lr, c.extra_epochs,
+            c.tail_average, c.guard_deg, c.eps) == (0.2, 0.01, 1.0, 1e-4, 20, True, 0.0, 1e-8)
+    assert AutoDropConfig.published(lr=0.05).lr == 0.05
+
+
+def test_init_rejects_integer_params_and_wrong_config():
+    with pytest.raises(AssumptionError, match="params: need floating-point"):
+        init(jnp.zeros(3, jnp.int32), AutoDropConfig())
+    with pytest.raises(AssumptionError, match="config: need an AutoDropConfig"):
+        init(jnp.zeros(3), {"lr": 0.1})
+
+
+# ------------------------------------------------------------------ hand-made trajectories
+def path_from_turns(turns_deg, lengths=None):
+    """2-d points whose consecutive displacements turn by the given angles (each in [0, 180))."""
+    heading, pts = 0.0, [np.zeros(2)]
+    lengths = np.ones(len(turns_deg) + 1) if lengths is None else lengths
+    for k in range(len(turns_deg) + 1):
+        if k:
+            heading += math.radians(turns_deg[k - 1])
+        pts.append(pts[-1] + lengths[k] * np.array([math.cos(heading), math.sin(heading)]))
+    return pts
+
+
+def run(cfg, points):
+    state = init(jnp.asarray(points[0]), cfg)
+    states, outs = [], []
+    for p in points[1:]:
+        out, state = update(state, jnp.asarray(p))
+        states.append(state)
+        outs.append(np.asarray(out))
+    return states, outs
+
+
+def test_angles_are_the_turning_angles_and_undefined_before_two_displacements():
+    turns = [10.0, 35.0, 90.0, 170.0]
+    cfg = AutoDropConfig(lr=1.0, threshold_deg=1e-6, max_threshold_deg=1e-6, min_lr=0.0,
+                         extra_epochs=0, tail_average=False, eps=0.0)
+    states, _ = run(cfg, path_from_turns(turns, lengths=[1.0, 2.0, 0.5, 3.0, 1.5]))
+    assert math.isnan(float(states[0].angle_deg))
+    np.testing.assert_allclose([float(s.angle_deg) for s in states[1:]], turns, atol=1e-9)
+
+
+def immediate(theta=1.0, guard=0.0, rho=0.5, min_lr=0.0, theta_max=100.0):
+    return AutoDropConfig(lr=1.0, drop_factor=rho, threshold_deg=theta, min_lr=min_lr,
+                          max_threshold_deg=theta_max, extra_epochs=0, tail_average=False,
+                          guard_deg=guard, eps=0.0)
+
+
+def test_trigger_fires_exactly_when_the_change_is_below_theta():
+    # angles 30, 32.5 (change 2.5), 33.9 (change 1.4), 34.8 (change 0.9 < 1): fires at update 5
+    turns = [30.0, 32.5, 33.9, 34.8, 60.0]
+    states, _ = run(immediate(theta=1.0), path_from_turns(turns))
+    dropped = [bool(s.dropped) for s in states]
+    assert dropped == [False, False, False, False, True, False]
+    assert float(states[4].lr) == 0.5 and float(states[5].lr) == 0.5
+    assert float(states[4].theta) == 2.0          # theta / rho
+
+
+def test_change_just_above_theta_does_not_fire():
+    states, _ = run(immediate(theta=2.0), path_from_turns([40.0, 42.01, 44.02, 46.03]))
+    assert not any(bool(s.dropped) for s in states)
+    states, _ = run(immediate(theta=2.0, theta_max=2.0),
+                    path_from_turns([40.0, 42.01, 43.99, 46.03]))
+    assert [bool(s.dropped) for s in states] == [False, False, False, True, False]
+
+
+def test_guard_blocks_a_trigger_below_the_guard_angle():
+    turns = [50.0, 50.0, 50.0, 95.0, 95.0]
+    states, _ = run(immediate(theta=1.0, guard=90.0), path_from_turns(turns))
+    assert [bool(s.dropped) for s in states] == [False] * 5 + [True]
+
+
+def test_delay_and_linearly_weighted_tail_average():
+    cfg = AutoDropConfig(lr=1.0, drop_factor=0.1, threshold_deg=1.0, max_threshold_deg=5.0,
+                         min_lr=0.0, extra_epochs=3, tail_average=True, eps=0.0)
+    pts = path_from_turns([20.0, 20.0, 70.0, 10.0, 80.0, 5.0])   # trigger at update 3
+    states, outs = run(cfg, pts)
+    assert [bool(s.triggered) for s in states[:3]] == [False, False, True]
+    assert [bool(s.dropped) for s in states] == [False] * 5 + [True, False]
+    expected = (1 * pts[4] + 2 * pts[5] + 3 * pts[6]) / 6.0
+    np.testing.assert_allclose(outs[5], expected, rtol=1e-12)
+    np.testing.assert_allclose(outs[4], pts[5], rtol=0)            # unchanged while waiting
+    assert float(states[5].lr) == pytest.approx(0.1) and float(states[5].theta) == 5.0
+
+
+def test_lr_floor_and_theta_cap():
+    cfg = immediate(theta=1.0, rho=0.5, min_lr=0.3, theta_max=1.5)
+    states, _ = run(cfg, path_from_turns([40.0] * 6))
+    lrs = [float(s.lr) for s in states]
+    # angles from update 2 on, all 40 degrees: the change is 0 from update 3 on, so it fires at
+    # every update from the 3rd; the rate hits the floor 0.3 at the 2nd firing and stays
+    assert lrs == [1.0, 1.0, 0.5, 0.3, 0.3, 0.3, 0.3]
+    assert int(states[-1].num_drops) == 2
+    assert int(states[-1].num_fires) == 5
+    assert max(float(s.theta) for s in states) == 1.5
+
+
+def test_params_pytree_roundtrip():
+    cfg = immediate(theta=1.0)
+    params = {"w": jnp.zeros((2, 2)), "b": jnp.zeros(3)}
+    state = init(params, cfg)
+    out, state = update(state, {"w": jnp.ones((2, 2)), "b": jnp.ones(3)})
+    assert jax.tree_util.tree_structure(out) == jax.tree_util.tree_structure(params)
+    assert out["w"].shape == (2, 2)
+
+
+# ------------------------------------------------------------------ independent reference
+def reference_rule(cfg, points):
+    """A plain-Python transcription of THEORY.md section 5, written without the library."""
+    lr, theta = cfg.lr, cfg.threshold_deg
+    hist, omegas, triggered, wait, acc = [np.asarray(points[0], float)], [], False, 0, 0.0
+    out = []
+    for p in points[1:]:
+        x = np.asarray(p, float)
+        omega = math.nan
+        if len(hist) >= 2:
+            u, w = x - hist[-1], hist[-1] - hist[-2]
+            c = u @ w / (np.linalg.norm(u) * np.linalg.norm(w) + cfg.eps)
+            omega = math.degrees(math.acos(min(1.0, max(-1.0, c))))
+        if triggered:
+            wait += 1
+            acc = acc + wait * x
+        elif len(omegas) >= 1 and not math.isnan(omegas[-1]) and not math.isnan(omega) and \
+                abs(omega - omegas[-1]) < theta and omega >= cfg.guard_deg:
+            triggered = True
+        if triggered and wait >= cfg.extra_epochs:
+            if lr > cfg.min_lr * (1 + 4 * np.finfo(float).eps):
+                lr = max(cfg.min_lr, cfg.drop_factor * lr)
+            theta = min(cfg.max_threshold_deg, theta / cfg.drop_factor)
+            if cfg.tail_average:
+                k = cfg.extra_epochs
+                x = acc / (k * (k + 1) / 2)
+            triggered, wait, acc = False, 0, 0.0
+        omegas.append(omega)
+        hist.append(x)
+        out.append((lr, theta, x.copy()))
+    return out
+
+
+@given(seed=st.integers(0, 2**31 - 1), extra=st.integers(0, 4), tail=st.booleans(),
+       guard=st.sampled_from([0.0, 60.0, 90.0]), theta=st.sampled_from([2.0, 10.0, 30.0]))
+def test_rule_matches_independent_reference(seed, extra, tail, guard, theta):
+    tail = tail and extra > 0
+    cfg = AutoDropConfig(lr=1.0, drop_factor=0.5, threshold_deg=theta, max_threshold_deg=60.0,
+                         min_lr=0.1, extra_epochs=extra, tail_average=tail, guard_deg=guard)
+    rng = np.random.default_rng(seed)
+    pts = list(np.cumsum(rng.standard_normal((25, 3)), axis=0))
+    states, outs = run(cfg, pts)
+    # the reference sees the trajectory as the rule returns it (replaced points included)
+    ref = reference_rule(cfg, pts)
+    for s, o, (lr, th, x) in zip(states, outs, ref):
+        assert float(s.lr) == pytest.approx(lr, rel=1e-12)
+        assert float(s.theta) == pytest.approx(th, rel=1e-12)
+        np.testing.assert_allclose(o, x, rtol=1e-10, atol=1e-12)
+
+
+# ------------------------------------------------------------------ jit / vmap
+def test_jit_and_vmap_agree_with_eager():
+    cfg = AutoDropConfig(lr=1.0, drop_factor=0.5, threshold_deg=20.0, max_threshold_deg=60.0,
+                         min_lr=0.0, extra_epochs=2, tail_average=True, guard_deg=0.0)
+    rng = np.random.default_rng(3)
+    paths = np.cumsum(rng.standard_normal((4, 15, 5)), axis=1)          # 4 seeds
+    jupdate = jax.jit(update)
+    # eager, per seed
+    eager = []
+    for path in paths:
+        s = init(jnp.asarray(path[0]), cfg)
+        for p in path[1:]:
+            _, s = update(s, jnp.asarray(p))
+        eager.append(s)
+    # jit + vmap over seeds
+    s = jax.vmap(lambda x: init(x, cfg))(jnp.asarray(paths[:, 0]))
+    step = jax.jit(jax.vmap(update))
+    for k in range(1, paths.shape[1]):
+        _, s = step(s, jnp.asarray(paths[:, k]))
+    for i, e in enumerate(eager):
+        for field in ("lr", "theta", "angle_deg", "num_drops", "num_fires", "x_prev"):
+            np.testing.assert_allclose(np.asarray(getattr(s, field))[i],
+                                       np.asarray(getattr(e, field)), rtol=1e-12)
+    assert any(int(e.num_drops) > 0 for e in eager), "the test trajectory must exercise a drop"
+    # a jitted single update equals the eager one
+    s0 = init(jnp.asarray(paths[0, 0]), cfg)
+    a = jupdate(s0, jnp.asarray(paths[0, 1]))[1]
+    b = update(s0, jnp.asarray(paths[0, 1]))[1]
+    assert int(a.snapshots) == int(b.snapshots)
+
+
+def test_float32_params_keep_float32_state():
+    s = init(jnp.zeros(3, jnp.float32), AutoDropConfig())
+    _, s = update(s, jnp.ones(3, jnp.float32))
+    assert s.lr.dtype == jnp.float32 and s.x_prev.dtype == jnp.float32
+    assert s.num_drops.dtype == jnp.int32
