@@ -53,8 +53,10 @@ def test_quadratic_stochastic_gradient_is_unbiased_with_the_right_covariance():
     x = jnp.asarray(m.y0)
     noise = p.epoch_noise(jax.random.PRNGKey(0), 20000)
     g, loss = jax.vmap(lambda xi: p.grad(x, xi))(noise)
-    g = np.asarray(g)
-    se = g.std(axis=0, ddof=1) / np.sqrt(g.shape[0])
+    g, loss = np.asarray(g), np.asarray(loss)
+    n = g.shape[0]
+    se = g.std(axis=0, ddof=1) / np.sqrt(n)
     assert np.all(np.abs(g.mean(axis=0) - m.hessian_eigs * m.y0) <= 4 * se)
-    np.testing.assert_allclose(g.var(axis=0), m.noise_var, rtol=0.1)   # 4 SE of a variance
-    assert float(np.mean(loss)) == pytest.approx(float(p.subopt(x)), abs=4 * np.std(loss) / 141)
+    # a Gaussian sample variance has relative standard error sqrt(2 / (n - 1)); allow 4 of them
+    np.testing.assert_allclose(g.var(axis=0, ddof=1), m.noise_var, rtol=4 * np.sqrt(2 / (n - 1)))
+    assert abs(loss.mean() - float(p.subopt(x))) <= 4 * loss.std(ddof=1) / np.sqrt(n)
