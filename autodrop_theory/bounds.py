@@ -1,10 +1,23 @@
 """Convergence bounds as small frozen objects: a sympy expression, its conditions, its source.
 
-A :class:`Bound` holds ``expr`` (sympy, exact rationals), ``conditions`` (sympy relations that
-every evaluation enforces), ``assumptions`` (names of the assumption sets of THEORY.md section 1),
-``kind`` (``"upper"``, ``"lower"`` or ``"tight"``), ``rate_exponent`` (the power of t in the
-bound's decay, None where it does not decay to 0) and ``reference``.  ``bound(**numbers)`` checks
-the conditions first and raises :class:`AssumptionError` naming the violated one.
+A :class:`Bound` holds
+    ``expr``          the bound (sympy, exact rationals); for a per-coordinate bound of the
+                      quadratic model, a ``Sum`` over coordinates i of ``term``;
+    ``conditions``    sympy relations that every evaluation enforces (for per-coordinate symbols,
+                      at every coordinate);
+    ``assumptions``   names of the assumption sets of THEORY.md section 1 (see ``assumptions``);
+    ``kind``          ``"upper"``, ``"lower"`` or ``"tight"`` (attained by some instance);
+    ``rate_exponent`` and ``rate_variable``: the bound behaves like rate_variable ** rate_exponent
+                      as rate_variable -> infinity (T, t) or -> 0 (eps); None where it does not
+                      decay like a power;
+    ``reference``     where it comes from, with a theorem locator;
+    ``proof``         the name of the machine-checked proof in ``proofs`` that establishes it.
+``bound(**numbers)`` checks the conditions first and raises :class:`AssumptionError` naming the
+violated one; ``bound.numpy()`` and ``bound.jax()`` give unchecked evaluators (lambdify).
+
+Example:
+    >>> float(SGD_CONSTANT_STEP(mu=0.5, L=1.0, sigma_sq=0.0, lr=1.0, r0_sq=4.0, t=2))
+    1.0
 """
 
 from __future__ import annotations
@@ -16,9 +29,16 @@ import numpy as np
 import sympy as sp
 
 from . import symbols as S
+from .symbols import Ge as _Ge, Gt as _Gt, Le as _Le, Lt as _Lt
+from .assumptions import ASSUMPTIONS, check_conditions
 from .errors import AssumptionError
 
-__all__ = ["Bound", "SGD_CONSTANT_STEP"]
+__all__ = ["Bound", "SGD_CONSTANT_STEP", "SGD_ONE_STEP_FINITE_SUM", "SGD_QUADRATIC_EXACT",
+           "STAGEWISE", "STAGEWISE_FIRST_STAGE", "ITERATION_COMPLEXITY",
+           "ITERATION_COMPLEXITY_CONSTANT", "ITERATION_COMPLEXITY_STAGEWISE", "CRAMER_RAO",
+           "STAGEWISE_CONSTANT", "BOUNDS"]
+
+KINDS = ("upper", "lower", "tight")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,49 +49,245 @@ class Bound:
     assumptions: tuple
     kind: str
     rate_exponent: Optional[float]
+    rate_variable: Optional[sp.Symbol]
     reference: str
+    proof: Optional[str] = None
+    # per-coordinate bounds (model Q): keyword -> symbol of the summand, and the summand
+    coordinates: tuple = ()
+    term: Optional[sp.Expr] = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise AssumptionError(f"kind: need one of {KINDS}, got {self.kind!r}")
+        unknown = [a for a in self.assumptions if a not in ASSUMPTIONS]
+        if unknown:
+            raise AssumptionError(f"assumptions: unknown assumption set {unknown[0]!r}")
+        if bool(self.coordinates) != (self.term is not None):
+            raise AssumptionError("coordinates and term go together")
+
+    # -- the symbols and keywords ------------------------------------------------------------
+    @property
+    def _body(self) -> sp.Expr:
+        return self.term if self.term is not None else self.expr
+
+    @property
+    def symbols(self) -> tuple:
+        """The symbols of the evaluated expression and its conditions, sorted by name."""
+        syms = set(self._body.free_symbols)
+        for cond in self.conditions:
+            syms |= cond.free_symbols
+        return tuple(sorted(syms, key=lambda s: s.name))
 
     @property
     def keywords(self) -> tuple:
-        """The free symbols' names, sorted: the keywords ``__call__`` takes."""
-        syms = set(self.expr.free_symbols)
-        for c in self.conditions:
-            syms |= c.free_symbols
-        return tuple(sorted(s.name for s in syms))
+        """The keywords ``__call__`` takes (coordinate arrays under their keyword names)."""
+        coord = dict((sym.name, kw) for kw, sym in self.coordinates)
+        return tuple(sorted(coord.get(s.name, s.name) for s in self.symbols))
 
     def latex(self) -> str:
         return sp.latex(self.expr, symbol_names=S.LATEX_NAMES)
 
-    def __call__(self, **numbers):
-        """Evaluate at scalar or numpy-array keywords (broadcast); conditions are checked first."""
+    # -- evaluation -----------------------------------------------------------------------------
+    def _arguments(self, numbers: dict) -> dict:
         names = set(self.keywords)
         missing, extra = names - set(numbers), set(numbers) - names
         if missing or extra:
-            raise AssumptionError(f"{self.name}: need keywords {sorted(names)}, "
-                                  f"missing {sorted(missing)}, unexpected {sorted(extra)}")
-        arrays = {k: np.asarray(v, dtype=np.float64) for k, v in numbers.items()}
-        for k, a in arrays.items():
+            raise AssumptionError(f"{self.name}: need keywords {sorted(names)}; missing "
+                                  f"{sorted(missing)}, unexpected {sorted(extra)}")
+        coord = dict(self.coordinates)
+        args = {}
+        for key, value in numbers.items():
+            a = np.asarray(value, dtype=np.float64)
             if not np.all(np.isfinite(a)):
-                raise AssumptionError(f"{k}: need finite values, got {a!r}")
-        symbols = sorted(self.expr.free_symbols | set().union(
-            *[c.free_symbols for c in self.conditions]), key=lambda s: s.name)
-        args = [arrays[s.name] for s in symbols]
-        for cond in self.conditions:
-            ok = sp.lambdify(symbols, cond, "numpy")(*args)
-            if not np.all(ok):
-                raise AssumptionError(
-                    f"{self.name}: condition {cond} violated "
-                    f"(got {', '.join(f'{s.name}={numbers[s.name]!r}' for s in sorted(cond.free_symbols, key=lambda s: s.name))})")
-        return sp.lambdify(symbols, self.expr, "numpy")(*args)
+                raise AssumptionError(f"{key}: need finite values, got {value!r}")
+            if key in coord:
+                if a.ndim != 1 or a.size == 0:
+                    raise AssumptionError(f"{key}: need a non-empty 1-d array, got shape "
+                                          f"{a.shape}")
+                args[coord[key].name] = a
+            else:
+                args[key] = a
+        if self.coordinates:
+            sizes = {args[s.name].size for _, s in self.coordinates}
+            if len(sizes) > 1:
+                raise AssumptionError(f"{self.name}: coordinate arrays "
+                                      f"{[kw for kw, _ in self.coordinates]} differ in length")
+            coord_names = {s.name for _, s in self.coordinates}
+            # scalars (or arrays of scalars) broadcast against the coordinate axis (last)
+            args = {k: (a if k in coord_names else a[..., None]) for k, a in args.items()}
+        return args
+
+    def __call__(self, **numbers):
+        """Evaluate after checking every condition; numpy arrays broadcast."""
+        args = self._arguments(numbers)
+        check_conditions(self.name, self.conditions, args)
+        return self._evaluate(self.numpy(), args)
+
+    def _evaluate(self, fn, args):
+        value = fn(*[args[s.name] for s in self.symbols])
+        return np.sum(value, axis=-1) if self.coordinates else value
+
+    def numpy(self):
+        """Unchecked numpy evaluator of the summand (or the bound) in ``self.symbols`` order."""
+        return sp.lambdify(self.symbols, self._body, "numpy")
+
+    def jax(self):
+        """Unchecked ``jax.numpy`` evaluator, keyword arguments as in ``__call__``; traceable."""
+        import jax.numpy as jnp
+        fn = sp.lambdify(self.symbols, self._body, "jax")
+        coord = dict((sym.name, kw) for kw, sym in self.coordinates)
+
+        def evaluate(**numbers):
+            vals = []
+            for s in self.symbols:
+                a = jnp.asarray(numbers[coord.get(s.name, s.name)])
+                vals.append(a if (s.name in coord or not self.coordinates) else a[..., None])
+            out = fn(*vals)
+            return jnp.sum(out, axis=-1) if self.coordinates else out
+        return evaluate
 
 
+def _coordinate_sum(term: sp.Expr, coordinates) -> sp.Expr:
+    """sum_{i=1}^{d} term(h_i, c_i, ...), written with indexed symbols for display."""
+    sub = {sym: sp.IndexedBase(sym.name)[S.i] for _, sym in coordinates}
+    return sp.Sum(term.subs(sub), (S.i, 1, S.d))
+
+
+# ------------------------------------------------------------------ THEORY.md 2a
 SGD_CONSTANT_STEP = Bound(
     name="SGD_CONSTANT_STEP",
     expr=(1 - S.lr * S.mu) ** S.t * S.r0_sq + S.lr * S.sigma_sq / S.mu,
-    conditions=(sp.Le(S.mu, S.L), sp.Le(S.lr * S.L, 1), sp.Ge(S.t, 0)),
+    conditions=(_Gt(S.mu, 0), _Le(S.mu, S.L), _Gt(S.lr, 0), _Le(S.lr * S.L, 1),
+                _Ge(S.sigma_sq, 0), _Ge(S.r0_sq, 0), _Ge(S.t, 0)),
     assumptions=("SC", "SM", "BV"),
     kind="upper",
-    rate_exponent=None,
-    reference="THEORY.md 2a: E||y_t||^2 <= (1 - eta mu)^t ||y_0||^2 + eta sigma^2 / mu "
-              "for 0 < eta <= 1/L (unrolls the one-step contraction).",
+    rate_exponent=None, rate_variable=S.t,
+    reference="THEORY.md 2a: E||y_{t+1}||^2 <= (1 - eta mu) E||y_t||^2 + eta^2 sigma^2 for "
+              "0 < eta <= 1/L (expand the square; co-coercivity; strong convexity), unrolled.",
+    proof="sgd_constant_step",
 )
+
+# ------------------------------------------------------------------ THEORY.md 2b
+_a, _b = (1 - S.lr * S.mu), (1 - S.lr * S.L)
+SGD_ONE_STEP_FINITE_SUM = Bound(
+    name="SGD_ONE_STEP_FINITE_SUM",
+    expr=(_a ** 2 + _b ** 2) / 2 * S.r0_sq + S.lr ** 2 * S.sigma_star_sq
+    + (S.L - S.mu) * S.lr * sp.sqrt((2 - S.lr * (S.mu + S.L)) ** 2 * S.r0_sq ** 2 / 4
+                                    + S.lr ** 2 * S.sigma_star_sq * S.r0_sq),
+    conditions=(_Gt(S.mu, 0), _Le(S.mu, S.L), _Gt(S.lr, 0), _Ge(S.sigma_star_sq, 0),
+                _Ge(S.r0_sq, 0)),
+    assumptions=("FS",),
+    kind="tight",
+    rate_exponent=None, rate_variable=None,
+    reference="This project (THEORY.md 2b): the exact worst case of E||y_1||^2 over all finite "
+              "sums of L-smooth, mu-strongly convex f_i with variance sigma_*^2 at x*, for every "
+              "step size eta > 0.  Derivation: the two-point interpolation condition of each f_i "
+              "(<u_i, y_0> >= mu L/(mu+L) ||y_0||^2 + ||u_i||^2/(mu+L), u_i = grad f_i(x_0) - "
+              "grad f_i(x*)) with multiplier lambda, the mean-zero condition E<grad f_i(x*), y_0> "
+              "= 0 with a free multiplier, and the S-lemma; minimising over lambda in closed form "
+              "gives this value.  It is attained by two quadratic components in dimension 2 "
+              "(tests search for the worst instance and meet it to 1e-9).  At sigma_* = 0 it is "
+              "max((1 - eta mu)^2, (1 - eta L)^2) ||y_0||^2, the exact rate of gradient descent; "
+              "for eta <= 1/L it is below the usual bound (1 - 2 eta mu (1 - eta L)) ||y_0||^2 + "
+              "2 eta^2 sigma_*^2 from ||a + b||^2 <= 2||a||^2 + 2||b||^2 (as in Gower et al., "
+              "'SGD: general analysis and improved rates', ICML 2019), by up to a factor 2.",
+    proof="sgd_one_step_finite_sum",
+)
+
+# ------------------------------------------------------------------ THEORY.md 2c
+_q = 1 - S.lr * S.h
+_term_exact = _q ** (2 * S.t) * S.y0 ** 2 + S.lr ** 2 * S.c * (1 - _q ** (2 * S.t)) / (1 - _q ** 2)
+_coords_exact = (("hessian_eigs", S.h), ("noise_var", S.c), ("y0", S.y0))
+SGD_QUADRATIC_EXACT = Bound(
+    name="SGD_QUADRATIC_EXACT",
+    expr=_coordinate_sum(_term_exact, _coords_exact),
+    conditions=(_Gt(S.h, 0), _Lt(S.lr * S.h, 2), _Gt(S.lr, 0), _Ge(S.c, 0),
+                _Ge(S.t, 0)),
+    assumptions=("Q",),
+    kind="tight",
+    rate_exponent=None, rate_variable=S.t,
+    reference="THEORY.md 2c: E||y_t||^2 = sum_i a_i^{2t} y_{0,i}^2 + eta^2 c_i (1 - a_i^{2t}) / "
+              "(1 - a_i^2), a_i = 1 - eta h_i (exact; h_i > 0 here, see angular.expected_sq_dist "
+              "for h_i = 0).",
+    proof="sgd_quadratic_exact",
+    coordinates=_coords_exact, term=_term_exact,
+)
+
+# ------------------------------------------------------------------ THEORY.md 3a
+STAGEWISE_CONSTANT = 2 * (sp.log(2 / S.rho) + S.lr * S.mu) / (1 - S.rho)
+STAGEWISE_FIRST_STAGE = sp.ceiling(
+    sp.Max(0, sp.log(S.mu * S.r0_sq / (S.lr * S.sigma_sq))) / (S.lr * S.mu))
+STAGEWISE = Bound(
+    name="STAGEWISE",
+    expr=STAGEWISE_CONSTANT * S.sigma_sq / (S.mu ** 2 * (S.T - STAGEWISE_FIRST_STAGE)),
+    conditions=(_Gt(S.mu, 0), _Le(S.mu, S.L), _Gt(S.lr, 0), _Le(S.lr * S.L, 1),
+                _Gt(S.sigma_sq, 0), _Gt(S.r0_sq, 0), _Gt(S.rho, 0), _Lt(S.rho, 1),
+                _Gt(S.T, STAGEWISE_FIRST_STAGE)),
+    assumptions=("SC", "SM", "BV"),
+    kind="upper",
+    rate_exponent=-1.0, rate_variable=S.T,
+    reference="This project (THEORY.md 3a): for the schedule of autodrop_theory.stagewise "
+              "(eta_k = eta_0 rho^k; T_0 = ceil(max(0, ln(mu r_0/(eta_0 sigma^2)))/(eta_0 mu)), "
+              "T_k = ceil(ln(2/rho)/(eta_k mu))), at every stage end T > T_0: E||y_T||^2 <= "
+              "C sigma^2 / (mu^2 (T - T_0)), C = 2 (ln(2/rho) + eta_0 mu)/(1 - rho).  Stage "
+              "invariant r_k <= 2 eta_{k-1} sigma^2/mu from 2a, summed geometric stage lengths.",
+    proof="stagewise",
+)
+
+# ------------------------------------------------------------------ iteration complexity
+_floor = S.lr * S.sigma_sq / S.mu
+ITERATION_COMPLEXITY_CONSTANT = Bound(
+    name="ITERATION_COMPLEXITY_CONSTANT",
+    expr=sp.ceiling(sp.Max(0, sp.log(S.r0_sq / (S.eps - _floor)) / (-sp.log(1 - S.lr * S.mu)))),
+    conditions=(_Gt(S.mu, 0), _Le(S.mu, S.L), _Gt(S.lr, 0), _Le(S.lr * S.L, 1),
+                _Ge(S.sigma_sq, 0), _Gt(S.r0_sq, 0), _Gt(S.eps, _floor),
+                _Lt(S.lr * S.mu, 1)),
+    assumptions=("SC", "SM", "BV"),
+    kind="upper",
+    rate_exponent=None, rate_variable=S.eps,
+    reference="THEORY.md 2a inverted: at a constant rate eta, t >= ln(r_0/(eps - eta sigma^2/mu))"
+              " / (-ln(1 - eta mu)) steps give E||y_t||^2 <= eps (needs eps > eta sigma^2/mu).",
+    proof="iteration_complexity",
+)
+ITERATION_COMPLEXITY_STAGEWISE = Bound(
+    name="ITERATION_COMPLEXITY_STAGEWISE",
+    expr=STAGEWISE_FIRST_STAGE + STAGEWISE_CONSTANT * S.sigma_sq / (S.rho * S.mu ** 2 * S.eps),
+    conditions=STAGEWISE.conditions[:-1] + (_Gt(S.eps, 0),),
+    assumptions=("SC", "SM", "BV"),
+    kind="upper",
+    rate_exponent=-1.0, rate_variable=S.eps,
+    reference="THEORY.md 3a inverted: the first stage end of the stage-wise schedule with "
+              "E||y||^2 <= eps comes after at most T_0 + C sigma^2/(rho mu^2 eps) steps (the "
+              "1/rho pays for stopping at a stage end).",
+    proof="iteration_complexity",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Complexity:
+    constant: Bound
+    stagewise: Bound
+
+
+ITERATION_COMPLEXITY = _Complexity(ITERATION_COMPLEXITY_CONSTANT, ITERATION_COMPLEXITY_STAGEWISE)
+
+# ------------------------------------------------------------------ THEORY.md 3b
+_coords_cr = (("hessian_eigs", S.h), ("noise_var", S.c))
+_term_cr = S.c / (S.h ** 2 * S.t)
+CRAMER_RAO = Bound(
+    name="CRAMER_RAO",
+    expr=_coordinate_sum(_term_cr, _coords_cr),
+    conditions=(_Gt(S.h, 0), _Ge(S.c, 0), _Ge(S.t, 1)),
+    assumptions=("Q",),
+    kind="lower",
+    rate_exponent=-1.0, rate_variable=S.t,
+    reference="THEORY.md 3b: any unbiased estimator of x* from t gradient observations under Q "
+              "has E||x_hat - x*||^2 >= (1/t) sum_i c_i / h_i^2 (Cramer-Rao; the Fisher "
+              "information of t observations of H x* + xi is t H C^{-1} H).",
+    proof=None,
+    coordinates=_coords_cr, term=_term_cr,
+)
+
+BOUNDS = {b.name: b for b in (SGD_CONSTANT_STEP, SGD_ONE_STEP_FINITE_SUM, SGD_QUADRATIC_EXACT,
+                               STAGEWISE, ITERATION_COMPLEXITY_CONSTANT,
+                               ITERATION_COMPLEXITY_STAGEWISE, CRAMER_RAO)}

@@ -20,8 +20,7 @@ import numpy as np
 from . import _validate as v
 from .errors import AssumptionError
 
-__all__ = ["QuadraticModel", "check_stable_lr", "epoch_factors", "geometric_sum",
-           "cramer_rao_limit"]
+__all__ = ["QuadraticModel", "check_stable_lr", "epoch_factors", "geometric_sum"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,26 +103,3 @@ def epoch_factors(hessian_eigs, noise_var, lr: float, steps_per_epoch: int):
     alpha = a ** steps_per_epoch
     s = geometric_sum(a * a, lr * h * (2.0 - lr * h), steps_per_epoch)
     return alpha, lr * lr * c * s
-
-
-def cramer_rao_limit(hessian_eigs, noise_var, t) -> np.ndarray:
-    """Cramer-Rao limit (THEORY.md 3b): (1/t) sum_i c_i / h_i^2 for t gradient observations.
-
-    Guarantee (lower): every unbiased estimator of x* built from t noisy gradients has
-    E||x_hat - x*||^2 >= this value.  Needs h_i > 0 wherever c_i > 0 and t >= 1.
-
-    Args:
-        hessian_eigs: h_i >= 0.  noise_var: c_i >= 0.  t: scalar or array of step counts >= 1.
-    Returns:
-        float64 array shaped like ``t``.
-    """
-    h = v.vector("hessian_eigs", hessian_eigs, nonnegative=True)
-    c = v.vector("noise_var", noise_var, nonnegative=True, length=h.size, length_of="hessian_eigs")
-    if ((h == 0) & (c > 0)).any():
-        raise AssumptionError("hessian_eigs: need h_i > 0 wherever noise_var c_i > 0 "
-                              "(otherwise the Cramer-Rao limit is infinite)")
-    t = np.asarray(t, dtype=np.float64)
-    if not np.all(np.isfinite(t)) or np.any(t < 1):
-        raise AssumptionError(f"t: need every step count >= 1, got min {t.min()!r}")
-    mask = c > 0
-    return float(np.sum(c[mask] / h[mask] ** 2)) / t

@@ -1,19 +1,45 @@
 """One symbol table, with the paper's names and sympy assumptions, reused by every bound and proof.
 
-Positivity assumptions are declared here so that sympy simplifications are valid.
+Positivity assumptions are declared here so that sympy simplifications are valid.  A symbol's
+name is the keyword a bound takes; ``LATEX_NAMES`` gives the paper's notation.
 """
 
 import sympy as sp
 
-mu = sp.Symbol("mu", positive=True)            # strong-convexity constant
-L = sp.Symbol("L", positive=True)              # smoothness constant
-sigma_sq = sp.Symbol("sigma_sq", nonnegative=True)  # gradient-noise variance bound sigma^2
-lr = sp.Symbol("lr", positive=True)            # learning rate eta (keyword "lr")
-r0_sq = sp.Symbol("r0_sq", nonnegative=True)   # ||y_0||^2
-t = sp.Symbol("t", integer=True, nonnegative=True)  # number of SGD steps
+mu = sp.Symbol("mu", positive=True)                     # strong-convexity constant
+L = sp.Symbol("L", positive=True)                       # smoothness constant
+sigma_sq = sp.Symbol("sigma_sq", nonnegative=True)      # variance bound sigma^2 (BV)
+sigma_star_sq = sp.Symbol("sigma_star_sq", nonnegative=True)  # variance at x* (FS)
+lr = sp.Symbol("lr", positive=True)                     # learning rate eta (eta_0 for schedules)
+r0_sq = sp.Symbol("r0_sq", nonnegative=True)            # ||y_0||^2
+t = sp.Symbol("t", nonnegative=True)                    # number of SGD steps
+T = sp.Symbol("T", positive=True)                       # total budget of steps
+rho = sp.Symbol("rho", positive=True)                   # drop factor, 0 < rho < 1
+eps = sp.Symbol("eps", positive=True)                   # target accuracy for E||y||^2
+K = sp.Symbol("K", positive=True, integer=True)         # steps per epoch
+d = sp.Symbol("d", positive=True, integer=True)         # dimension
+# per-coordinate quantities of the quadratic model Q (THEORY.md section 1)
+h = sp.Symbol("h", nonnegative=True)                    # a Hessian eigenvalue h_i
+c = sp.Symbol("c", nonnegative=True)                    # a noise variance c_i
+y0 = sp.Symbol("y0", real=True)                         # a coordinate of y_0
+i = sp.Idx("i")                                         # coordinate index, 1..d
 
-# How each symbol prints in LaTeX (the paper's notation); keywords use the Python names.
-LATEX_NAMES = {mu: r"\mu", L: "L", sigma_sq: r"\sigma^{2}", lr: r"\eta",
-               r0_sq: r"\|y_0\|^{2}", t: "t"}
 
-__all__ = ["mu", "L", "sigma_sq", "lr", "r0_sq", "t", "LATEX_NAMES"]
+
+def _relation(cls):
+    def make(lhs, rhs):
+        """An unevaluated relation: sympy would fold e.g. mu > 0 to True from mu's positivity
+        assumption, and a condition must stay checkable on numbers."""
+        return cls(lhs, rhs, evaluate=False)
+    return make
+
+
+Gt, Ge, Lt, Le = (_relation(r) for r in (sp.StrictGreaterThan, sp.GreaterThan,
+                                          sp.StrictLessThan, sp.LessThan))
+
+LATEX_NAMES = {mu: r"\mu", L: "L", sigma_sq: r"\sigma^{2}", sigma_star_sq: r"\sigma_*^{2}",
+               lr: r"\eta", r0_sq: r"\|y_0\|^{2}", t: "t", T: "T", rho: r"\rho",
+               eps: r"\varepsilon", K: "K", d: "d", h: "h", c: "c", y0: "y_{0}"}
+
+__all__ = ["mu", "L", "sigma_sq", "sigma_star_sq", "lr", "r0_sq", "t", "T", "rho", "eps", "K",
+           "d", "h", "c", "y0", "i", "LATEX_NAMES", "Gt", "Ge", "Lt", "Le"]

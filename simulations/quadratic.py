@@ -22,9 +22,9 @@ import time
 import numpy as np
 
 from autodrop_theory import angular
-from autodrop_theory.bounds import SGD_CONSTANT_STEP
+from autodrop_theory.bounds import CRAMER_RAO, SGD_CONSTANT_STEP
 from autodrop_theory.errors import AssumptionError
-from autodrop_theory.quadratic import check_stable_lr, cramer_rao_limit
+from autodrop_theory.quadratic import check_stable_lr
 
 from . import cli, controllers, engine, figures
 from .problems import default_quadratic_model, quadratic_problem
@@ -67,9 +67,10 @@ def theory(model, lr, epochs, K) -> dict:
     t = np.arange(epochs + 1) * K
     lrs = np.full(epochs, lr)
     try:
-        cr = [None] + cramer_rao_limit(model.hessian_eigs, model.noise_var, t[1:]).tolist()
+        cr = [None] + CRAMER_RAO(hessian_eigs=model.hessian_eigs, noise_var=model.noise_var,
+                                 t=t[1:]).tolist()
     except AssumptionError:
-        cr = None  # a noisy flat direction: the limit is infinite
+        cr = None  # a flat direction (h_i = 0): the limit is not defined
     try:
         bound = SGD_CONSTANT_STEP(mu=model.mu, L=model.L, sigma_sq=model.sigma_sq, lr=lr,
                                   r0_sq=float(model.y0 @ model.y0), t=t)

@@ -18,7 +18,7 @@ import time
 import jax.numpy as jnp
 import numpy as np
 
-from autodrop_theory.quadratic import cramer_rao_limit
+from autodrop_theory.bounds import CRAMER_RAO
 
 from . import cli, controllers, engine
 from .problems import default_quadratic_model, quadratic_problem
@@ -50,7 +50,7 @@ def main(argv=None) -> int:
         ctx = controllers.RunContext(lr=LR, epochs=E, steps_per_epoch=K, mu=model.mu, L=model.L,
                                      dim=d)
         keys = engine.seed_keys(args.seed + 1, args.seeds)
-        cr = float(cramer_rao_limit(model.hessian_eigs, model.noise_var, E * K))
+        cr = float(CRAMER_RAO(hessian_eigs=model.hessian_eigs, noise_var=model.noise_var, t=E * K))
 
         def ratio(c):
             t = engine.simulate(problem, c, epochs=E, steps_per_epoch=K, keys=keys)

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 import reference_quadratic as ref
 from autodrop_theory import AssumptionError, angular
-from autodrop_theory.quadratic import cramer_rao_limit, epoch_factors, geometric_sum
+from autodrop_theory.quadratic import epoch_factors, geometric_sum
 
 
 def instance(seed, d=6, h_zero=False):
@@ -74,15 +74,6 @@ def test_flat_direction_diffuses_exactly():
     # h = 0: E||y_t||^2 = y0^2 + t lr^2 c
     got = angular.expected_sq_dist([0.0], [2.0], [1.0], [0.1, 0.1], 5)
     np.testing.assert_allclose(got, [1.0, 1.0 + 5 * 0.02, 1.0 + 10 * 0.02], rtol=1e-14)
-
-
-def test_cramer_rao_limit():
-    np.testing.assert_allclose(cramer_rao_limit([1.0, 0.5], [1.0, 1.0], [1, 10]),
-                               [5.0, 0.5], rtol=1e-15)
-    with pytest.raises(AssumptionError, match="hessian_eigs: need h_i > 0 wherever"):
-        cramer_rao_limit([0.0, 1.0], [1.0, 1.0], 10)
-    with pytest.raises(AssumptionError, match="t: need every step count >= 1"):
-        cramer_rao_limit([1.0], [1.0], 0)
 
 
 @pytest.mark.parametrize("call, needle", [

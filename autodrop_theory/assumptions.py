@@ -1,0 +1,78 @@
+"""The assumption sets of THEORY.md section 1 as objects: symbols, conditions, a numeric check.
+
+Each :class:`Assumption` names the mathematical class it models and holds its conditions as sympy
+relations over the symbol table; ``check(**numbers)`` evaluates them and raises
+:class:`AssumptionError` naming the violated condition and the received values.
+
+- ``SC``  f is mu-strongly convex (mu > 0).
+- ``SM``  grad f is L-Lipschitz, with mu <= L.
+- ``BV``  E||g - grad f(x)||^2 <= sigma^2 for every x (sigma^2 >= 0).
+- ``FS``  f = (1/n) sum_i f_i, each f_i L-smooth and mu-strongly convex, g = grad f_i with i
+          uniform; sigma_*^2 = E||grad f_i(x*)||^2 >= 0.
+- ``Q``   the linear-Gaussian quadratic model (per coordinate h_i >= 0, c_i >= 0);
+          :meth:`QuadraticAssumption.instance` builds a validated
+          :class:`autodrop_theory.quadratic.QuadraticModel` from numeric spectra.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import sympy as sp
+
+from . import symbols as S
+from .symbols import Ge as _Ge, Gt as _Gt, Le as _Le, Lt as _Lt
+from .errors import AssumptionError
+from .quadratic import QuadraticModel
+
+__all__ = ["Assumption", "SC", "SM", "BV", "FS", "Q", "ASSUMPTIONS", "check_conditions"]
+
+
+def check_conditions(owner: str, conditions, numbers: dict) -> None:
+    """Evaluate sympy ``conditions`` at ``numbers`` (scalars or arrays, broadcast); raise
+    AssumptionError naming the first violated condition and the values it saw there."""
+    for cond in conditions:
+        syms = sorted(cond.free_symbols, key=lambda s: s.name)
+        missing = [s.name for s in syms if s.name not in numbers]
+        if missing:
+            raise AssumptionError(f"{owner}: condition {cond} needs {', '.join(missing)}")
+        args = np.broadcast_arrays(*[np.asarray(numbers[s.name], dtype=np.float64)
+                                     for s in syms])
+        ok = np.broadcast_to(sp.lambdify(syms, cond, "numpy")(*args), args[0].shape)
+        if not np.all(ok):
+            where = tuple(np.argwhere(~ok)[0])
+            shown = ", ".join(f"{s.name}={a[where].item()!r}" for s, a in zip(syms, args))
+            raise AssumptionError(f"{owner}: condition {cond} violated (got {shown})")
+
+
+@dataclasses.dataclass(frozen=True)
+class Assumption:
+    name: str
+    description: str
+    symbols: tuple
+    conditions: tuple
+
+    def check(self, **numbers) -> None:
+        check_conditions(self.name, self.conditions, numbers)
+
+
+@dataclasses.dataclass(frozen=True)
+class QuadraticAssumption(Assumption):
+    def instance(self, hessian_eigs, noise_var, y0) -> QuadraticModel:
+        """A validated instance of Q from numeric spectra (shapes, finiteness, signs)."""
+        return QuadraticModel(np.asarray(hessian_eigs), np.asarray(noise_var), np.asarray(y0))
+
+
+SC = Assumption("SC", "f is mu-strongly convex", (S.mu,), (_Gt(S.mu, 0),))
+SM = Assumption("SM", "grad f is L-Lipschitz (mu <= L)", (S.L, S.mu),
+                (_Gt(S.L, 0), _Le(S.mu, S.L)))
+BV = Assumption("BV", "E||g - grad f(x)||^2 <= sigma^2 for every x", (S.sigma_sq,),
+                (_Ge(S.sigma_sq, 0),))
+FS = Assumption("FS", "finite sum of L-smooth, mu-strongly convex f_i; sigma_*^2 = "
+                "E||grad f_i(x*)||^2", (S.L, S.mu, S.sigma_star_sq),
+                (_Gt(S.mu, 0), _Le(S.mu, S.L), _Ge(S.sigma_star_sq, 0)))
+Q = QuadraticAssumption("Q", "f = 1/2 y^T H y, g = H y + xi, xi ~ N(0, C), H and C commuting",
+                        (S.h, S.c), (_Ge(S.h, 0), _Ge(S.c, 0)))
+
+ASSUMPTIONS = {a.name: a for a in (SC, SM, BV, FS, Q)}
