@@ -129,3 +129,244 @@ def stationary_angle(hessian_eigs, noise_var, lr, steps_per_epoch) -> float:
                               "stationary motion and the angle is undefined)")
     cos = float(((alpha - 1.0) * w).sum() / den)
     return float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
+
+
+# ============================================================== 4e: fluctuations at finite d
+_PAIRS = ((2, 1), (2, 2), (1, 1), (1, 0), (0, 0))   # Z_ab = sum_i s_a s_b over (s_{n-2}, s_{n-1}, s_n)
+
+
+def _isserlis(mean, cov):
+    """Mean (..., 5) and covariance (..., 5, 5) of Z_ab = sum_i s_{a,i} s_{b,i} for the pairs
+    in _PAIRS, given per-coordinate Gaussian means (..., d, 3) and covariances (..., d, 3, 3):
+    Cov(s_a s_b, s_c s_e) = S_ac S_be + S_ae S_bc + m_a m_c S_be + m_a m_e S_bc + m_b m_c S_ae
+    + m_b m_e S_ac (Isserlis' theorem with means), summed over independent coordinates."""
+    m, S = mean, cov
+    ez = np.stack([(S[..., a, b] + m[..., a] * m[..., b]).sum(-1) for a, b in _PAIRS], -1)
+    cz = np.empty(ez.shape + (5,))
+    for p, (a, b) in enumerate(_PAIRS):
+        for r, (c, e) in enumerate(_PAIRS):
+            cz[..., p, r] = (S[..., a, c] * S[..., b, e] + S[..., a, e] * S[..., b, c]
+                             + m[..., a] * m[..., c] * S[..., b, e]
+                             + m[..., a] * m[..., e] * S[..., b, c]
+                             + m[..., b] * m[..., c] * S[..., a, e]
+                             + m[..., b] * m[..., e] * S[..., a, c]).sum(-1)
+    return ez, cz
+
+
+def _angle_gradient(A, B, C):
+    """d arccos(A / sqrt(B C)) / d(A, B, C), radians."""
+    r = A / np.sqrt(B * C)
+    k = 1.0 / np.sqrt(np.maximum(1.0 - r * r, 1e-300))
+    return np.stack([-k / np.sqrt(B * C), k * r / (2 * B), k * r / (2 * C)], -1)
+
+
+def _delta_sd(mean, cov):
+    """Delta-method standard deviations (degrees) of omega_n and of omega_n - omega_{n-1}."""
+    ez, cz = _isserlis(mean, cov)
+    g_now = _angle_gradient(ez[..., 0], ez[..., 1], ez[..., 2])     # on (Z21, Z22, Z11)
+    g_prev = _angle_gradient(ez[..., 3], ez[..., 2], ez[..., 4])    # on (Z10, Z11, Z00)
+    zeros = np.zeros(ez.shape[:-1])
+    grad_now = np.stack([g_now[..., 0], g_now[..., 1], g_now[..., 2], zeros, zeros], -1)
+    grad_prev = np.stack([zeros, zeros, g_prev[..., 1], g_prev[..., 0], g_prev[..., 2]], -1)
+    var = lambda g: np.einsum("...p,...pr,...r->...", g, cz, g)  # noqa: E731
+    return (np.degrees(np.sqrt(var(grad_now))), np.degrees(np.sqrt(var(grad_now - grad_prev))))
+
+
+def _window_moments(alpha, q, y0):
+    """Per-coordinate means (E-2, d, 3) and covariances (E-2, d, 3, 3) of (s_{n-2}, s_{n-1}, s_n)
+    for n = 2..E-1, from X_{n+1} = alpha_n X_n + xi_n (X_0 = y0, deterministic)."""
+    E, d = alpha.shape
+    m = np.empty((E + 1, d))
+    V = np.empty((E + 1, d))
+    m[0], V[0] = y0, 0.0
+    for n in range(E):
+        m[n + 1] = alpha[n] * m[n]
+        V[n + 1] = alpha[n] ** 2 * V[n] + q[n]
+    idx = np.arange(2, E)[:, None] + np.arange(-2, 2)[None, :]     # X_{n-2} .. X_{n+1}
+    C = np.zeros((E - 2, d, 4, 4))
+    for a in range(4):
+        C[:, :, a, a] = V[idx[:, a]]
+        for b in range(a):                                          # Cov(X_a, X_b), a > b
+            prod = np.prod([alpha[idx[:, k]] for k in range(b, a)], axis=0)
+            C[:, :, a, b] = C[:, :, b, a] = prod * V[idx[:, b]]
+    D = np.array([[-1.0, 1, 0, 0], [0, -1, 1, 0], [0, 0, -1, 1]])
+    mean = np.einsum("ij,nkj->nki", D, m[idx].transpose(0, 2, 1))
+    cov = np.einsum("ij,nkjl,ml->nkim", D, C, D)
+    return mean, cov
+
+
+def angle_fluctuations(hessian_eigs, noise_var, y0, lrs, steps_per_epoch) -> dict:
+    """Finite-d standard deviations (degrees) of the empirical angle and of its change (4e).
+
+    Problem: Q at finite d; the empirical omega_n = arccos(<s_n, s_{n-1}> / (|s_n| |s_{n-1}|)) is
+    a smooth function of three sums over independent coordinates, so by the delta method
+    sd(omega_n) = |grad g|_Sigma with Sigma the covariance of those sums (Isserlis' theorem for
+    the per-coordinate Gaussian (s_{n-2}, s_{n-1}, s_n)); it is O(1/sqrt(d)) when no coordinate
+    dominates.  First order in 1/sqrt(d): tests check it within 20% of Monte Carlo from d = 10.
+
+    Returns:
+        {"angle_sd_deg": shape (E-2,) for n = 2..E-1, "change_sd_deg": shape (E-2,), the sd of
+        omega_n - omega_{n-1} for n = 2..E-1} (boundary n + 1 in results.json indexing).
+    """
+    alpha, q, _ = _moments(hessian_eigs, noise_var, y0, lrs, steps_per_epoch)
+    if alpha.shape[0] < 3:
+        raise AssumptionError(f"lrs: need at least 3 epochs for an angle change, got "
+                              f"{alpha.shape[0]}")
+    y0 = np.asarray(y0, dtype=np.float64)
+    mean, cov = _window_moments(alpha, q, y0)
+    sd, sd_change = _delta_sd(mean, cov)
+    return {"angle_sd_deg": sd, "change_sd_deg": sd_change}
+
+
+def stationary_fluctuations(hessian_eigs, noise_var, lr, steps_per_epoch) -> dict:
+    """The 4e standard deviations at stationarity (constant rate, bias gone), in degrees.
+
+    The stationary displacements are zero-mean with autocovariances, per coordinate,
+    gamma(0) = 2 q/(1 + alpha), gamma(1) = -q (1 - alpha)/(1 + alpha), gamma(2) = alpha gamma(1).
+    """
+    h, c = _instance(hessian_eigs, noise_var)
+    K = v.integer("steps_per_epoch", steps_per_epoch, lo=1)
+    lr = check_stable_lr(h, lr)
+    alpha, q = epoch_factors(h, c, lr, K)
+    if not (q > 0).any():
+        raise AssumptionError("noise_var: need some c_i > 0 (no stationary motion otherwise)")
+    g0, g1 = 2 * q / (1 + alpha), -q * (1 - alpha) / (1 + alpha)
+    g2 = alpha * g1
+    cov = np.stack([np.stack([g0, g1, g2], -1), np.stack([g1, g0, g1], -1),
+                    np.stack([g2, g1, g0], -1)], -2)
+    sd, sd_change = _delta_sd(np.zeros(h.shape + (3,)), cov)
+    return {"angle_sd_deg": float(sd), "change_sd_deg": float(sd_change)}
+
+
+# ============================================================== 4c: the 90-degree certificate
+def certificate(hessian_eigs, noise_var, lr, steps_per_epoch) -> dict:
+    """What crossing 90 degrees certifies at a constant rate (THEORY.md 4c).
+
+    With w_i = alpha_i (1 - alpha_i)^2 and P_i = E[X_{n-1,i}^2]:
+        E<s_n, s_{n-1}> <= 0   iff   sum_i w_i P_i <= sum_i (1 - alpha_i) q_i
+                                iff   sum_i w_i P_i <= F_w * sum_i w_i v_i,
+        F_w = sum_i (1 - alpha_i) q_i / sum_i w_i v_i      (v_i the stationary variance),
+    so the w-weighted error is within F_w of its floor.  Isotropic (h_i = h, c_i = c):
+    F_w = (1 + alpha)/alpha and the condition is E||X_{n-1}||^2 <= ((1 + alpha)/alpha) d v.
+    For the plain error, sum_i P_i <= sum_i w_i P_i / min_i w_i gives
+    E||X_{n-1}||^2 <= F_plain * sum_i v_i, F_plain = sum_i (1 - alpha_i) q_i / (min_i w_i sum_i v_i).
+    Needs every alpha_i in (0, 1) (h_i > 0 and lr h_i < 1 suffice).
+
+    Returns: {"weighted": F_w, "plain": F_plain, "alpha_min", "alpha_max"}.
+    """
+    h, c = _instance(hessian_eigs, noise_var)
+    K = v.integer("steps_per_epoch", steps_per_epoch, lo=1)
+    lr = check_stable_lr(h, lr)
+    alpha, q = epoch_factors(h, c, lr, K)
+    if not np.all((alpha > 0) & (alpha < 1)):
+        raise AssumptionError("lr: the certificate needs every alpha_i = (1 - lr h_i)^K in (0, 1) "
+                              f"(h_i > 0 and lr h_i < 1), got alpha in [{alpha.min():g}, "
+                              f"{alpha.max():g}]")
+    if not (q > 0).any():
+        raise AssumptionError("noise_var: need some c_i > 0")
+    vst = q / (1 - alpha ** 2)
+    w = alpha * (1 - alpha) ** 2
+    rhs = ((1 - alpha) * q).sum()
+    return {"weighted": float(rhs / (w * vst).sum()), "plain": float(rhs / (w.min() * vst.sum())),
+            "alpha_min": float(alpha.min()), "alpha_max": float(alpha.max())}
+
+
+# ============================================================== 4d: the reset after a drop
+def reset_after_drop(hessian_eigs, noise_var, lr, drop_factor, steps_per_epoch,
+                     max_epochs: int = 100000) -> dict:
+    """The angle after a drop lr -> rho lr taken from stationarity (THEORY.md 4d).
+
+    Let the new rate start at epoch N (boundary N), with alpha'_i, q'_i the new epoch factors,
+    v_i, v'_i the old and new stationary variances and w'_i = alpha'_i (1 - alpha'_i)^2.
+    - boundary N+1 (last old vs first new displacement): E<s_N, s_{N-1}> =
+      sum_i (alpha'_i - 1) q_i / (1 + alpha_i) < 0: above 90 degrees.
+    - boundary N+2+k, k >= 0 (both displacements new): P_{N+k} = v' + alpha'^{2k} (v - v') and
+      E<s_{N+k+1}, s_{N+k}> <= 0  iff  sum_i w'_i alpha'^{2k}_i (v_i - v'_i)
+                                        <= sum_i (1 - alpha'_i) q'_i / (1 + alpha'_i).
+      The left side decreases in k: the angle dips below 90 at boundary N+2 iff the condition
+      fails at k = 0, and is back above 90 from boundary N + 2 + k* on, k* the first k where
+      it holds.
+    Returns {"dips": bool, "recross_offset": k* + 2 (boundaries after N; 2 if no dip),
+    "k_star": k*}.
+    """
+    h, c = _instance(hessian_eigs, noise_var)
+    K = v.integer("steps_per_epoch", steps_per_epoch, lo=1)
+    lr = check_stable_lr(h, lr)
+    rho = v.in_range("drop_factor", drop_factor, 0.0, 1.0, lo_open=True, hi_open=True)
+    a_old, q_old = epoch_factors(h, c, lr, K)
+    a_new, q_new = epoch_factors(h, c, rho * lr, K)
+    if not np.all((a_new > 0) & (a_new < 1)) or not np.all(np.abs(a_old) < 1):
+        raise AssumptionError("lr: need every new alpha_i in (0, 1) and old |alpha_i| < 1 "
+                              "(h_i > 0, lr h_i < 1)")
+    v_old, v_new = q_old / (1 - a_old ** 2), q_new / (1 - a_new ** 2)
+    w = a_new * (1 - a_new) ** 2 * (v_old - v_new)
+    rhs = ((1 - a_new) * q_new / (1 + a_new)).sum()
+    k, lhs = 0, w.sum()
+    while lhs > rhs:
+        k += 1
+        if k > max_epochs:
+            raise AssumptionError(f"max_epochs: the angle does not re-cross 90 degrees within "
+                                  f"{max_epochs} epochs")
+        lhs = (w * a_new ** (2 * k)).sum()
+    return {"dips": k > 0, "k_star": k, "recross_offset": k + 2}
+
+
+# ============================================================== section 6: heavy-ball momentum
+def _momentum_moments(hessian_eigs, noise_var, y0, lrs, steps_per_epoch, momentum):
+    """Per coordinate, the epoch map A_n = M_n^K (d, 2, 2), the epoch noise covariance Q_n and
+    the second moments S_n = E[z_n z_n^T] of z_n = (y_{nK}, y_{nK-1}), z_0 = (y_0, y_0)."""
+    h, c, y0 = _instance(hessian_eigs, noise_var, y0)
+    K = v.integer("steps_per_epoch", steps_per_epoch, lo=1)
+    beta = v.in_range("momentum", momentum, 0.0, 1.0, hi_open=True)
+    lrs = v.vector("lrs", lrs)
+    for n, lr in enumerate(lrs):
+        lr = v.in_range(f"lrs[{n}]", lr, 0.0, None, lo_open=True)
+        if lr * h.max() >= 2 * (1 + beta):
+            raise AssumptionError(f"lrs[{n}]: need lrs[{n}] * h_i < 2 (1 + momentum) for every "
+                                  f"h_i (stability), got {lr * h.max():g}")
+    d = h.size
+    A, Q = [], []
+    for lr in lrs:
+        M = np.zeros((d, 2, 2))
+        M[:, 0, 0], M[:, 0, 1], M[:, 1, 0] = 1 - lr * h + beta, -beta, 1.0
+        P, Qn = np.broadcast_to(np.eye(2), (d, 2, 2)).copy(), np.zeros((d, 2, 2))
+        for _ in range(K):              # Q_K = sum_{j<K} M^j e1 e1^T M^jT lr^2 c
+            col = P[:, :, 0]
+            Qn += lr * lr * c[:, None, None] * col[:, :, None] * col[:, None, :]
+            P = M @ P
+        A.append(P)
+        Q.append(Qn)
+    S = [np.stack([np.stack([y0 * y0, y0 * y0], -1), np.stack([y0 * y0, y0 * y0], -1)], -2)]
+    for n in range(lrs.size):
+        S.append(A[n] @ S[n] @ np.swapaxes(A[n], -1, -2) + Q[n])
+    return A, Q, S
+
+
+def expected_sq_dist_momentum(hessian_eigs, noise_var, y0, lrs, steps_per_epoch,
+                              momentum) -> np.ndarray:
+    """E||X_n||^2, n = 0..E, for heavy-ball SGD y_{t+1} = y_t - eta (h y_t + xi_t)
+    + beta (y_t - y_{t-1}) (THEORY.md section 6; y_{-1} = y_0, momentum carried across epochs):
+    the 2x2 Lyapunov recursion S_{n+1} = A_n S_n A_n^T + Q_n.  Needs 0 <= beta < 1 and
+    eta h_i < 2 (1 + beta).  beta = 0 gives :func:`expected_sq_dist`."""
+    _, _, S = _momentum_moments(hessian_eigs, noise_var, y0, lrs, steps_per_epoch, momentum)
+    return np.array([s[:, 0, 0].sum() for s in S])
+
+
+def expected_angles_momentum(hessian_eigs, noise_var, y0, lrs, steps_per_epoch,
+                             momentum) -> np.ndarray:
+    """The deterministic-equivalent angle (degrees, n = 1..E-1) for heavy-ball SGD:
+    E<s_n, s_{n-1}> = e1^T (A_n - I) [A_{n-1} S_{n-1} (A_{n-1} - I)^T + Q_{n-1}] e1,
+    E||s_n||^2 = e1^T [(A_n - I) S_n (A_n - I)^T + Q_n] e1, summed over coordinates."""
+    A, Q, S = _momentum_moments(hessian_eigs, noise_var, y0, lrs, steps_per_epoch, momentum)
+    E = len(A)
+    if E < 2:
+        raise AssumptionError(f"lrs: need at least 2 epochs for an angle, got {E}")
+    eye = np.eye(2)
+    T = lambda x: np.swapaxes(x, -1, -2)  # noqa: E731
+    sq = np.array([((A[n] - eye) @ S[n] @ T(A[n] - eye) + Q[n])[:, 0, 0].sum() for n in range(E)])
+    inner = np.array([((A[n] - eye) @ (A[n - 1] @ S[n - 1] @ T(A[n - 1] - eye) + Q[n - 1]))
+                      [:, 0, 0].sum() for n in range(1, E)])
+    if (sq <= 0).any():
+        raise AssumptionError("y0, noise_var: no motion, the angle is undefined")
+    cos = inner / np.sqrt(sq[1:] * sq[:-1])
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))

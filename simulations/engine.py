@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from autodrop_theory.errors import AssumptionError
 from autodrop_theory.rule import angle_deg
 
 from .controllers import Controller, EpochInfo
@@ -51,31 +52,36 @@ def seed_keys(seed: int, seeds: int):
     return jax.random.split(jax.random.PRNGKey(seed), seeds)
 
 
-def _run_one(problem: Problem, controller: Controller, epochs: int, steps: int, key):
+def _run_one(problem: Problem, controller: Controller, epochs: int, steps: int, momentum: float,
+             key):
     x0 = problem.x0
     dt = x0.dtype
     zero = jnp.zeros((), dt)
     inv_k = jnp.asarray(1.0 / steps, dt)
 
+    beta = jnp.asarray(momentum, dt)
+
     def epoch(carry, e):
-        x, state, x_prev, t = carry
+        x, state, x_prev, t, delta = carry
 
         def step(c, xi):
-            x, t, lr_sum, loss_sum = c
+            x, delta, t, lr_sum, loss_sum = c
             lr = controller.lr(state, t)
             g, loss = problem.grad(x, xi)
-            return (x - lr * g, t + 1, lr_sum + lr, loss_sum + loss), None
+            dx = -lr * g + beta * delta if momentum else -lr * g
+            return (x + dx, dx, t + 1, lr_sum + lr, loss_sum + loss), None
 
         noise = problem.epoch_noise(jax.random.fold_in(key, e), steps)
-        (x_end, t, lr_sum, loss_sum), _ = jax.lax.scan(step, (x, t, zero, zero), noise)
+        (x_end, delta, t, lr_sum, loss_sum), _ = jax.lax.scan(step, (x, delta, t, zero, zero),
+                                                              noise)
         drops_before = controller.num_drops(state)
         x_new, state = controller.update(state, x_end, EpochInfo(e, loss_sum * inv_k))
         ang = jnp.where(e >= 1, angle_deg(x_new - x, x - x_prev), jnp.asarray(jnp.nan, dt))
         rec = (problem.sq_dist(x_new), problem.subopt(x_new), ang, lr_sum * inv_k,
                controller.num_drops(state) > drops_before, loss_sum * inv_k)
-        return (x_new, state, x, t), rec
+        return (x_new, state, x, t, delta), rec
 
-    carry = (x0, controller.init(x0), x0, jnp.zeros((), jnp.int32))
+    carry = (x0, controller.init(x0), x0, jnp.zeros((), jnp.int32), jnp.zeros_like(x0))
     _, (sq, sub, ang, lr, dropped, loss) = jax.lax.scan(
         epoch, carry, jnp.arange(epochs, dtype=jnp.int32))
     first = lambda v0, v: jnp.concatenate([jnp.reshape(v0, (1,)).astype(v.dtype), v])  # noqa
@@ -84,14 +90,20 @@ def _run_one(problem: Problem, controller: Controller, epochs: int, steps: int, 
 
 
 def make_simulator(problem: Problem, controller: Controller, *, epochs: int,
-                   steps_per_epoch: int):
+                   steps_per_epoch: int, momentum: float = 0.0):
     """Compile once, run many times: returns ``run(keys) -> Trajectories``.
+
+    ``momentum`` beta in [0, 1) runs heavy-ball SGD x_{t+1} = x_t - lr g_t + beta (x_t - x_{t-1})
+    (THEORY.md section 6; x_{-1} = x_0; the momentum carries across epoch boundaries and across a
+    replacement of x by the controller).
 
     One ``jit(vmap(...))`` over the seeds' keys; the result is copied to the host once per call.
     Calling ``run`` again with keys of the same shape reuses the compiled program.
     """
+    if not 0.0 <= momentum < 1.0:
+        raise AssumptionError(f"momentum: need a value in [0, 1), got {momentum!r}")
     compiled = jax.jit(jax.vmap(
-        lambda k: _run_one(problem, controller, epochs, steps_per_epoch, k)))
+        lambda k: _run_one(problem, controller, epochs, steps_per_epoch, float(momentum), k)))
 
     def run(keys) -> Trajectories:
         return Trajectories(*(np.asarray(a) for a in compiled(keys)))
@@ -100,8 +112,8 @@ def make_simulator(problem: Problem, controller: Controller, *, epochs: int,
 
 
 def simulate(problem: Problem, controller: Controller, *, epochs: int, steps_per_epoch: int,
-             keys) -> Trajectories:
+             keys, momentum: float = 0.0) -> Trajectories:
     """Run ``controller`` on ``problem`` for every key in ``keys`` (one seed each); compiles
     afresh on each call (use :func:`make_simulator` to run the same setup repeatedly)."""
-    return make_simulator(problem, controller, epochs=epochs,
-                          steps_per_epoch=steps_per_epoch)(keys)
+    return make_simulator(problem, controller, epochs=epochs, steps_per_epoch=steps_per_epoch,
+                          momentum=momentum)(keys)

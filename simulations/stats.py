@@ -34,8 +34,8 @@ def z_scores(samples, expected, rtol: float = 1e-9):
     x = np.asarray(samples, dtype=np.float64)
     se = x.std(axis=0, ddof=1) / np.sqrt(x.shape[0])
     diff = x.mean(axis=0) - np.asarray(expected, dtype=np.float64)
+    rounding = rtol * np.maximum(1.0, np.abs(np.asarray(expected, dtype=np.float64)))
+    spread = se > rounding          # a spread at rounding level is no spread
     with np.errstate(divide="ignore", invalid="ignore"):
-        rounding = rtol * np.maximum(1.0, np.abs(np.asarray(expected, dtype=np.float64)))
-        z = np.where(se > 0, diff / np.where(se > 0, se, 1.0),
-                     np.where(np.abs(diff) <= rounding, 0.0, np.inf))
-    return z
+        return np.where(spread, diff / np.where(spread, se, 1.0),
+                        np.where(np.abs(diff) <= rounding, 0.0, np.inf))

@@ -95,3 +95,147 @@ def test_bad_input_raises_assumption_error(call, needle):
     with pytest.raises(AssumptionError) as info:
         call()
     assert needle in str(info.value)
+
+
+# ------------------------------------------------------------------ invariances
+@given(seed=st.integers(0, 10**6), scale=st.floats(0.1, 10.0))
+def test_permutation_and_joint_scaling_invariance(seed, scale):
+    h, c, y0 = instance(seed)
+    c = c + 0.01
+    lrs, K = [0.5, 0.5, 0.2, 0.2], 3
+    p = np.random.default_rng(seed).permutation(h.size)
+    a = angular.expected_angles(h, c, y0, lrs, K)
+    np.testing.assert_allclose(angular.expected_angles(h[p], c[p], y0[p], lrs, K), a, atol=1e-9)
+    # y0 -> s y0 and noise sd -> s sd: every second moment scales by s^2, angles do not move
+    np.testing.assert_allclose(angular.expected_angles(h, scale ** 2 * c, scale * y0, lrs, K), a,
+                               atol=1e-8)
+    np.testing.assert_allclose(angular.expected_sq_dist(h, scale ** 2 * c, scale * y0, lrs, K),
+                               scale ** 2 * angular.expected_sq_dist(h, c, y0, lrs, K), rtol=1e-12)
+    f0 = angular.stationary_fluctuations(h, c, 0.5, K)
+    f1 = angular.stationary_fluctuations(h[p], scale ** 2 * c[p], 0.5, K)
+    assert f1["angle_sd_deg"] == pytest.approx(f0["angle_sd_deg"], rel=1e-9)
+
+
+# ------------------------------------------------------------------ 4c certificate
+def per_coordinate_P(h, c, y0, lrs, K):
+    return np.array([angular.expected_sq_dist([h[i]], [c[i]], [y0[i]], lrs, K)
+                     for i in range(h.size)]).T          # (E+1, d)
+
+
+@given(seed=st.integers(0, 10**6), K=st.integers(1, 20), lr=st.floats(0.05, 0.95),
+       d=st.integers(1, 50))
+def test_isotropic_certificate_equivalence(seed, K, lr, d):
+    rng = np.random.default_rng(seed)
+    h, c = np.full(d, rng.uniform(0.1, 1.0)), np.full(d, rng.uniform(0.01, 1.0))
+    y0 = rng.standard_normal(d) * rng.uniform(0, 10)
+    E = 12
+    lrs = np.full(E, lr)
+    ang = angular.expected_angles(h, c, y0, lrs, K)                    # n = 1..E-1
+    P = angular.expected_sq_dist(h, c, y0, lrs, K)
+    alpha, q = epoch_factors(h[:1], c[:1], lr, K)
+    v = q[0] / (1 - alpha[0] ** 2)
+    factor = angular.certificate(h, c, lr, K)["weighted"]
+    assert factor == pytest.approx((1 + alpha[0]) / alpha[0], rel=1e-12)
+    for n in range(1, E):
+        lhs, rhs = P[n - 1], factor * d * v
+        if abs(lhs - rhs) > 1e-9 * rhs and abs(ang[n - 1] - 90) > 1e-9:
+            assert (ang[n - 1] >= 90) == (lhs <= rhs), (n, ang[n - 1], lhs, rhs)
+
+
+@given(seed=st.integers(0, 10**6), K=st.integers(1, 10), lr=st.floats(0.05, 0.95))
+def test_anisotropic_weighted_certificate_equivalence(seed, K, lr):
+    h, c, y0 = instance(seed)
+    c = c + 0.01
+    y0 = y0 * 3
+    E = 10
+    lrs = np.full(E, lr)
+    ang = angular.expected_angles(h, c, y0, lrs, K)
+    P = per_coordinate_P(h, c, y0, lrs, K)
+    alpha, q = epoch_factors(h, c, lr, K)
+    w, v = alpha * (1 - alpha) ** 2, q / (1 - alpha ** 2)
+    cert = angular.certificate(h, c, lr, K)
+    for n in range(1, E):
+        lhs, rhs = (w * P[n - 1]).sum(), cert["weighted"] * (w * v).sum()
+        if abs(lhs - rhs) > 1e-9 * rhs:
+            assert (ang[n - 1] > 90) == (lhs < rhs)
+        if ang[n - 1] > 90:        # and then the plain error is within F_plain of its floor
+            assert P[n - 1].sum() <= cert["plain"] * v.sum() * (1 + 1e-12)
+
+
+def test_certificate_needs_alpha_in_open_unit_interval():
+    with pytest.raises(AssumptionError, match="lr: the certificate needs every alpha_i"):
+        angular.certificate([1.0], [1.0], 1.0, 3)
+
+
+# ------------------------------------------------------------------ 4d reset
+@pytest.mark.parametrize("lr, rho, K", [(0.5, 0.2, 10), (0.1, 0.2, 10), (0.9, 0.5, 3),
+                                        (0.5, 0.9, 10)])
+def test_reset_matches_the_angle_curve_from_exact_stationarity(lr, rho, K):
+    h = np.geomspace(0.01, 1, 60)
+    c = np.full(60, 1 / 60)
+    alpha, q = epoch_factors(h, c, lr, K)
+    y0 = np.sqrt(q / (1 - alpha ** 2))          # second moments exactly stationary
+    N, E = 5, 200
+    lrs = np.r_[np.full(N, lr), np.full(E - N, rho * lr)]
+    ang = np.r_[np.nan, np.nan, angular.expected_angles(h, c, y0, lrs, K)]   # by boundary
+    np.testing.assert_allclose(ang[2:N + 1], angular.stationary_angle(h, c, lr, K), atol=1e-9)
+    r = angular.reset_after_drop(h, c, lr, rho, K)
+    assert ang[N + 1] > 90
+    below = np.flatnonzero(ang[N + 2:] < 90)
+    assert r["dips"] == (below.size > 0)
+    if r["dips"]:
+        assert below.max() + N + 2 + 1 == N + r["recross_offset"]    # last dip + 1
+        assert np.all(ang[N + r["recross_offset"]:] >= 90)
+
+
+# ------------------------------------------------------------------ 4e fluctuations
+def test_isotropic_alpha_zero_fluctuation_has_the_analytic_value():
+    # alpha = 0: s_n, s_{n-1} isotropic Gaussian with correlation -1/2; the delta method gives
+    # Var(omega) = 3 / (4 d) (worked by hand in the derivation of 4e)
+    for d in (10, 100, 1000):
+        f = angular.stationary_fluctuations(np.ones(d), np.ones(d), 1.0, 1)
+        assert f["angle_sd_deg"] == pytest.approx(np.degrees(np.sqrt(3 / (4 * d))), rel=1e-12)
+
+
+def test_stationary_fluctuations_are_the_long_run_limit():
+    h, c = np.geomspace(0.05, 1, 30), np.full(30, 0.1)
+    f = angular.angle_fluctuations(h, c, np.zeros(30), np.full(400, 0.5), 10)
+    s = angular.stationary_fluctuations(h, c, 0.5, 10)
+    assert f["angle_sd_deg"][-1] == pytest.approx(s["angle_sd_deg"], rel=1e-9)
+    assert f["change_sd_deg"][-1] == pytest.approx(s["change_sd_deg"], rel=1e-9)
+
+
+# ------------------------------------------------------------------ section 6 momentum
+def per_step_momentum_reference(h, c, y0, lrs, K, beta):
+    """Second moments of (y_t, y_{t-1}) stepped one SGD step at a time (2x2 per coordinate)."""
+    out = []
+    for hi, ci, yi in zip(h, c, y0):
+        S = np.full((2, 2), yi * yi)
+        col = [S[0, 0]]
+        for lr in lrs:
+            M = np.array([[1 - lr * hi + beta, -beta], [1.0, 0.0]])
+            for _ in range(K):
+                S = M @ S @ M.T + np.array([[lr * lr * ci, 0], [0, 0]])
+            col.append(S[0, 0])
+        out.append(col)
+    return np.sum(out, axis=0)
+
+
+@given(seed=st.integers(0, 10**6), K=st.integers(1, 6), beta=st.floats(0.0, 0.95))
+def test_momentum_closed_form_matches_per_step_reference(seed, K, beta):
+    h, c, y0 = instance(seed)
+    lrs = [0.4, 0.4, 0.1]
+    np.testing.assert_allclose(angular.expected_sq_dist_momentum(h, c, y0, lrs, K, beta),
+                               per_step_momentum_reference(h, c, y0, lrs, K, beta),
+                               rtol=1e-9, atol=1e-12)
+
+
+def test_momentum_zero_is_plain_sgd_and_bad_momentum_raises():
+    h, c, y0 = instance(3)
+    lrs = [0.5, 0.5, 0.5, 0.1]
+    np.testing.assert_allclose(angular.expected_angles_momentum(h, c, y0, lrs, 4, 0.0),
+                               angular.expected_angles(h, c, y0, lrs, 4), atol=1e-9)
+    with pytest.raises(AssumptionError, match="momentum: need a value in"):
+        angular.expected_sq_dist_momentum(h, c, y0, lrs, 4, 1.0)
+    with pytest.raises(AssumptionError, match="stability"):
+        angular.expected_sq_dist_momentum(h, c, y0, [3.9], 4, 0.5)
