@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Optional
 
 import jax
 import jax.numpy as jnp
@@ -50,7 +50,8 @@ from jax.flatten_util import ravel_pytree
 from . import _validate as v
 from .errors import AssumptionError
 
-__all__ = ["AutoDropConfig", "AutoDropState", "init", "update", "angle_deg"]
+__all__ = ["AutoDropConfig", "AutoDropState", "init", "update", "angle_deg",
+           "calibrated_threshold_deg"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,8 +61,13 @@ class AutoDropConfig:
     Attributes:
         lr: initial learning rate eta_0 > 0.
         drop_factor: rho in (0, 1); the rate is multiplied by it at each drop.
-        threshold_deg: theta_0 > 0, the saturation threshold on |omega_e - omega_{e-1}| (degrees).
-        max_threshold_deg: theta_max >= theta_0; theta grows by 1/rho per drop up to it.
+        threshold_deg: theta_0 > 0, the saturation threshold on |omega_e - omega_{e-1}| (degrees);
+            None: calibrated from theory at ``init`` (see :func:`calibrated_threshold_deg`):
+            theta_0 = threshold_z * sd_ref / sqrt(d), d the number of parameters.
+        threshold_z: the calibration's multiple of the reference standard deviation of the
+            angle change (> 0); used only when threshold_deg is None.
+        max_threshold_deg: theta_max >= theta_0; theta grows by 1/rho per drop up to it; None:
+            5 theta_0.
         min_lr: the floor, 0 <= min_lr <= lr.
         extra_epochs: epochs to wait after the trigger before dropping (>= 0).
         tail_average: replace the parameters by the linearly weighted average of the snapshots
@@ -75,19 +81,25 @@ class AutoDropConfig:
 
     lr: float = 0.1
     drop_factor: float = 0.2
-    threshold_deg: float = 0.01
-    max_threshold_deg: float = 1.0
+    threshold_deg: Optional[float] = 0.01
+    max_threshold_deg: Optional[float] = 1.0
     min_lr: float = 1e-4
     extra_epochs: int = 20
     tail_average: bool = True
     guard_deg: float = 0.0
     eps: float = 1e-8
+    threshold_z: float = 0.25
 
     def __post_init__(self):
         v.in_range("lr", self.lr, 0.0, None, lo_open=True)
         v.in_range("drop_factor", self.drop_factor, 0.0, 1.0, lo_open=True, hi_open=True)
-        v.in_range("threshold_deg", self.threshold_deg, 0.0, 180.0, lo_open=True)
-        v.in_range("max_threshold_deg", self.max_threshold_deg, self.threshold_deg, 180.0)
+        v.in_range("threshold_z", self.threshold_z, 0.0, None, lo_open=True)
+        if self.threshold_deg is not None:
+            v.in_range("threshold_deg", self.threshold_deg, 0.0, 180.0, lo_open=True)
+        if self.max_threshold_deg is not None:
+            v.in_range("max_threshold_deg", self.max_threshold_deg,
+                       self.threshold_deg if self.threshold_deg is not None else 0.0, 180.0,
+                       lo_open=self.threshold_deg is None)
         v.in_range("min_lr", self.min_lr, 0.0, self.lr)
         v.integer("extra_epochs", self.extra_epochs, lo=0)
         if not isinstance(self.tail_average, bool):
@@ -107,6 +119,24 @@ class AutoDropConfig:
                    min_lr=1e-4, extra_epochs=20, tail_average=True, guard_deg=0.0, eps=1e-8)
 
 
+def calibrated_threshold_deg(dim: int, z: float = 0.25) -> float:
+    """The theory-calibrated threshold theta_0 = z * sd_ref / sqrt(dim) (degrees).
+
+    sd_ref / sqrt(d) is the standard deviation of the angle change omega_e - omega_{e-1} at
+    stationarity (THEORY.md 4e, :func:`autodrop_theory.angular.stationary_fluctuations`) in the
+    reference case of d identical coordinates with alpha = 0 (epochs long enough to decorrelate
+    the iterates), where it scales exactly as 1/sqrt(d): sd_ref = 73.97 degrees.  A saturated
+    angle then fires the trigger with probability about P(|N(0, 1)| < z) per epoch (0.20 at
+    z = 0.25).  Networks of d ~ 1e7 parameters get theta_0 ~ 0.006 degrees, the order of the
+    published 0.01.
+    """
+    from .angular import stationary_fluctuations
+    dim = v.integer("dim", dim, lo=1)
+    z = v.in_range("z", z, 0.0, None, lo_open=True)
+    ref = stationary_fluctuations([1.0], [1.0], 1.0, 1)["change_sd_deg"]
+    return float(z * ref / dim ** 0.5)
+
+
 jax.tree_util.register_pytree_node(
     AutoDropConfig, lambda cfg: ((), cfg), lambda cfg, _: cfg)
 
@@ -115,6 +145,7 @@ class AutoDropState(NamedTuple):
     """The rule's state; every field is an array, so it jits and vmaps.
 
     lr: the rate to use in the coming epoch.  theta: the current threshold (degrees).
+    theta_max: its cap (degrees; resolved at ``init`` when calibrated).
     angle_deg: omega_e of the last boundary (nan until defined).  prev_angle_deg: omega_{e-1}.
     num_drops: int32 count of firings that lowered the rate.  num_fires: int32 count of all
     firings.  dropped: whether the last update lowered the rate.
@@ -125,6 +156,7 @@ class AutoDropState(NamedTuple):
 
     lr: Any
     theta: Any
+    theta_max: Any
     angle_deg: Any
     prev_angle_deg: Any
     num_drops: Any
@@ -157,8 +189,16 @@ def init(params, config: AutoDropConfig) -> AutoDropState:
         raise AssumptionError(f"params: need floating-point leaves, got dtype {flat.dtype}")
     dt = flat.dtype
     nan = jnp.asarray(jnp.nan, dt)
+    theta = (config.threshold_deg if config.threshold_deg is not None
+             else calibrated_threshold_deg(flat.size, config.threshold_z))
+    theta_max = (config.max_threshold_deg if config.max_threshold_deg is not None
+                 else 5.0 * theta)
+    if theta_max < theta:
+        raise AssumptionError(f"max_threshold_deg: need >= the calibrated threshold {theta:g}, "
+                              f"got {theta_max!r}")
     return AutoDropState(
-        lr=jnp.asarray(config.lr, dt), theta=jnp.asarray(config.threshold_deg, dt),
+        lr=jnp.asarray(config.lr, dt), theta=jnp.asarray(theta, dt),
+        theta_max=jnp.asarray(theta_max, dt),
         angle_deg=nan, prev_angle_deg=nan,
         num_drops=jnp.zeros((), jnp.int32), num_fires=jnp.zeros((), jnp.int32),
         dropped=jnp.zeros((), bool),
@@ -200,8 +240,7 @@ def update(state: AutoDropState, params):
     lr = jnp.where(lowered, jnp.maximum(min_lr, rho * state.lr), state.lr)
     new = state._replace(
         lr=lr,
-        theta=jnp.where(drop, jnp.minimum(jnp.asarray(cfg.max_threshold_deg, dt),
-                                          state.theta / rho), state.theta),
+        theta=jnp.where(drop, jnp.minimum(state.theta_max, state.theta / rho), state.theta),
         angle_deg=angle, prev_angle_deg=angle,
         num_drops=state.num_drops + lowered.astype(jnp.int32),
         num_fires=state.num_fires + drop.astype(jnp.int32), dropped=lowered,

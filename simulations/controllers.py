@@ -103,10 +103,13 @@ def step_decay(ctx: RunContext, fractions=STEP_DECAY_FRACTIONS,
 
 
 # The package's own AutoDrop defaults, chosen by measurement (README, "AutoDrop defaults"):
-# the rate floor is min_lr = lr * drop_factor ** AUTODROP_MAX_RATE_DROPS, so at most two drops
-# change the rate; later firings only tail-average (the published rule's floor, made relative).
-AUTODROP_DEFAULTS = dict(drop_factor=0.2, threshold_deg=2.0, max_threshold_deg=10.0,
-                         extra_epochs=40, tail_average=True, guard_deg=90.0)
+# the threshold is calibrated from theory (THEORY.md 4e; rule.calibrated_threshold_deg) with
+# threshold_z = 0.25, i.e. theta_0 = 18.5 deg / sqrt(d) and theta_max = 5 theta_0; the rate floor
+# is min_lr = lr * drop_factor ** AUTODROP_MAX_RATE_DROPS, so at most two drops change the rate
+# and later firings only tail-average (the published rule's floor, made relative).
+AUTODROP_DEFAULTS = dict(drop_factor=0.2, threshold_deg=None, threshold_z=0.25,
+                         max_threshold_deg=None, extra_epochs=40, tail_average=True,
+                         guard_deg=90.0)
 AUTODROP_MAX_RATE_DROPS = 2
 
 

@@ -37,8 +37,8 @@ DEFAULTS = dict(seeds=100, dim=100, epochs=300, steps_per_epoch=10, lr=0.5,
 QUICK = dict(seeds=32, epochs=150)
 
 
-def _parser():
-    p = cli.make_parser(PROG, __doc__.splitlines()[0])
+def make_parser(prog=PROG, doc=None):
+    p = cli.make_parser(prog, (doc or __doc__).splitlines()[0])
     p.add_argument("--mu", type=cli.positive_float, default=0.01, help="smallest eigenvalue")
     p.add_argument("--L", type=cli.positive_float, default=1.0, help="largest eigenvalue")
     p.add_argument("--sigma-sq", type=cli.nonneg_float, default=1.0,
@@ -46,9 +46,9 @@ def _parser():
     return p
 
 
-def _setup(argv):
+def setup(argv, parser, defaults, quick, make_controller=controllers.make):
     """Parse and validate everything up front; raise CliError on any bad input."""
-    args = cli.parse(_parser(), argv, DEFAULTS, QUICK)
+    args = cli.parse(parser, argv, defaults, quick)
     names = cli.resolve_methods(args.methods)
     try:
         model = default_quadratic_model(args.dim, args.mu, args.L, args.sigma_sq, args.seed)
@@ -56,7 +56,7 @@ def _setup(argv):
         ctx = controllers.RunContext(lr=args.lr, epochs=args.epochs,
                                      steps_per_epoch=args.steps_per_epoch, mu=model.mu,
                                      L=model.L, dim=model.dim)
-        ctrls = [controllers.make(n, ctx) for n in names]
+        ctrls = [make_controller(n, ctx) for n in names]
     except AssumptionError as exc:
         raise cli.flag_error(exc) from None
     return args, model, ctrls
@@ -92,13 +92,8 @@ def _fmt(x, spec=".4g"):
     return "n/a" if x is None or not np.isfinite(x) else format(x, spec)
 
 
-def main(argv=None) -> int:
-    start = time.perf_counter()
-    try:
-        args, model, ctrls = _setup(argv)
-    except cli.CliError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
+def run(args, model, ctrls, prog=PROG):
+    """Simulate every controller on the same seeds; return (methods, trajectories, theory)."""
     import jax
     if args.x64:
         jax.config.update("jax_enable_x64", True)
@@ -108,12 +103,10 @@ def main(argv=None) -> int:
     keys = engine.seed_keys(args.seed, args.seeds)
     th = theory(model, args.lr, E, K)
     cr_final = th["cramer_rao"][-1] if th["cramer_rao"] else None
-
     methods, trajs = {}, {}
-    for c in cli.progress(ctrls, args.quiet, PROG):
+    for c in cli.progress(ctrls, args.quiet, prog):
         trajs[c.name] = engine.simulate(problem, c, epochs=E, steps_per_epoch=K, keys=keys)
         methods[c.name] = method_results(trajs[c.name], K, c.config, cr_final)
-
     if "constant" in trajs:  # the simulation against THEORY.md 2c, per boundary
         z = z_scores(trajs["constant"].sq_dist, th["exact_sq_dist_constant"],
                      rtol=1e-9 if args.x64 else 1e-5)
@@ -122,7 +115,15 @@ def main(argv=None) -> int:
         th["constant_agreement"] = {
             "max_abs_z": float(np.max(np.abs(z))), "boundaries": int(z.size),
             "fraction_exact_in_ci": float(np.mean((lo <= exact) & (exact <= hi)))}
+    return methods, trajs, th
 
+
+def report(args, model, methods, th) -> None:
+    """The printed table (nothing with --quiet)."""
+    if args.quiet:
+        return
+    E, K = args.epochs, args.steps_per_epoch
+    cr_final = th["cramer_rao"][-1] if th["cramer_rao"] else None
     rows = []
     for name, m in methods.items():
         f = m["final"]
@@ -130,47 +131,60 @@ def main(argv=None) -> int:
         rows.append([name, _fmt(f["mean_sq_dist"]), f"[{_fmt(f['ci'][0])}, {_fmt(f['ci'][1])}]",
                      _fmt(f["cramer_rao_ratio"], ".3g"), _fmt(f["mean_drops"], ".2f"),
                      _fmt(f["angle_deg"], ".1f"), f"DIVERGED {div}/{args.seeds}" if div else "ok"])
-    if not args.quiet:
-        print(f"quadratic d={model.dim} mu={model.mu:g} L={model.L:g} sigma^2={model.sigma_sq:g}"
-              f" lr={args.lr:g} K={K} E={E} seeds={args.seeds}; Cramer-Rao limit at T={E * K}:"
-              f" {_fmt(cr_final)}; predicted stationary angle {th['stationary_angle_deg']:.2f} deg")
-        cli.print_table(["method", "E||x-x*||^2", "95% CI", "CR ratio", "drops", "angle",
-                         "status"], rows)
-        if "constant_agreement" in th:
-            a = th["constant_agreement"]
-            print(f"constant vs exact theory (THEORY.md 2c): max |z| = {a['max_abs_z']:.2f} over "
-                  f"{a['boundaries']} boundaries; the 95% CI covers the exact value at "
-                  f"{100 * a['fraction_exact_in_ci']:.0f}% of them")
+    print(f"quadratic d={model.dim} mu={model.mu:g} L={model.L:g} sigma^2={model.sigma_sq:g}"
+          f" lr={args.lr:g} K={K} E={E} seeds={args.seeds}; Cramer-Rao limit at T={E * K}:"
+          f" {_fmt(cr_final)}; predicted stationary angle {th['stationary_angle_deg']:.2f} deg")
+    cli.print_table(["method", "E||x-x*||^2", "95% CI", "CR ratio", "drops", "angle",
+                     "status"], rows)
+    if "constant_agreement" in th:
+        a = th["constant_agreement"]
+        print(f"constant vs exact theory (THEORY.md 2c): max |z| = {a['max_abs_z']:.2f} over "
+              f"{a['boundaries']} boundaries; the 95% CI covers the exact value at "
+              f"{100 * a['fraction_exact_in_ci']:.0f}% of them")
 
-    def panel(name):
-        t = trajs[name]
-        return {"name": name, "mean": methods[name]["angle_deg"],
-                "ci": methods[name]["angle_deg_ci"], "seed0": t.angle_deg[0],
-                "drops0": t.drop_epochs()[0],
-                "theory": [None, None] + angular.expected_angles(
-                    model.hessian_eigs, model.noise_var, model.y0, t.lr[0], K).tolist(),
-                "levels": [angular.stationary_angle(model.hessian_eigs, model.noise_var, lr, K)
-                           for lr in np.unique(t.lr[0])]}
 
+def angle_panel(model, methods, trajs, name, K) -> dict:
+    """One panel of figures.angle_vs_epoch: simulation of ``name`` and its theory curve."""
+    t = trajs[name]
+    return {"name": name, "mean": methods[name]["angle_deg"],
+            "ci": methods[name]["angle_deg_ci"], "seed0": t.angle_deg[0],
+            "drops0": t.drop_epochs()[0],
+            "theory": [None, None] + angular.expected_angles(
+                model.hessian_eigs, model.noise_var, model.y0, t.lr[0], K).tolist(),
+            "levels": [angular.stationary_angle(model.hessian_eigs, model.noise_var, lr, K)
+                       for lr in np.unique(t.lr[0])]}
+
+
+def problem_record(args, model) -> dict:
+    small = model.dim <= 2000
+    return {"name": "quadratic", "dim": model.dim, "mu": model.mu, "L": model.L,
+            "sigma_sq": model.sigma_sq, "steps_per_epoch": args.steps_per_epoch,
+            "epochs": args.epochs, "seeds": args.seeds, "lr": args.lr,
+            "hessian_eigs": model.hessian_eigs if small else None,
+            "noise_var": model.noise_var if small else None,
+            "y0": model.y0 if small else None}
+
+
+def main(argv=None) -> int:
+    start = time.perf_counter()
+    try:
+        args, model, ctrls = setup(argv, make_parser(), DEFAULTS, QUICK)
+    except cli.CliError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    methods, trajs, th = run(args, model, ctrls)
+    report(args, model, methods, th)
+    K = args.steps_per_epoch
     angle_methods = [n for n in methods if n.startswith("autodrop")][:3] or list(methods)[:1]
 
     def draw(folder):
         return (figures.error_vs_iterations(folder, methods, th)
-                + figures.angle_vs_epoch(folder, [panel(n) for n in angle_methods])
+                + figures.angle_vs_epoch(folder, [angle_panel(model, methods, trajs, n, K)
+                                                  for n in angle_methods])
                 + figures.lr_vs_iterations(folder, {n: t.lr for n, t in trajs.items()}, K))
 
-    results = {
-        "problem": {"name": "quadratic", "dim": model.dim, "mu": model.mu, "L": model.L,
-                    "sigma_sq": model.sigma_sq, "steps_per_epoch": K, "epochs": E,
-                    "seeds": args.seeds, "lr": args.lr,
-                    "hessian_eigs": model.hessian_eigs if model.dim <= 2000 else None,
-                    "noise_var": model.noise_var if model.dim <= 2000 else None,
-                    "y0": model.y0 if model.dim <= 2000 else None},
-        "methods": methods,
-        "theory": th,
-    }
-    results["meta"] = cli.metadata(PROG, argv, args, 0.0)
-    results["meta"]["wall_seconds"] = time.perf_counter() - start
+    results = {"problem": problem_record(args, model), "methods": methods, "theory": th,
+               "meta": cli.metadata(PROG, argv, args, time.perf_counter() - start)}
     paths = cli.write_outputs(args.out, results, None if args.no_figures else draw)
     if not args.quiet:
         print(f"wrote {', '.join(str(p) for p in paths)}")

@@ -3,7 +3,7 @@
     python -m simulations.tune_autodrop [--quick] [--seeds N] [--seed S] [--out DIR] [--quiet]
 
 For each problem setup (d, K, E) on the default quadratic at lr = 0.5, and each candidate
-(threshold_deg, extra_epochs, rate drops allowed before the floor) with tail averaging and the
+(threshold, extra_epochs, rate drops allowed before the floor) with tail averaging and the
 90-degree guard, runs AutoDrop on the same seeds and reports the final E||x - x*||^2 divided by
 the Cramer-Rao limit; candidates are ranked by the geometric mean of that ratio over the setups.
 ``constant`` and ``step_decay`` are reported for scale.  Writes DIR/results.json.
@@ -26,9 +26,12 @@ from .problems import default_quadratic_model, quadratic_problem
 PROG = "simulations.tune_autodrop"
 SETUPS = [(100, 10, 300), (100, 20, 200), (100, 100, 100), (10, 10, 300), (1000, 10, 300),
           (100, 10, 1000)]
-GRID = dict(threshold_deg=(1.0, 2.0), extra_epochs=(10, 20, 40), rate_drops=(2, 3, 4, 6))
+# a threshold is ("z", z): calibrated, theta_0 = z * 73.97 / sqrt(d) degrees (rule.py), with
+# theta_max = 5 theta_0; or ("deg", theta_0): fixed, with theta_max = 10 degrees
+GRID = dict(threshold=(("z", 0.15), ("z", 0.25), ("z", 0.4), ("deg", 1.0), ("deg", 2.0)),
+            extra_epochs=(20, 40), rate_drops=(2, 3))
 QUICK_SETUPS = [(100, 10, 150), (10, 10, 150)]
-QUICK_GRID = dict(threshold_deg=(2.0,), extra_epochs=(10, 40), rate_drops=(2, 6))
+QUICK_GRID = dict(threshold=(("z", 0.25), ("deg", 2.0)), extra_epochs=(10, 40), rate_drops=(2,))
 LR = 0.5
 
 
@@ -58,12 +61,13 @@ def main(argv=None) -> int:
 
         baselines[f"d={d},K={K},E={E}"] = {n: ratio(controllers.make(n, ctx))
                                            for n in ("constant", "step_decay")}
-        for theta, extra, drops in candidates:
-            c = controllers.autodrop(ctx, threshold_deg=theta, extra_epochs=extra,
-                                     min_lr=LR * 0.2 ** drops)
-            ratios[(theta, extra, drops)].append(ratio(c))
+        for (kind, value), extra, drops in candidates:
+            knobs = (dict(threshold_deg=None, threshold_z=value, max_threshold_deg=None)
+                     if kind == "z" else dict(threshold_deg=value, max_threshold_deg=10.0))
+            c = controllers.autodrop(ctx, extra_epochs=extra, min_lr=LR * 0.2 ** drops, **knobs)
+            ratios[((kind, value), extra, drops)].append(ratio(c))
     ranked = sorted(candidates, key=lambda c: np.mean(np.log(ratios[c])))
-    rows = [[f"{t:g}", e, r, f"{np.exp(np.mean(np.log(ratios[(t, e, r)]))):.3g}",
+    rows = [[f"{t[0]}={t[1]:g}", e, r, f"{np.exp(np.mean(np.log(ratios[(t, e, r)]))):.3g}",
              " ".join(f"{x:.3g}" for x in ratios[(t, e, r)])] for t, e, r in ranked]
     if not args.quiet:
         print("baselines (CR ratio):", {k: {n: round(v, 3) for n, v in b.items()}
@@ -71,7 +75,7 @@ def main(argv=None) -> int:
         cli.print_table(["theta", "extra", "drops", "geo-mean CR ratio", "per setup"], rows)
     results = {"setups": [dict(dim=d, steps_per_epoch=K, epochs=E) for d, K, E in setups],
                "lr": LR, "baselines": baselines,
-               "candidates": [dict(threshold_deg=t, extra_epochs=e, rate_drops=r,
+               "candidates": [dict(threshold=list(t), extra_epochs=e, rate_drops=r,
                                    cr_ratios=ratios[(t, e, r)]) for t, e, r in ranked],
                "meta": cli.metadata(PROG, argv, args, time.perf_counter() - start)}
     cli.write_outputs(args.out, results)

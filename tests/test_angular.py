@@ -239,3 +239,19 @@ def test_momentum_zero_is_plain_sgd_and_bad_momentum_raises():
         angular.expected_sq_dist_momentum(h, c, y0, lrs, 4, 1.0)
     with pytest.raises(AssumptionError, match="stability"):
         angular.expected_sq_dist_momentum(h, c, y0, [3.9], 4, 0.5)
+
+
+# ------------------------------------------------------------------ sympy derivations
+def test_every_derivation_identity_holds():
+    from autodrop_theory import derivations
+    assert derivations.verify() == {name: True for name in derivations.IDENTITIES}
+
+
+def test_a_corrupted_identity_is_refused():
+    from autodrop_theory import derivations as D
+    lhs, rhs = D.IDENTITIES["inner_step"]
+    assert not D._equal(lhs, rhs + D.q_prev)
+    lhs, rhs = D.IDENTITIES["epoch_noise"]
+    assert not D._equal(lhs, rhs * 2)
+    with pytest.raises(ValueError, match="linear in X"):
+        D.expect(D.X_prev)
