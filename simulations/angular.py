@@ -141,11 +141,8 @@ def main(argv=None) -> int:
             controllers.AUTODROP_DEFAULTS["threshold_z"])
 
     results = {"problem": quadratic.problem_record(args, model), "methods": methods,
-               "theory": th, "meta": cli.metadata(PROG, argv, args, time.perf_counter() - start)}
-    paths = cli.write_outputs(args.out, results, None if args.no_figures else draw)
-    if not args.quiet:
-        print(f"wrote {', '.join(str(p) for p in paths)}")
-    return 0
+               "theory": th}
+    return cli.finish(PROG, argv, args, start, results, draw)
 
 
 if __name__ == "__main__":

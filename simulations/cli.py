@@ -25,7 +25,7 @@ from autodrop_theory.errors import AssumptionError
 from . import controllers
 
 __all__ = ["CliError", "make_parser", "parse", "resolve_methods", "flag_error", "metadata",
-           "to_json", "write_outputs", "progress", "print_table"]
+           "to_json", "write_outputs", "finish", "progress", "print_table"]
 
 
 class CliError(Exception):
@@ -171,6 +171,16 @@ def write_outputs(out_dir, results: dict, figures=None) -> list:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return [out / n for n in names + ["results.json"]]
+
+
+def finish(prog: str, argv, args, start: float, results: dict, draw) -> int:
+    """Add the metadata, write the figures (unless --no-figures) and results.json, say where."""
+    import time
+    results["meta"] = metadata(prog, argv, args, time.perf_counter() - start)
+    paths = write_outputs(args.out, results, None if args.no_figures else draw)
+    if not args.quiet:
+        print(f"wrote {', '.join(str(p) for p in paths)}")
+    return 0
 
 
 def progress(iterable, quiet: bool, desc: str):

@@ -183,12 +183,8 @@ def main(argv=None) -> int:
                                                   for n in angle_methods])
                 + figures.lr_vs_iterations(folder, {n: t.lr for n, t in trajs.items()}, K))
 
-    results = {"problem": problem_record(args, model), "methods": methods, "theory": th,
-               "meta": cli.metadata(PROG, argv, args, time.perf_counter() - start)}
-    paths = cli.write_outputs(args.out, results, None if args.no_figures else draw)
-    if not args.quiet:
-        print(f"wrote {', '.join(str(p) for p in paths)}")
-    return 0
+    results = {"problem": problem_record(args, model), "methods": methods, "theory": th}
+    return cli.finish(PROG, argv, args, start, results, draw)
 
 
 if __name__ == "__main__":
