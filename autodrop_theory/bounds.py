@@ -51,7 +51,7 @@ class Bound:
     rate_exponent: Optional[float]
     rate_variable: Optional[sp.Symbol]
     reference: str
-    proof: Optional[str] = None
+    proof: Optional[str] = None          # None: no machine-checked proof is claimed
     # per-coordinate bounds (model Q): keyword -> symbol of the summand, and the summand
     coordinates: tuple = ()
     term: Optional[sp.Expr] = None
@@ -247,7 +247,7 @@ ITERATION_COMPLEXITY_CONSTANT = Bound(
     rate_exponent=None, rate_variable=S.eps,
     reference="THEORY.md 2a inverted: at a constant rate eta, t >= ln(r_0/(eps - eta sigma^2/mu))"
               " / (-ln(1 - eta mu)) steps give E||y_t||^2 <= eps (needs eps > eta sigma^2/mu).",
-    proof="iteration_complexity",
+    proof=None,
 )
 ITERATION_COMPLEXITY_STAGEWISE = Bound(
     name="ITERATION_COMPLEXITY_STAGEWISE",
@@ -259,7 +259,7 @@ ITERATION_COMPLEXITY_STAGEWISE = Bound(
     reference="THEORY.md 3a inverted: the first stage end of the stage-wise schedule with "
               "E||y||^2 <= eps comes after at most T_0 + C sigma^2/(rho mu^2 eps) steps (the "
               "1/rho pays for stopping at a stage end).",
-    proof="iteration_complexity",
+    proof=None,
 )
 
 

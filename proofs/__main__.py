@@ -1,0 +1,44 @@
+"""``python -m proofs [-v] [--latex DIR]``: check every step of every proof.
+
+One line per theorem (name, number of steps, status); ``-v`` adds one line per step;
+``--latex DIR`` writes each proof as Markdown with LaTeX math.  The last line is exactly
+``N theorems, M steps checked, F failed``; the exit status is 0 if and only if F = 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import THEOREMS
+from .checker import check_all
+from .render import markdown
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m proofs", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="one line per step")
+    parser.add_argument("--latex", metavar="DIR", help="write the rendered proofs to DIR")
+    args = parser.parse_args(argv)
+    reports = check_all(THEOREMS)
+    width = max(len(r.name) for r in reports)
+    for r in reports:
+        print(f"{r.name:<{width}}  {r.num_steps:3d} steps  {'ok' if r.ok else 'FAILED: ' + r.message}")
+        if args.verbose:
+            for s in r.steps:
+                print(f"    {s.chain:4s} {s.index:2d} {s.relation:2s} "
+                      f"{'ok  ' if s.ok else 'FAIL'} {s.message}")
+    if args.latex:
+        out = Path(args.latex)
+        out.mkdir(parents=True, exist_ok=True)
+        for proof, r in zip(THEOREMS, reports):
+            (out / f"{proof.name}.md").write_text(markdown(proof, r))
+    failed = sum(not r.ok for r in reports)
+    print(f"{len(reports)} theorems, {sum(r.num_steps for r in reports)} steps checked, "
+          f"{failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

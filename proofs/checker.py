@@ -1,0 +1,280 @@
+"""A small proof checker: a proof is data, every step is checked exactly by sympy.
+
+A :class:`Proof` states ``lhs (=|<=) rhs`` under named :class:`Fact` s and proves it by a chain
+of :class:`Step` s e_0 = lhs, e_1, ..., e_m = rhs, each related to the previous one by ``=`` or
+``<=``:
+
+- an ``=`` step holds when e_{k-1} - e_k - sum_f m_f g_f simplifies to exactly 0, where the g_f
+  are equality facts (g_f = 0) with arbitrary multipliers m_f;
+- a ``<=`` step (e_{k-1} <= e_k) holds when e_k - e_{k-1} = sum_f m_f g_f + residual exactly,
+  every multiplier of an inequality fact (g_f >= 0) is *visibly* nonnegative, and so is the
+  residual: built from nonnegative numbers, symbols declared nonnegative, the proof's declared
+  nonnegative atoms (each an inequality fact), even powers, exponentials, sums and products of
+  such (see :func:`visibly_nonnegative`).
+- a :class:`Square` in a certificate stands for the fact E||sum_k a_k v_k||^2 >= 0 over vectors
+  whose Gram entries are symbols (``gram``), which the checker expands itself.
+
+Identities may reduce modulo algebraic definitions ``S**2 = E`` (``reductions``), for proofs with
+square roots.  Proofs by induction (``induction`` = the variable n) check a base chain at n = 0
+and a step chain from lhs(n+1) to rhs(n+1) with the hypothesis ``rhs(n) - lhs(n) >= 0`` (or
+``= 0``) added by the checker itself.  A fact may cite another proof (``cites``): the checker
+requires that proof to pass and its statement to match the fact.  No step is accepted on numeric
+evidence.  :func:`check` returns a structured :class:`Report`; the command only formats it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Optional
+
+import sympy as sp
+
+__all__ = ["Fact", "Square", "Step", "Proof", "StepResult", "Report", "check",
+           "visibly_nonnegative", "check_all"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Fact:
+    """``expr >= 0`` (kind "ge") or ``expr = 0`` (kind "eq"), with its justification."""
+
+    name: str
+    expr: sp.Expr
+    kind: str = "ge"
+    text: str = ""
+    cites: Optional[str] = None          # name of a proof whose statement this fact is
+    cite_subs: tuple = ()                # substitutions applied to that statement
+
+
+@dataclasses.dataclass(frozen=True)
+class Square:
+    """E|| sum_k coeffs[k] * vectors[k] ||^2 >= 0, expanded with the proof's Gram symbols."""
+
+    coeffs: tuple
+
+
+@dataclasses.dataclass(frozen=True)
+class Step:
+    expr: sp.Expr
+    relation: str = "="                  # "=" or "<="
+    reason: str = ""
+    certificate: tuple = ()              # ((fact name | Square, multiplier), ...)
+    residual: sp.Expr = sp.Integer(0)
+
+
+@dataclasses.dataclass(frozen=True)
+class Proof:
+    name: str
+    title: str
+    lhs: sp.Expr
+    relation: str
+    rhs: sp.Expr
+    steps: tuple
+    facts: tuple = ()
+    nonneg: tuple = ()                   # names of ge-facts usable as nonnegative atoms
+    reference: str = ""
+    assumptions: tuple = ()              # sympy relations, for the reader and the rendering
+    induction: Optional[sp.Symbol] = None
+    base_steps: tuple = ()
+    gram: Optional[tuple] = None         # gram[i][j] = <v_i, v_j> symbols for Square facts
+    reductions: tuple = ()               # ((S, S**2 - E), ...) algebraic definitions
+    bound: Optional[str] = None          # the autodrop_theory.bounds name it establishes
+    bound_subs: tuple = ()               # substitutions turning rhs into the bound's expression
+    notes: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class StepResult:
+    index: int
+    chain: str                           # "base" or "main"
+    relation: str
+    ok: bool
+    message: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Report:
+    name: str
+    ok: bool
+    steps: tuple
+    message: str
+
+    @property
+    def num_steps(self) -> int:
+        return len(self.steps)
+
+
+# --------------------------------------------------------------------------------- helpers
+def _is_zero(expr, reductions=()) -> bool:
+    expr = sp.together(sp.expand(expr))
+    if expr == 0:
+        return True
+    num = sp.numer(expr)
+    num = sp.expand(num)
+    for sym, rel in reductions:
+        if num.has(sym):
+            num = sp.rem(sp.Poly(num, sym), sp.Poly(rel, sym)).as_expr()
+    if sp.expand(num) == 0:
+        return True
+    return sp.simplify(num) == 0
+
+
+def visibly_nonnegative(expr, atoms=(), depth: int = 3) -> bool:
+    """Whether ``expr`` is nonnegative by its form alone (see the module docstring).
+
+    A sum that is not term-by-term nonnegative is also accepted when it factors into visibly
+    nonnegative factors, or when subtracting one atom leaves a visibly nonnegative rest (up to
+    ``depth`` atoms), e.g. 1 - eta mu = (1 - eta L) + eta (L - mu).
+    """
+    expr = sp.sympify(expr)
+    if expr.is_number:
+        return bool(expr.is_real) and bool(expr >= 0)
+    if any(_is_zero(expr - a) for a in atoms):
+        return True
+    if expr.is_Symbol or isinstance(expr, sp.Indexed):
+        return bool(expr.is_nonnegative)
+    if isinstance(expr, sp.exp):
+        return bool(expr.args[0].is_real)
+    if expr.is_Pow:
+        base, e = expr.args
+        if e.is_integer and e.is_even:
+            return bool(base.is_real)
+        return visibly_nonnegative(base, atoms, depth)
+    if expr.is_Mul:
+        return all(visibly_nonnegative(f, atoms, depth) for f in expr.args)
+    if isinstance(expr, sp.Sum):
+        return visibly_nonnegative(expr.function, atoms, depth)
+    if expr.is_Add:
+        if all(visibly_nonnegative(t, atoms, depth) for t in expr.args):
+            return True
+        factored = sp.factor(expr)
+        if not factored.is_Add and visibly_nonnegative(factored, atoms, depth):
+            return True
+        if depth > 0:
+            return any(visibly_nonnegative(sp.expand(expr - a), atoms, depth - 1) for a in atoms)
+    return False
+
+
+def _square(sq: Square, gram) -> sp.Expr:
+    n = len(sq.coeffs)
+    if gram is None or len(gram) != n:
+        raise ValueError("a Square needs the proof's Gram symbols of matching size")
+    return sp.expand(sum(sq.coeffs[i] * sq.coeffs[j] * gram[i][j]
+                         for i in range(n) for j in range(n)))
+
+
+def _check_step(proof, prev, step, facts, atoms) -> str:
+    """'' if the step holds, else why not."""
+    cert = sp.Integer(0)
+    for item, mult in step.certificate:
+        if isinstance(item, Square):
+            if not visibly_nonnegative(mult, atoms):
+                return f"multiplier {mult} of a square is not visibly nonnegative"
+            try:
+                cert += mult * _square(item, proof.gram)
+            except ValueError as exc:
+                return str(exc)
+            continue
+        if item not in facts:
+            return f"unknown fact {item!r}"
+        fact = facts[item]
+        if step.relation == "=" and fact.kind != "eq":
+            return f"an '=' step may use equality facts only, got {item!r}"
+        if fact.kind == "ge" and not visibly_nonnegative(mult, atoms):
+            return f"multiplier {mult} of fact {item!r} is not visibly nonnegative"
+        cert += mult * fact.expr
+    if step.relation == "=":
+        if step.residual != 0:
+            return "an '=' step has no residual"
+        if not _is_zero(prev - step.expr - cert, proof.reductions):
+            return "the identity does not hold"
+        return ""
+    if step.relation != "<=":
+        return f"unknown relation {step.relation!r}"
+    if not visibly_nonnegative(step.residual, atoms):
+        return f"residual {step.residual} is not visibly nonnegative"
+    if not _is_zero(step.expr - prev - cert - step.residual, proof.reductions):
+        return "the certificate does not add up (rhs - lhs != sum of multiplier * fact + residual)"
+    return ""
+
+
+def _run_chain(proof, start, end, steps, facts, atoms, chain):
+    results, prev, rel = [], start, "="
+    for k, step in enumerate(steps, 1):
+        why = _check_step(proof, prev, step, facts, atoms)
+        results.append(StepResult(k, chain, step.relation, not why,
+                                  why or step.reason or "ok"))
+        prev = step.expr
+        if step.relation == "<=":
+            rel = "<="
+    ok_end = _is_zero(prev - end, proof.reductions)
+    return results, ok_end, rel
+
+
+def check(proof: Proof, registry: Optional[dict] = None, _seen=()) -> Report:
+    """Check every step of ``proof``; ``registry`` resolves cited proofs."""
+    facts = {f.name: f for f in proof.facts}
+    problems = []
+    for f in proof.facts:
+        if f.kind not in ("ge", "eq"):
+            problems.append(f"fact {f.name!r}: kind must be 'ge' or 'eq'")
+        if f.cites:
+            cited = (registry or {}).get(f.cites)
+            if cited is None:
+                problems.append(f"fact {f.name!r} cites unknown proof {f.cites!r}")
+            elif f.cites in _seen + (proof.name,):
+                problems.append(f"fact {f.name!r}: circular citation of {f.cites!r}")
+            else:
+                sub = check(cited, registry, _seen + (proof.name,))
+                if not sub.ok:
+                    problems.append(f"fact {f.name!r} cites {f.cites!r}, which fails")
+                stmt = (cited.rhs - cited.lhs).subs(dict(f.cite_subs), simultaneous=True)
+                if not _is_zero(stmt - f.expr) or (cited.relation == "=") != (f.kind == "eq"):
+                    problems.append(f"fact {f.name!r} is not the statement of {f.cites!r}")
+    atoms = []
+    for name in proof.nonneg:
+        if name not in facts or facts[name].kind != "ge":
+            problems.append(f"nonnegative atom {name!r} is not an inequality fact")
+        else:
+            atoms.append(facts[name].expr)
+    results = []
+    if proof.induction is not None:
+        n = proof.induction
+        base_lhs, base_rhs = proof.lhs.subs(n, 0), proof.rhs.subs(n, 0)
+        r, ok_end, rel = _run_chain(proof, base_lhs, base_rhs, proof.base_steps, facts, atoms,
+                                    "base")
+        results += r
+        if not ok_end:
+            problems.append(f"base step {len(proof.base_steps)} (the last): the chain does not end "
+                        "at the statement's rhs at n = 0")
+        if rel == "<=" and proof.relation == "=":
+            problems.append("the base chain proves '<=' where '=' is claimed")
+        hyp = Fact("hypothesis", proof.rhs - proof.lhs,
+                   "eq" if proof.relation == "=" else "ge", "induction hypothesis at n")
+        facts = {**facts, "hypothesis": hyp}
+        start, end = proof.lhs.subs(n, n + 1), proof.rhs.subs(n, n + 1)
+    else:
+        start, end = proof.lhs, proof.rhs
+    r, ok_end, rel = _run_chain(proof, start, end, proof.steps, facts, atoms, "main")
+    results += r
+    if not ok_end:
+        problems.append(f"main step {len(proof.steps)} (the last): the chain does not end at "
+                        "the statement's rhs")
+    if rel == "<=" and proof.relation == "=":
+        problems.append("the chain proves '<=' where '=' is claimed")
+    if proof.relation not in ("=", "<="):
+        problems.append(f"unknown statement relation {proof.relation!r}")
+    if not proof.steps:
+        problems.append("no steps")
+    used = {item for st in tuple(proof.steps) + tuple(proof.base_steps)
+            for item, _ in st.certificate if isinstance(item, str)} | set(proof.nonneg)
+    unused = [f.name for f in proof.facts if f.name not in used]
+    if unused:
+        problems.append(f"facts never used: {', '.join(unused)}")
+    bad = [s for s in results if not s.ok]
+    problems += [f"{s.chain} step {s.index}: {s.message}" for s in bad]
+    return Report(proof.name, not problems, tuple(results), "; ".join(problems) or "ok")
+
+
+def check_all(proofs) -> list:
+    registry = {p.name: p for p in proofs}
+    return [check(p, registry) for p in proofs]

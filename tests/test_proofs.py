@@ -1,0 +1,155 @@
+"""The proof checker and every proof: all pass; mutated copies fail naming the step; each
+bound that claims a proof has the proof's statement as its expression."""
+
+import dataclasses
+
+import pytest
+import sympy as sp
+
+from autodrop_theory import bounds
+from proofs import THEOREMS
+from proofs.__main__ import main as proofs_main
+from proofs.checker import Fact, Proof, Square, Step, check, check_all, visibly_nonnegative
+from proofs.render import markdown
+
+REGISTRY = {p.name: p for p in THEOREMS}
+IDS = [p.name for p in THEOREMS]
+
+
+def run(proof):
+    return check(proof, {**REGISTRY, proof.name: proof})
+
+
+def test_every_proof_passes_and_the_totals():
+    reports = check_all(THEOREMS)
+    assert all(r.ok for r in reports), [r.message for r in reports if not r.ok]
+    assert len(reports) >= 8 and sum(r.num_steps for r in reports) >= 60
+    assert len({p.name for p in THEOREMS}) == len(THEOREMS)
+
+
+def test_command_output_and_exit_status(capsys, tmp_path):
+    assert proofs_main(["-v", "--latex", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    n, m = len(THEOREMS), sum(len(p.steps) + len(p.base_steps) for p in THEOREMS)
+    assert lines[-1] == f"{n} theorems, {m} steps checked, 0 failed"
+    assert len(list(tmp_path.glob("*.md"))) == n
+
+
+def _chains(proof):
+    out = [("steps", "main")]
+    if proof.induction is not None:
+        out.append(("base_steps", "base"))
+    return out
+
+
+def _mutants(proof):
+    """(description, mutated proof, the step label the failure must name)."""
+    for field, label in _chains(proof):
+        steps = getattr(proof, field)
+        for k, st in enumerate(steps):
+            changed = steps[:k] + (dataclasses.replace(st, expr=st.expr - sp.Rational(1, 997)),) \
+                + steps[k + 1:]
+            yield (f"{label} step {k + 1}: constant changed",
+                   dataclasses.replace(proof, **{field: changed}), f"{label} step")
+            for j, (item, mult) in enumerate(st.certificate):
+                cert = st.certificate[:j] + ((item, -mult),) + st.certificate[j + 1:]
+                yield (f"{label} step {k + 1}: multiplier {j} negated",
+                       dataclasses.replace(proof, **{field: steps[:k] + (
+                           dataclasses.replace(st, certificate=cert),) + steps[k + 1:]}),
+                       f"{label} step {k + 1}")
+            if st.certificate or st.residual != 0:
+                yield (f"{label} step {k + 1}: deleted",
+                       dataclasses.replace(proof, **{field: steps[:k] + steps[k + 1:]}),
+                       f"{label} step")
+
+
+@pytest.mark.parametrize("name", IDS)
+def test_mutated_proofs_fail_naming_the_step(name):
+    proof = REGISTRY[name]
+    count = 0
+    for what, mutant, needle in _mutants(proof):
+        report = run(mutant)
+        assert not report.ok, f"{what} was accepted"
+        assert needle in report.message, f"{what}: {report.message}"
+        count += 1
+    assert count >= len(proof.steps)
+
+
+@pytest.mark.parametrize("name", [n for n, b in bounds.BOUNDS.items() if b.proof])
+def test_bound_statement_is_the_proved_statement(name):
+    b = bounds.BOUNDS[name]
+    assert b.proof in REGISTRY, f"{name} claims the missing proof {b.proof!r}"
+    proof = REGISTRY[b.proof]
+    assert proof.bound == name
+    stated = proof.rhs.subs(dict(proof.bound_subs), simultaneous=True)
+    target = b.term if b.coordinates else b.expr
+    assert sp.simplify(stated - target) == 0
+    assert sp.simplify(stated - target * sp.Rational(3, 2)) != 0     # the comparison can fail
+    # an exact closed form is proved with '=', an upper (or worst-case tight) bound with '<='
+    assert proof.relation == ("=" if b.name == "SGD_QUADRATIC_EXACT" else "<=")
+
+
+def test_every_proof_renders_its_statement_and_steps():
+    for proof, report in zip(THEOREMS, check_all(THEOREMS)):
+        text = markdown(proof, report)
+        assert proof.title in text and "checked" in text
+        assert text.count(r"\\") >= len(proof.steps) + len(proof.base_steps)
+
+
+# ---------------------------------------------------------------- the checker itself
+x, y = sp.symbols("x y", real=True)
+p_ = sp.Symbol("p", nonnegative=True)
+
+
+def tiny(**changes):
+    base = Proof(name="tiny", title="x <= x + y^2", lhs=x, relation="<=", rhs=x + y ** 2,
+                 steps=(Step(x + y ** 2, "<=", "add a square", residual=y ** 2),))
+    return dataclasses.replace(base, **changes)
+
+
+def test_checker_accepts_a_correct_tiny_proof_and_rejects_broken_ones():
+    assert run(tiny()).ok
+    assert not run(tiny(steps=(Step(x + y ** 2, "<=", "", residual=-(y ** 2)),))).ok
+    assert "not visibly nonnegative" in run(
+        tiny(steps=(Step(x + y, "<=", "", residual=y),), rhs=x + y)).message
+    assert "unknown fact" in run(tiny(steps=(Step(x + y ** 2, "<=", "", (("nope", 1),)),))).message
+    bad_eq = tiny(facts=(Fact("f", p_, "ge"),), rhs=x,
+                  steps=(Step(x, "=", "", (("f", 0),)),), relation="=")
+    assert "may use equality facts only" in run(bad_eq).message
+    assert "facts never used" in run(tiny(facts=(Fact("g", p_, "ge"),))).message
+    assert "does not end" in run(tiny(rhs=x + 2 * y ** 2)).message
+    assert "proves '<=' where '=' is claimed" in run(tiny(relation="=")).message
+
+
+def test_checker_rejects_a_wrong_citation_and_a_cycle():
+    cited = Proof(name="a", title="", lhs=x, relation="<=", rhs=x + y ** 2,
+                  steps=(Step(x + y ** 2, "<=", "", residual=y ** 2),))
+    wrong = Proof(name="b", title="", lhs=x, relation="<=", rhs=x + 2 * y ** 2,
+                  facts=(Fact("f", 2 * y ** 2, "ge", cites="a"),),
+                  steps=(Step(x + 2 * y ** 2, "<=", "", (("f", 1),)),))
+    assert "is not the statement of 'a'" in check(wrong, {"a": cited, "b": wrong}).message
+    loop = dataclasses.replace(cited, facts=(Fact("f", y ** 2, "ge", cites="a"),),
+                               steps=(Step(x + y ** 2, "<=", "", (("f", 1),)),))
+    assert "circular" in check(loop, {"a": loop}).message
+
+
+def test_square_facts_expand_with_the_gram_symbols():
+    r, u, z = sp.symbols("r u z", real=True)
+    proof = Proof(name="sq", title="", lhs=-2 * z, relation="<=", rhs=r + u,
+                  gram=((r, z), (z, u)),
+                  steps=(Step(r + u, "<=", "||y0 + v||^2 >= 0", ((Square((1, 1)), 1),)),))
+    assert run(proof).ok
+    assert "Gram symbols" in run(dataclasses.replace(proof, gram=None)).message
+    assert "Gram symbols" in run(dataclasses.replace(proof, gram=((r,),))).message
+    assert not run(dataclasses.replace(proof, lhs=-3 * z)).ok
+
+
+def test_visibly_nonnegative():
+    a, b = sp.symbols("a b", positive=True)
+    assert visibly_nonnegative((x - y) ** 2)
+    assert visibly_nonnegative(a * b + sp.exp(x))
+    assert visibly_nonnegative(2 - a, atoms=(1 - a,))
+    assert not visibly_nonnegative(-a)
+    assert not visibly_nonnegative(x)
+    assert not visibly_nonnegative(a - b)
+    assert not visibly_nonnegative(sp.Integer(-1) / 3)
