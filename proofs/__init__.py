@@ -4,7 +4,7 @@ Each module holds one theorem (or the parts of one) as data (:class:`proofs.chec
 :data:`THEOREMS` lists them in dependency order.
 """
 
-from . import (angle_moments, certificate, geometric_sums, sgd_constant_step, sgd_one_step,
+from . import (angle_moments, autodrop_guard, certificate, geometric_sums, sgd_constant_step, sgd_one_step,
                sgd_one_step_finite_sum, sgd_quadratic_exact, stagewise, stationary_angle,
                stationary_variance)
 from .checker import check_all
@@ -20,6 +20,7 @@ THEOREMS = (
     *angle_moments.PROOFS,
     *stationary_angle.PROOFS,
     *certificate.PROOFS,
+    *autodrop_guard.PROOFS,
 )
 
 __all__ = ["THEOREMS", "check_all"]
