@@ -104,7 +104,25 @@ class Report:
 
 
 # --------------------------------------------------------------------------------- helpers
+def _exactly_nonzero_somewhere(expr, reductions=()) -> bool:
+    """A quick exact counterexample: expr at a rational point (integers for integer symbols) is
+    a nonzero rational.  Only ever used to *reject*; skipped when the proof has algebraic
+    reductions (a rational value for S would break S**2 = E)."""
+    if reductions:
+        return False
+    syms = sorted(expr.free_symbols, key=lambda s: s.name)
+    point = {s: (sp.Integer(3 + k % 4) if s.is_integer else sp.Rational(2 * k + 3, 7 * k + 29))
+             for k, s in enumerate(syms)}
+    try:
+        value = expr.subs(point)
+    except (ZeroDivisionError, TypeError, ValueError):
+        return False
+    return bool(value.is_Rational) and value != 0
+
+
 def _is_zero(expr, reductions=()) -> bool:
+    if _exactly_nonzero_somewhere(expr, reductions):
+        return False
     expr = sp.together(sp.expand(expr))
     if expr == 0:
         return True
