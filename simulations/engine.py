@@ -37,6 +37,7 @@ class Trajectories(NamedTuple):
     lr: np.ndarray           # (S, E) mean rate used in each epoch
     dropped: np.ndarray      # (S, E) bool: the rate was dropped at the end of epoch e
     mean_loss: np.ndarray    # (S, E) the epoch's mean stochastic loss
+    extra: dict = {}         # name -> (S, E+1): the problem's further metrics, if any
 
     @property
     def diverged(self) -> np.ndarray:
@@ -56,6 +57,7 @@ def _run_one(problem: Problem, controller: Controller, epochs: int, steps: int, 
              key):
     x0 = problem.x0
     dt = x0.dtype
+    metrics = problem.metrics or (lambda x: {})
     zero = jnp.zeros((), dt)
     inv_k = jnp.asarray(1.0 / steps, dt)
 
@@ -78,15 +80,17 @@ def _run_one(problem: Problem, controller: Controller, epochs: int, steps: int, 
         x_new, state = controller.update(state, x_end, EpochInfo(e, loss_sum * inv_k))
         ang = jnp.where(e >= 1, angle_deg(x_new - x, x - x_prev), jnp.asarray(jnp.nan, dt))
         rec = (problem.sq_dist(x_new), problem.subopt(x_new), ang, lr_sum * inv_k,
-               controller.num_drops(state) > drops_before, loss_sum * inv_k)
+               controller.num_drops(state) > drops_before, loss_sum * inv_k, metrics(x_new))
         return (x_new, state, x, t, delta), rec
 
     carry = (x0, controller.init(x0), x0, jnp.zeros((), jnp.int32), jnp.zeros_like(x0))
-    _, (sq, sub, ang, lr, dropped, loss) = jax.lax.scan(
+    _, (sq, sub, ang, lr, dropped, loss, extra) = jax.lax.scan(
         epoch, carry, jnp.arange(epochs, dtype=jnp.int32))
     first = lambda v0, v: jnp.concatenate([jnp.reshape(v0, (1,)).astype(v.dtype), v])  # noqa
+    extra0 = metrics(x0)
     return (first(problem.sq_dist(x0), sq), first(problem.subopt(x0), sub),
-            first(jnp.asarray(jnp.nan, dt), ang), lr, dropped, loss)
+            first(jnp.asarray(jnp.nan, dt), ang), lr, dropped, loss,
+            {k: first(extra0[k], extra[k]) for k in extra})
 
 
 def make_simulator(problem: Problem, controller: Controller, *, epochs: int,
@@ -106,7 +110,9 @@ def make_simulator(problem: Problem, controller: Controller, *, epochs: int,
         lambda k: _run_one(problem, controller, epochs, steps_per_epoch, float(momentum), k)))
 
     def run(keys) -> Trajectories:
-        return Trajectories(*(np.asarray(a) for a in compiled(keys)))
+        *arrays, extra = compiled(keys)
+        return Trajectories(*(np.asarray(a) for a in arrays),
+                            {k: np.asarray(v) for k, v in extra.items()})
 
     return run
 

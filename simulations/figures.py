@@ -11,7 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-__all__ = ["error_vs_iterations", "angle_vs_epoch", "lr_vs_iterations", "color"]
+__all__ = ["error_vs_iterations", "curve_vs_epoch", "angle_vs_epoch", "lr_vs_iterations",
+           "angular_phenomenon", "color"]
 
 # Okabe & Ito (2008), the colour-blind-safe qualitative palette.
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
@@ -46,29 +47,54 @@ def _save(fig, folder, stem) -> list:
     return paths
 
 
-def error_vs_iterations(folder, methods: dict, theory: dict, stem="error_vs_iterations") -> list:
-    """E||x - x*||^2 against iterations, log-log; 95% bands; the exact constant-rate curve and
-    the Cramer-Rao limit overlaid (``theory`` keys ``exact_sq_dist_constant``, ``cramer_rao``)."""
+def error_vs_iterations(folder, methods: dict, theory: dict, stem="error_vs_iterations",
+                        key="mean_sq_dist", ylabel=r"$\mathbb{E}\,\|x_t - x^*\|^2$",
+                        overlays=None, legend_below=False) -> list:
+    """A mean over seeds (``key``, with its 95% band ``key + '_ci'`` when present) against
+    iterations, log-log, for every method; theory overlaid: by default the exact constant-rate
+    curve and the Cramer-Rao limit (``theory`` keys ``exact_sq_dist_constant``, ``cramer_rao``),
+    or the given ``overlays`` [(label, values per boundary, line style)]."""
+    if overlays is None:
+        overlays = [(label, theory.get(k), style) for label, k, style in (
+            ("exact, constant rate", "exact_sq_dist_constant", "k--"),
+            ("Cramer-Rao limit", "cramer_rao", "k:"))]
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots()
         for name, m in methods.items():
             it = np.asarray(m["iterations"])[1:]
-            ci = np.asarray(m["mean_sq_dist_ci"], dtype=float)[1:]
-            ax.fill_between(it, ci[:, 0], ci[:, 1], color=color(name), alpha=0.25, lw=0)
-            ax.plot(it, np.asarray(m["mean_sq_dist"])[1:], color=color(name), ls=linestyle(name),
-                    label=name)
+            if m.get(key + "_ci") is not None:
+                ci = np.asarray(m[key + "_ci"], dtype=float)[1:]
+                ax.fill_between(it, ci[:, 0], ci[:, 1], color=color(name), alpha=0.25, lw=0)
+            ax.plot(it, np.asarray(m[key], dtype=float)[1:], color=color(name),
+                    ls=linestyle(name), label=name)
         it = np.asarray(next(iter(methods.values()))["iterations"])[1:]
-        if theory.get("exact_sq_dist_constant") is not None:
-            ax.plot(it, np.asarray(theory["exact_sq_dist_constant"])[1:], "k--", lw=0.9,
-                    label="exact, constant rate")
-        if theory.get("cramer_rao") is not None:
-            ax.plot(it, np.asarray(theory["cramer_rao"][1:], dtype=float), "k:", lw=0.9,
-                    label="Cramer-Rao limit")
+        for label, values, style in overlays:
+            if values is not None:
+                ax.plot(it, np.asarray(values, dtype=float)[1:], style, lw=0.9, label=label)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("iterations $t$")
-        ax.set_ylabel(r"$\mathbb{E}\,\|x_t - x^*\|^2$")
-        ax.legend(frameon=False, ncol=2, loc="lower left")
+        ax.set_ylabel(ylabel)
+        if legend_below:
+            ax.legend(frameon=False, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.22))
+        else:
+            ax.legend(frameon=False, ncol=2, loc="lower left")
+        return _save(fig, folder, stem)
+
+
+def curve_vs_epoch(folder, methods: dict, key: str, ylabel: str, stem: str) -> list:
+    """A per-boundary mean with its 95% band (``key``, ``key + '_ci'``) against epochs."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots()
+        for name, m in methods.items():
+            y = np.asarray(m[key], dtype=float)
+            n = np.arange(y.size)
+            lo, hi = np.asarray(m[key + "_ci"], dtype=float).T
+            ax.fill_between(n, lo, hi, color=color(name), alpha=0.25, lw=0)
+            ax.plot(n, y, color=color(name), ls=linestyle(name), label=name)
+        ax.set_xlabel("epoch boundary $n$")
+        ax.set_ylabel(ylabel)
+        ax.legend(frameon=False)
         return _save(fig, folder, stem)
 
 
@@ -94,9 +120,10 @@ def angle_vs_epoch(folder, panels: list, stem="angle_vs_epoch") -> list:
             for i, e in enumerate(p["drops0"]):
                 ax.axvline(e + 1, color="0.2", lw=0.6, ls="-.",
                            label="drop (seed 0)" if i == 0 else None)
-            ax.plot(n, np.asarray(p["theory"], dtype=float), "k--", lw=0.8,
-                    label="theory (seed 0's rates)")
-            for i, level in enumerate(p["levels"]):
+            if p.get("theory") is not None:
+                ax.plot(n, np.asarray(p["theory"], dtype=float), "k--", lw=0.8,
+                        label="theory (seed 0's rates)")
+            for i, level in enumerate(p.get("levels", [])):
                 ax.axhline(level, color="0.5", lw=0.6, ls=":",
                            label="stationary angle" if i == 0 else None)
             ax.axhline(90, color="k", lw=0.5)

@@ -6,13 +6,15 @@ A :class:`Problem` is a NamedTuple of pure functions and arrays:
     grad(x, noise_k)       (stochastic gradient, stochastic loss sample) for one step
     sq_dist(x)             ||x - x*||^2
     subopt(x)              f(x) - f*
+    metrics(x)             optional: a dict of further scalars recorded at every epoch boundary
+                           (e.g. test loss and accuracy of a data problem)
 The simulator draws one epoch of noise at a time, so no randomness is generated per step on the
 host and all seeds share the same stream structure (common random numbers across methods).
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, NamedTuple, Optional
 
 import jax
 import jax.numpy as jnp
@@ -30,6 +32,7 @@ class Problem(NamedTuple):
     grad: Callable
     sq_dist: Callable
     subopt: Callable
+    metrics: Optional[Callable] = None
 
 
 def quadratic_problem(model: QuadraticModel, dtype=jnp.float32, noise_scale: float = 1.0

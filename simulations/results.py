@@ -12,12 +12,13 @@ __all__ = ["method_results"]
 
 def method_results(traj: Trajectories, steps_per_epoch: int, config: dict,
                    cramer_rao_final=None) -> dict:
-    """Means over seeds with 95% Student-t intervals; a diverged seed is reported, not hidden:
+    """Means over seeds with 95% Student-t intervals (also for the problem's extra metrics,
+    under their own names); a diverged seed is reported, not hidden:
     its non-finite values make the affected means null in results.json and ``diverged_seeds``
     counts it."""
     epochs = traj.lr.shape[1]
     sq, lo, hi = mean_ci(traj.sq_dist)
-    sub = traj.subopt.mean(axis=0)
+    sub, sub_lo, sub_hi = mean_ci(traj.subopt)
     with np.errstate(invalid="ignore"):
         # boundaries 0 and 1 have no angle (all nan): keep them nan without a warning
         defined = np.isfinite(traj.angle_deg).any(axis=0)
@@ -26,12 +27,17 @@ def method_results(traj: Trajectories, steps_per_epoch: int, config: dict,
         angle[defined], angle_ci[defined, 0], angle_ci[defined, 1] = mean_ci(
             traj.angle_deg[:, defined])
     final_ratio = (float(sq[-1] / cramer_rao_final) if cramer_rao_final else None)
-    return {
+    extra = {}
+    for key, values in traj.extra.items():   # the problem's further metrics, e.g. test accuracy
+        mean, lo_, hi_ = mean_ci(values)
+        extra[key], extra[key + "_ci"] = mean, np.stack([lo_, hi_], axis=1)
+    return extra | {
         "iterations": (np.arange(epochs + 1) * steps_per_epoch).tolist(),
         "lr": traj.lr.mean(axis=0),
         "mean_sq_dist": sq,
         "mean_sq_dist_ci": np.stack([lo, hi], axis=1),
         "suboptimality": sub,
+        "suboptimality_ci": np.stack([sub_lo, sub_hi], axis=1),
         "angle_deg": angle,
         "angle_deg_ci": angle_ci,
         "drop_epochs": traj.drop_epochs(),
