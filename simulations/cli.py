@@ -86,8 +86,10 @@ def parse(parser, argv, defaults: dict, quick: dict):
     return args
 
 
-def resolve_methods(text: str) -> list:
-    names = controllers.available() if text == "all" else [m for m in text.split(",") if m]
+def resolve_methods(text: str, exact_model: bool = True) -> list:
+    """``a,b,c`` or ``all`` (every registered method; the oracle only with an exact model)."""
+    names = (controllers.available(exact_model) if text == "all"
+             else [m for m in text.split(",") if m])
     unknown = [m for m in names if m not in controllers.REGISTRY]
     if unknown or not names:
         raise CliError(f"--methods: unknown method {unknown[0] if unknown else text!r}; "

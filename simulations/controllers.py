@@ -9,6 +9,8 @@ hyperparameters:
                                       may replace x (AutoDrop's tail average)
     num_drops(state) -> int32         how many times the rate was dropped so far
     config                            the hyperparameters, a dict recorded in results.json
+    observe(state, StepInfo) -> state optional: sees every SGD step (per-step diagnostics)
+    report(state, x) -> x             optional: the point that is evaluated (an average)
 Every method is built from a :class:`RunContext` by a factory in :data:`REGISTRY`; adding a method
 is adding one factory there.  Hyperparameters are validated when the controller is built.
 """
@@ -16,7 +18,7 @@ is adding one factory there.  Hyperparameters are validated when the controller 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, NamedTuple, Optional
 
 import jax.numpy as jnp
 
@@ -24,13 +26,22 @@ from autodrop_theory import _validate as v
 from autodrop_theory import rule
 from autodrop_theory.errors import AssumptionError
 
-__all__ = ["Controller", "EpochInfo", "RunContext", "REGISTRY", "make", "available",
+__all__ = ["Controller", "EpochInfo", "StepInfo", "RunContext", "REGISTRY", "make", "available",
            "AUTODROP_DEFAULTS", "AUTODROP_MAX_RATE_DROPS", "STEP_DECAY_FRACTIONS"]
 
 
 class EpochInfo(NamedTuple):
     epoch: Any        # int32, index of the epoch that just ended (0-based)
     mean_loss: Any    # the epoch's mean stochastic (minibatch) loss
+
+
+class StepInfo(NamedTuple):
+    x: Any            # the iterate before the step
+    x_next: Any       # the iterate after it
+    grad: Any         # the stochastic gradient used
+    lr: Any           # the rate used
+    t: Any            # int32 global step index
+    loss: Any         # the stochastic loss sample
 
 
 class Controller(NamedTuple):
@@ -40,6 +51,8 @@ class Controller(NamedTuple):
     update: Callable
     num_drops: Callable
     config: dict
+    observe: Optional[Callable] = None
+    report: Optional[Callable] = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +65,7 @@ class RunContext:
     mu: float
     L: float  # noqa: N815
     dim: int
+    model: Any = None   # the exact QuadraticModel where there is one (the oracle needs it)
 
     def __post_init__(self):
         v.in_range("lr", self.lr, 0.0, None, lo_open=True)
@@ -152,8 +166,15 @@ REGISTRY = {
 }
 
 
-def available() -> list:
-    return list(REGISTRY)
+# the peer methods register here (imported last: peers builds on the definitions above)
+from .peers import PEERS  # noqa: E402
+
+REGISTRY.update(PEERS)
+
+
+def available(exact_model: bool = True) -> list:
+    """The registered method names; without an exact quadratic model, the oracle is left out."""
+    return [n for n in REGISTRY if exact_model or n != "oracle"]
 
 
 def make(name: str, ctx: RunContext) -> Controller:

@@ -6,9 +6,14 @@ sees the parameters (and may replace them), and the boundary metrics are recorde
 epoch e for a seed is drawn from ``fold_in(seed_key, e)``, so the same seed gives the same noise
 to every method (common random numbers).  Nothing is synchronised with the host until the end.
 
+A controller may also observe every step (``observe``, for per-step diagnostics) and name the
+point that is evaluated (``report``, e.g. an iterate average); the angle always follows the
+iterates themselves.
+
 Recorded per seed, at the E+1 epoch boundaries n = 0..E: ||x - x*||^2, f - f*, and the angle
 between the displacements of epochs n-1 and n-2 (nan for n < 2); per epoch e = 0..E-1: the mean
-rate used and whether the rate was dropped at its end.
+rate used and how many times the rate was dropped during it (at its end for the epoch-wise
+rules; per-step rules such as Pflug's may drop inside an epoch).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import numpy as np
 from autodrop_theory.errors import AssumptionError
 from autodrop_theory.rule import angle_deg
 
-from .controllers import Controller, EpochInfo
+from .controllers import Controller, EpochInfo, StepInfo
 from .problems import Problem
 
 __all__ = ["Trajectories", "make_simulator", "simulate", "seed_keys"]
@@ -35,7 +40,7 @@ class Trajectories(NamedTuple):
     subopt: np.ndarray       # (S, E+1)
     angle_deg: np.ndarray    # (S, E+1), nan at boundaries 0 and 1
     lr: np.ndarray           # (S, E) mean rate used in each epoch
-    dropped: np.ndarray      # (S, E) bool: the rate was dropped at the end of epoch e
+    dropped: np.ndarray      # (S, E) int: drops during epoch e (at its end, for epoch-wise rules)
     mean_loss: np.ndarray    # (S, E) the epoch's mean stochastic loss
     extra: dict = {}         # name -> (S, E+1): the problem's further metrics, if any
 
@@ -63,24 +68,30 @@ def _run_one(problem: Problem, controller: Controller, epochs: int, steps: int, 
 
     beta = jnp.asarray(momentum, dt)
 
+    observe = controller.observe
+    report = controller.report or (lambda state, x: x)
+
     def epoch(carry, e):
         x, state, x_prev, t, delta = carry
 
         def step(c, xi):
-            x, delta, t, lr_sum, loss_sum = c
+            x, delta, t, lr_sum, loss_sum, state = c
             lr = controller.lr(state, t)
             g, loss = problem.grad(x, xi)
             dx = -lr * g + beta * delta if momentum else -lr * g
-            return (x + dx, dx, t + 1, lr_sum + lr, loss_sum + loss), None
+            if observe is not None:     # per-step diagnostics (Pflug, SASA, averaging)
+                state = observe(state, StepInfo(x, x + dx, g, lr, t, loss))
+            return (x + dx, dx, t + 1, lr_sum + lr, loss_sum + loss, state), None
 
         noise = problem.epoch_noise(jax.random.fold_in(key, e), steps)
-        (x_end, delta, t, lr_sum, loss_sum), _ = jax.lax.scan(step, (x, delta, t, zero, zero),
-                                                              noise)
-        drops_before = controller.num_drops(state)
+        drops_before = controller.num_drops(state)      # per-step drops count in this epoch
+        (x_end, delta, t, lr_sum, loss_sum, state), _ = jax.lax.scan(
+            step, (x, delta, t, zero, zero, state), noise)
         x_new, state = controller.update(state, x_end, EpochInfo(e, loss_sum * inv_k))
         ang = jnp.where(e >= 1, angle_deg(x_new - x, x - x_prev), jnp.asarray(jnp.nan, dt))
-        rec = (problem.sq_dist(x_new), problem.subopt(x_new), ang, lr_sum * inv_k,
-               controller.num_drops(state) > drops_before, loss_sum * inv_k, metrics(x_new))
+        x_eval = report(state, x_new)   # e.g. the Polyak-Ruppert average
+        rec = (problem.sq_dist(x_eval), problem.subopt(x_eval), ang, lr_sum * inv_k,
+               controller.num_drops(state) - drops_before, loss_sum * inv_k, metrics(x_eval))
         return (x_new, state, x, t, delta), rec
 
     carry = (x0, controller.init(x0), x0, jnp.zeros((), jnp.int32), jnp.zeros_like(x0))

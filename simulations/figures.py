@@ -17,7 +17,9 @@ __all__ = ["error_vs_iterations", "curve_vs_epoch", "angle_vs_epoch", "lr_vs_ite
 # Okabe & Ito (2008), the colour-blind-safe qualitative palette.
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
              "#000000"]
-_ORDER = ["autodrop", "autodrop_paper", "constant", "step_decay", "autodrop_immediate"]
+_ORDER = ["autodrop", "autodrop_paper", "constant", "step_decay", "autodrop_immediate",
+          "inverse_time", "averaged", "oracle", "step_decay_gkkn", "plateau", "pflug",
+          "distance", "sasa"]
 STYLE = {"figure.figsize": (3.4, 2.5), "font.size": 8, "axes.labelsize": 8, "legend.fontsize": 6.5,
          "xtick.labelsize": 7, "ytick.labelsize": 7, "lines.linewidth": 1.2,
          "savefig.bbox": "tight", "pdf.fonttype": 42}
@@ -207,4 +209,24 @@ def angular_phenomenon(folder, panel, kappa_grid, curves, points, fluct, publish
         cx.set_ylabel("degrees")
         cx.set_title("(c) noise of the angle change vs. the threshold", fontsize=7, pad=2)
         cx.legend(frameon=False, fontsize=5.5)
+        return _save(fig, folder, stem)
+
+
+def drop_times(folder, drops: dict, oracle=None, stem="drop_times") -> list:
+    """Every seed's drop epochs per method (one row each, jittered), with the oracle's drop
+    epochs (THEORY.md 2c: bias down to the noise floor) as vertical lines."""
+    rng = np.random.default_rng(0)
+    names = [n for n in drops if any(drops[n])]
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(3.4, 0.6 + 0.28 * max(len(names), 1)))
+        for i, name in enumerate(names):
+            xs = [e + 1 for row in drops[name] for e in row]
+            ax.plot(xs, i + rng.uniform(-0.25, 0.25, len(xs)), "o", ms=1.5, alpha=0.35,
+                    color=color(name), mec="none")
+        for j, e in enumerate(oracle or []):
+            ax.axvline(e + 1, color="k", ls="--", lw=0.7, label="oracle" if j == 0 else None)
+        ax.set_yticks(range(len(names)), names)
+        ax.set_xlabel("drop (epoch boundary)")
+        if oracle:
+            ax.legend(frameon=False, loc="lower right", fontsize=6)
         return _save(fig, folder, stem)

@@ -55,7 +55,7 @@ def setup(argv, parser, defaults, quick, make_controller=controllers.make):
         check_stable_lr(model.hessian_eigs, args.lr)
         ctx = controllers.RunContext(lr=args.lr, epochs=args.epochs,
                                      steps_per_epoch=args.steps_per_epoch, mu=model.mu,
-                                     L=model.L, dim=model.dim)
+                                     L=model.L, dim=model.dim, model=model)
         ctrls = [make_controller(n, ctx) for n in names]
     except AssumptionError as exc:
         raise cli.flag_error(exc) from None
@@ -124,18 +124,30 @@ def report(args, model, methods, th) -> None:
         return
     E, K = args.epochs, args.steps_per_epoch
     cr_final = th["cramer_rao"][-1] if th["cramer_rao"] else None
+    ratios = {n: m["final"]["cramer_rao_ratio"] for n, m in methods.items()}
+    order = sorted((n for n in ratios if ratios[n] is not None and np.isfinite(ratios[n])),
+                   key=ratios.get)
     rows = []
     for name, m in methods.items():
         f = m["final"]
         div = m["diverged_seeds"]
+        fd = m["first_drop_epoch"]
+        first = ("-" if fd["mean"] is None else
+                 f"{fd['mean']:.1f}" + ("" if fd["fraction_of_seeds"] == 1 else
+                                        f" ({100 * fd['fraction_of_seeds']:.0f}%)"))
         rows.append([name, _fmt(f["mean_sq_dist"]), f"[{_fmt(f['ci'][0])}, {_fmt(f['ci'][1])}]",
-                     _fmt(f["cramer_rao_ratio"], ".3g"), _fmt(f["mean_drops"], ".2f"),
+                     _fmt(f["cramer_rao_ratio"], ".3g"),
+                     str(order.index(name) + 1) if name in order else "-",
+                     _fmt(f["mean_drops"], ".2f"), first,
                      _fmt(f["angle_deg"], ".1f"), f"DIVERGED {div}/{args.seeds}" if div else "ok"])
     print(f"quadratic d={model.dim} mu={model.mu:g} L={model.L:g} sigma^2={model.sigma_sq:g}"
           f" lr={args.lr:g} K={K} E={E} seeds={args.seeds}; Cramer-Rao limit at T={E * K}:"
           f" {_fmt(cr_final)}; predicted stationary angle {th['stationary_angle_deg']:.2f} deg")
-    cli.print_table(["method", "E||x-x*||^2", "95% CI", "CR ratio", "drops", "angle",
-                     "status"], rows)
+    cli.print_table(["method", "E||x-x*||^2", "95% CI", "CR ratio", "rank", "drops",
+                     "1st drop", "angle", "status"], rows)
+    if "oracle" in methods:
+        print(f"oracle drops at the end of epochs {methods['oracle']['config']['drop_epochs']}; "
+              "'1st drop': mean epoch of the first drop over the seeds that drop (their share)")
     if "constant_agreement" in th:
         a = th["constant_agreement"]
         print(f"constant vs exact theory (THEORY.md 2c): max |z| = {a['max_abs_z']:.2f} over "
@@ -181,7 +193,10 @@ def main(argv=None) -> int:
         return (figures.error_vs_iterations(folder, methods, th)
                 + figures.angle_vs_epoch(folder, [angle_panel(model, methods, trajs, n, K)
                                                   for n in angle_methods])
-                + figures.lr_vs_iterations(folder, {n: t.lr for n, t in trajs.items()}, K))
+                + figures.lr_vs_iterations(folder, {n: t.lr for n, t in trajs.items()}, K)
+                + figures.drop_times(folder, {n: t.drop_epochs() for n, t in trajs.items()},
+                                     methods["oracle"]["config"]["drop_epochs"]
+                                     if "oracle" in methods else None))
 
     results = {"problem": problem_record(args, model), "methods": methods, "theory": th}
     return cli.finish(PROG, argv, args, start, results, draw)

@@ -31,7 +31,11 @@ def method_results(traj: Trajectories, steps_per_epoch: int, config: dict,
     for key, values in traj.extra.items():   # the problem's further metrics, e.g. test accuracy
         mean, lo_, hi_ = mean_ci(values)
         extra[key], extra[key + "_ci"] = mean, np.stack([lo_, hi_], axis=1)
+    firsts = [row[0] for row in traj.drop_epochs() if row]
+    first_drop = {"mean": float(np.mean(firsts)) if firsts else None,
+                  "fraction_of_seeds": len(firsts) / traj.dropped.shape[0]}
     return extra | {
+        "first_drop_epoch": first_drop,
         "iterations": (np.arange(epochs + 1) * steps_per_epoch).tolist(),
         "lr": traj.lr.mean(axis=0),
         "mean_sq_dist": sq,

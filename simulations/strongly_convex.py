@@ -57,7 +57,7 @@ def _parser():
 
 def _setup(argv):
     args = cli.parse(_parser(), argv, DEFAULTS, QUICK)
-    names = cli.resolve_methods(args.methods)
+    names = cli.resolve_methods(args.methods, exact_model=False)
     if args.dim is not None and args.dataset != "synthetic":
         raise cli.CliError(f"--dim: the dimension of {args.dataset} is fixed by the dataset")
     try:

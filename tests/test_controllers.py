@@ -11,7 +11,7 @@ from simulations.problems import default_quadratic_model, quadratic_problem
 
 MODEL = default_quadratic_model(dim=20, mu=0.05, seed=3)
 CTX = controllers.RunContext(lr=0.5, epochs=40, steps_per_epoch=10, mu=MODEL.mu, L=MODEL.L,
-                             dim=MODEL.dim)
+                             dim=MODEL.dim, model=MODEL)
 
 
 @pytest.mark.parametrize("name", controllers.available())
