@@ -230,3 +230,28 @@ def drop_times(folder, drops: dict, oracle=None, stem="drop_times") -> list:
         if oracle:
             ax.legend(frameon=False, loc="lower right", fontsize=6)
         return _save(fig, folder, stem)
+
+
+def compare_grid(folder, rows, names, settings, stem="compare") -> list:
+    """log10 Cramer-Rao ratio, methods x settings, values written in the cells; failures marked
+    n (never drops), e (drops early), l (drops late) against the oracle (two-column width)."""
+    value = np.full((len(names), len(settings)), np.nan)
+    mark = [["" for _ in settings] for _ in names]
+    for r in rows:
+        i = names.index(r["method"])
+        j = settings.index((r["dim"], r["kappa"], r["sigma_sq"]))
+        value[i, j] = np.log10(r["cramer_rao_ratio"])
+        mark[i][j] = {"never": "n", "early": "e", "late": "l"}.get(r["failure"], "")
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(max(3.4, 0.42 * len(settings) + 1.6),
+                                        0.3 * len(names) + 1.3))
+        im = ax.imshow(value, cmap="cividis", aspect="auto")
+        for i in range(len(names)):
+            for j in range(len(settings)):
+                ax.text(j, i, f"{10 ** value[i, j]:.2g}{mark[i][j]}", ha="center", va="center",
+                        fontsize=4.5, color="white" if value[i, j] < np.nanmean(value) else "k")
+        ax.set_yticks(range(len(names)), names)
+        ax.set_xticks(range(len(settings)),
+                      [f"d={d}\nκ={k}\nσ²={s:g}" for d, k, s in settings], fontsize=5)
+        fig.colorbar(im, ax=ax, label=r"$\log_{10}$ (error / Cramér–Rao)")
+        return _save(fig, folder, stem)

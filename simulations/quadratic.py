@@ -28,7 +28,7 @@ from autodrop_theory.quadratic import check_stable_lr
 
 from . import cli, controllers, engine, figures
 from .problems import default_quadratic_model, quadratic_problem
-from .results import method_results
+from .results import cr_ranks, first_drop_text, method_results
 from .stats import z_scores
 
 PROG = "simulations.quadratic"
@@ -124,21 +124,14 @@ def report(args, model, methods, th) -> None:
         return
     E, K = args.epochs, args.steps_per_epoch
     cr_final = th["cramer_rao"][-1] if th["cramer_rao"] else None
-    ratios = {n: m["final"]["cramer_rao_ratio"] for n, m in methods.items()}
-    order = sorted((n for n in ratios if ratios[n] is not None and np.isfinite(ratios[n])),
-                   key=ratios.get)
+    ranks = cr_ranks(methods)
     rows = []
     for name, m in methods.items():
         f = m["final"]
         div = m["diverged_seeds"]
-        fd = m["first_drop_epoch"]
-        first = ("-" if fd["mean"] is None else
-                 f"{fd['mean']:.1f}" + ("" if fd["fraction_of_seeds"] == 1 else
-                                        f" ({100 * fd['fraction_of_seeds']:.0f}%)"))
         rows.append([name, _fmt(f["mean_sq_dist"]), f"[{_fmt(f['ci'][0])}, {_fmt(f['ci'][1])}]",
-                     _fmt(f["cramer_rao_ratio"], ".3g"),
-                     str(order.index(name) + 1) if name in order else "-",
-                     _fmt(f["mean_drops"], ".2f"), first,
+                     _fmt(f["cramer_rao_ratio"], ".3g"), ranks.get(name, "-"),
+                     _fmt(f["mean_drops"], ".2f"), first_drop_text(m),
                      _fmt(f["angle_deg"], ".1f"), f"DIVERGED {div}/{args.seeds}" if div else "ok"])
     print(f"quadratic d={model.dim} mu={model.mu:g} L={model.L:g} sigma^2={model.sigma_sq:g}"
           f" lr={args.lr:g} K={K} E={E} seeds={args.seeds}; Cramer-Rao limit at T={E * K}:"

@@ -7,7 +7,7 @@ import numpy as np
 from .engine import Trajectories
 from .stats import mean_ci
 
-__all__ = ["method_results"]
+__all__ = ["method_results", "cr_ranks", "first_drop_text"]
 
 
 def method_results(traj: Trajectories, steps_per_epoch: int, config: dict,
@@ -52,3 +52,20 @@ def method_results(traj: Trajectories, steps_per_epoch: int, config: dict,
                   "mean_drops": float(traj.dropped.sum(axis=1).mean()),
                   "angle_deg": angle[-1]},
     }
+
+
+def cr_ranks(methods: dict) -> dict:
+    """name -> rank (1 = lowest final Cramer-Rao ratio); methods without a ratio get none."""
+    ratios = {n: m["final"]["cramer_rao_ratio"] for n, m in methods.items()}
+    order = sorted((n for n, r in ratios.items() if r is not None and np.isfinite(r)),
+                   key=ratios.get)
+    return {n: i + 1 for i, n in enumerate(order)}
+
+
+def first_drop_text(method: dict) -> str:
+    """Mean epoch of the first drop over the seeds that drop, with their share if not all."""
+    fd = method["first_drop_epoch"]
+    if fd["mean"] is None:
+        return "-"
+    share = fd["fraction_of_seeds"]
+    return f"{fd['mean']:.1f}" + ("" if share == 1 else f" ({100 * share:.0f}%)")

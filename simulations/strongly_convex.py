@@ -37,7 +37,7 @@ from autodrop_theory.bounds import SGD_CONSTANT_STEP, SGD_ONE_STEP_FINITE_SUM
 from autodrop_theory.errors import AssumptionError
 
 from . import cli, controllers, engine, figures, logistic
-from .results import method_results
+from .results import cr_ranks, first_drop_text, method_results
 
 PROG = "simulations.strongly_convex"
 DEFAULTS = dict(seeds=32, epochs=100, methods="autodrop,autodrop_paper,autodrop_immediate,"
@@ -179,17 +179,20 @@ def main(argv=None) -> int:
               f"f*={model.f_star:.10g} (|grad f(x*)| = {model.grad_norm:.1e}) B={args.batch_size} "
               f"{args.sampling} K={K} E={E} lr={args.lr:.3g} seeds={args.seeds}")
         rows = []
+        ranks = cr_ranks(methods)
         for name, m in methods.items():
             f, ci, re = m["final"], m["suboptimality_ci"][-1], m["rate_exponent"]
             rows.append([name, _fmt(f["suboptimality"]), f"[{_fmt(ci[0])}, {_fmt(ci[1])}]",
-                         _fmt(f["mean_sq_dist"]), _fmt(m["test_accuracy"][-1], ".4f"),
-                         _fmt(f["mean_drops"], ".2f"),
+                         _fmt(f["mean_sq_dist"]), _fmt(f["cramer_rao_ratio"]),
+                         ranks.get(name, "-"), _fmt(m["test_accuracy"][-1], ".4f"),
+                         _fmt(f["mean_drops"], ".2f"), first_drop_text(m),
                          f"{_fmt(re['slope'], '.2f')} [{_fmt(re['ci'][0], '.2f')}, "
                          f"{_fmt(re['ci'][1], '.2f')}]",
                          f"DIVERGED {m['diverged_seeds']}/{args.seeds}" if m["diverged_seeds"]
                          else "ok"])
-        cli.print_table(["method", "f - f*", "95% CI", "||x-x*||^2", "test acc", "drops",
-                         "rate exponent [95% CI]", "status"], rows)
+        cli.print_table(["method", "f - f*", "95% CI", "||x-x*||^2", "CR ratio", "rank",
+                         "test acc", "drops", "1st drop", "rate exponent [95% CI]", "status"],
+                        rows)
 
     def draw(folder):
         tag = "" if th["bounds_valid"] else " (ref.)"

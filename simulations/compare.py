@@ -1,0 +1,124 @@
+"""The study: every automatic method's Cramer-Rao ratio across dimension, conditioning and noise.
+
+    python -m simulations.compare [--quick] [--seeds N] [--seed S] [--methods a,b|all]
+        [--epochs E] [--steps-per-epoch K] [--out DIR] [--no-figures] [--x64] [--quiet]
+
+On the default quadratic family (eigenvalues log-spaced in [1/kappa, 1], isotropic noise of total
+variance sigma^2, ||y0||^2 = d), for d in {10, 100, 1000}, kappa in {10, 100, 1000} and sigma^2 in
+{0.1, 10} (quick: d in {10, 100}, kappa = 100, sigma^2 = 1), every method runs on the same
+seeds and budget at lr = 0.5 / L.  For each setting and method: the final E||x - x*||^2 divided
+by the Cramer-Rao limit, the mean first drop and the share of seeds that drop, and flags where a
+method fails: ``never`` (an automatic method that never drops), ``early`` (a first drop before
+half of the oracle's first drop), ``late`` (after twice the oracle's).  Writes results.json and
+the figure ``compare`` (log10 CR ratio per method and setting, failures marked).
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import time
+
+import numpy as np
+
+from autodrop_theory.bounds import CRAMER_RAO
+from autodrop_theory.errors import AssumptionError
+
+from . import cli, controllers, engine, figures
+from .problems import default_quadratic_model, quadratic_problem
+from .results import method_results
+
+PROG = "simulations.compare"
+GRID = dict(dim=(10, 100, 1000), kappa=(10, 100, 1000), sigma_sq=(0.1, 10.0))
+QUICK_GRID = dict(dim=(10, 100), kappa=(100,), sigma_sq=(1.0,))
+DEFAULTS = dict(seeds=32, epochs=200, steps_per_epoch=10, methods="all", out="results/compare")
+QUICK = dict(seeds=8, epochs=80)
+AUTOMATIC = ("autodrop", "autodrop_paper", "autodrop_immediate", "plateau", "pflug",
+             "distance", "sasa")
+
+
+def failure(name, first, share, oracle_first):
+    """'never', 'early', 'late' or '' for an automatic method (see the module docstring)."""
+    if name not in AUTOMATIC:
+        return ""
+    if first is None or share < 0.5:
+        return "never"
+    if oracle_first is not None and first < 0.5 * (oracle_first + 1) - 1:
+        return "early"
+    if oracle_first is not None and first > 2 * (oracle_first + 1):
+        return "late"
+    return ""
+
+
+def main(argv=None) -> int:
+    start = time.perf_counter()
+    parser = cli.make_parser(PROG, __doc__.splitlines()[0])
+    try:
+        args = cli.parse(parser, argv, DEFAULTS, QUICK)
+        names = cli.resolve_methods(args.methods)
+        if args.dim is not None or args.lr is not None:
+            raise cli.CliError("--dim, --lr: the study sets them itself (see --help)")
+    except cli.CliError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    import jax
+    if args.x64:
+        jax.config.update("jax_enable_x64", True)
+    dtype = jax.numpy.float64 if args.x64 else jax.numpy.float32
+    grid = QUICK_GRID if args.quick else GRID
+    settings = list(itertools.product(*grid.values()))
+    E, K = args.epochs, args.steps_per_epoch
+    keys = engine.seed_keys(args.seed, args.seeds)
+    rows = []
+    for d, kappa, s2 in cli.progress(settings, args.quiet, PROG):
+        model = default_quadratic_model(dim=d, mu=1.0 / kappa, L=1.0, sigma_sq=s2, seed=args.seed)
+        lr = 0.5 / model.L
+        ctx = controllers.RunContext(lr=lr, epochs=E, steps_per_epoch=K, mu=model.mu, L=model.L,
+                                     dim=d, model=model)
+        problem = quadratic_problem(model, dtype)
+        cr = float(CRAMER_RAO(hessian_eigs=model.hessian_eigs, noise_var=model.noise_var,
+                              t=E * K))
+        try:
+            ctrls = [controllers.make(n, ctx) for n in names]
+        except AssumptionError as exc:
+            print(f"{PROG}: error: {cli.flag_error(exc)}", file=sys.stderr)
+            return 2
+        oracle_first = next((c.config["drop_epochs"][0] for c in ctrls
+                             if c.name == "oracle" and c.config["drop_epochs"]), None)
+        for c in ctrls:
+            m = method_results(engine.simulate(problem, c, epochs=E, steps_per_epoch=K,
+                                               keys=keys), K, c.config, cr)
+            fd = m["first_drop_epoch"]
+            rows.append({"dim": d, "kappa": kappa, "sigma_sq": s2, "method": c.name,
+                         "cramer_rao_ratio": m["final"]["cramer_rao_ratio"],
+                         "ci": [v / cr for v in m["final"]["ci"]],
+                         "first_drop_epoch": fd["mean"], "share_dropping": fd["fraction_of_seeds"],
+                         "oracle_first_drop_epoch": oracle_first,
+                         "failure": failure(c.name, fd["mean"], fd["fraction_of_seeds"],
+                                            oracle_first)})
+    summary = {}
+    for n in names:
+        r = np.array([x["cramer_rao_ratio"] for x in rows if x["method"] == n], dtype=float)
+        best = np.array([min(x["cramer_rao_ratio"] for x in rows if
+                             (x["dim"], x["kappa"], x["sigma_sq"]) == st) for st in settings])
+        summary[n] = {"median_ratio": float(np.median(r)), "worst_ratio": float(np.max(r)),
+                      "within_2x_of_best": float(np.mean(r <= 2 * best)),
+                      "failures": sorted({x["failure"] for x in rows
+                                          if x["method"] == n and x["failure"]})}
+    if not args.quiet:
+        cli.print_table(["method", "median CR ratio", "worst", "within 2x of best", "failures"],
+                        [[n, f"{s['median_ratio']:.3g}", f"{s['worst_ratio']:.3g}",
+                          f"{100 * s['within_2x_of_best']:.0f}%", ",".join(s["failures"]) or "-"]
+                         for n, s in sorted(summary.items(), key=lambda kv: kv[1]["median_ratio"])])
+
+    def draw(folder):
+        return figures.compare_grid(folder, rows, names, settings)
+
+    results = {"grid": {k: list(v) for k, v in grid.items()}, "lr": "0.5 / L",
+               "steps_per_epoch": K, "epochs": E, "seeds": args.seeds, "rows": rows,
+               "summary": summary}
+    return cli.finish(PROG, argv, args, start, results, draw)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""`python -m simulations.compare`: the study end to end (small), and its failure flags."""
+
+import json
+
+from simulations import compare
+
+
+def test_failure_flags():
+    assert compare.failure("constant", None, 0.0, 5) == ""          # not automatic
+    assert compare.failure("pflug", None, 0.0, 5) == "never"
+    assert compare.failure("pflug", 10.0, 0.4, 5) == "never"         # most seeds never drop
+    assert compare.failure("pflug", 1.0, 1.0, 9) == "early"          # before half the oracle's
+    assert compare.failure("autodrop", 30.0, 1.0, 9) == "late"
+    assert compare.failure("autodrop", 12.0, 1.0, 9) == ""
+
+
+def test_compare_command_small(tmp_path):
+    argv = ["--quick", "--epochs", "12", "--seeds", "2", "--quiet",
+            "--methods", "autodrop,oracle,constant", "--out", str(tmp_path)]
+    assert compare.main(argv) == 0
+    r = json.loads((tmp_path / "results.json").read_text())
+    assert len(r["rows"]) == 2 * 3
+    assert set(r["summary"]) == {"autodrop", "oracle", "constant"}
+    assert all(row["cramer_rao_ratio"] > 0 for row in r["rows"])
+    assert (tmp_path / "compare.pdf").exists() and (tmp_path / "compare.png").exists()
+
+
+def test_compare_refuses_flags_it_sets_itself(tmp_path, capsys):
+    assert compare.main(["--dim", "5", "--out", str(tmp_path / "x")]) == 2
+    assert "--dim, --lr: the study sets them itself" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
