@@ -25,7 +25,7 @@ from autodrop_theory.errors import AssumptionError
 from . import controllers
 
 __all__ = ["CliError", "make_parser", "parse", "resolve_methods", "flag_error", "metadata",
-           "to_json", "write_outputs", "finish", "progress", "print_table"]
+           "to_json", "write_outputs", "simulation_dtype", "finish", "progress", "print_table"]
 
 
 class CliError(Exception):
@@ -173,6 +173,15 @@ def write_outputs(out_dir, results: dict, figures=None) -> list:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return [out / n for n in names + ["results.json"]]
+
+
+def simulation_dtype(args):
+    """float64 with --x64 (enabling JAX's x64 mode), else float32."""
+    import jax
+    if args.x64:
+        jax.config.update("jax_enable_x64", True)
+        return jax.numpy.float64
+    return jax.numpy.float32
 
 
 def finish(prog: str, argv, args, start: float, results: dict, draw) -> int:

@@ -61,10 +61,7 @@ def main(argv=None) -> int:
     except cli.CliError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
-    import jax
-    if args.x64:
-        jax.config.update("jax_enable_x64", True)
-    dtype = jax.numpy.float64 if args.x64 else jax.numpy.float32
+    dtype = cli.simulation_dtype(args)
     grid = QUICK_GRID if args.quick else GRID
     settings = list(itertools.product(*grid.values()))
     E, K = args.epochs, args.steps_per_epoch

@@ -94,10 +94,7 @@ def _fmt(x, spec=".4g"):
 
 def run(args, model, ctrls, prog=PROG):
     """Simulate every controller on the same seeds; return (methods, trajectories, theory)."""
-    import jax
-    if args.x64:
-        jax.config.update("jax_enable_x64", True)
-    dtype = jax.numpy.float64 if args.x64 else jax.numpy.float32
+    dtype = cli.simulation_dtype(args)
     problem = quadratic_problem(model, dtype)
     E, K = args.epochs, args.steps_per_epoch
     keys = engine.seed_keys(args.seed, args.seeds)

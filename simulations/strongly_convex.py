@@ -159,10 +159,7 @@ def main(argv=None) -> int:
     except cli.CliError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
-    import jax
-    if args.x64:
-        jax.config.update("jax_enable_x64", True)
-    dtype = jax.numpy.float64 if args.x64 else jax.numpy.float32
+    dtype = cli.simulation_dtype(args)
     problem = logistic.logistic_problem(model, args.batch_size, args.sampling, dtype)
     E, K = args.epochs, args.steps_per_epoch
     keys = engine.seed_keys(args.seed, args.seeds)
