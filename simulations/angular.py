@@ -41,7 +41,7 @@ DIMS = (10, 30, 100, 300, 1000)
 
 def _parser():
     p = quadratic.make_parser(PROG, __doc__)
-    p.add_argument("--drop-factor", type=cli._typed(float, lambda v: 0 < v < 1,
+    p.add_argument("--drop-factor", type=cli.typed(float, lambda v: 0 < v < 1,
                                                     "a number in (0, 1)"), default=0.2,
                    help="rate factor at each of the two drops of panel (a)")
     return p

@@ -37,7 +37,7 @@ class _OneLineParser(argparse.ArgumentParser):
         raise CliError(message)
 
 
-def _typed(kind, cond, desc):
+def typed(kind, cond, desc):
     def convert(text):
         try:
             value = kind(text)
@@ -49,10 +49,10 @@ def _typed(kind, cond, desc):
     return convert
 
 
-positive_int = _typed(int, lambda v: v >= 1, "an integer >= 1")
-nonneg_int = _typed(int, lambda v: v >= 0, "an integer >= 0")
-positive_float = _typed(float, lambda v: math.isfinite(v) and v > 0, "a finite number > 0")
-nonneg_float = _typed(float, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0")
+positive_int = typed(int, lambda v: v >= 1, "an integer >= 1")
+nonneg_int = typed(int, lambda v: v >= 0, "an integer >= 0")
+positive_float = typed(float, lambda v: math.isfinite(v) and v > 0, "a finite number > 0")
+nonneg_float = typed(float, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0")
 
 
 def make_parser(prog: str, description: str) -> argparse.ArgumentParser:
@@ -61,13 +61,13 @@ def make_parser(prog: str, description: str) -> argparse.ArgumentParser:
     p = _OneLineParser(prog=prog, description=description)
     p.add_argument("--quick", action="store_true", help="a small run (under 30 s on 2 cores)")
     p.add_argument("--out", type=str, default=None, help="output folder (default results/<exp>/)")
-    p.add_argument("--seeds", type=_typed(int, lambda v: v >= 2, "an integer >= 2 (a "
+    p.add_argument("--seeds", type=typed(int, lambda v: v >= 2, "an integer >= 2 (a "
                    "confidence interval needs two seeds)"), default=None, help="number of seeds")
     p.add_argument("--seed", type=nonneg_int, default=0, help="base seed (instance and noise)")
     p.add_argument("--methods", type=str, default=None,
                    help=f"comma-separated, or 'all'; known: {', '.join(controllers.available())}")
     p.add_argument("--dim", type=positive_int, default=None, help="dimension d")
-    p.add_argument("--epochs", type=_typed(int, lambda v: v >= 3, "an integer >= 3 (an angle "
+    p.add_argument("--epochs", type=typed(int, lambda v: v >= 3, "an integer >= 3 (an angle "
                    "change needs three epochs)"), default=None, help="number of epochs E")
     p.add_argument("--steps-per-epoch", type=positive_int, default=None, help="K, steps per epoch")
     p.add_argument("--lr", type=positive_float, default=None, help="initial learning rate")
