@@ -32,13 +32,18 @@ def _index(name: str) -> int:
     return _ORDER.index(name) if name in _ORDER else len(_ORDER) + (sum(map(ord, name)) % 3)
 
 
+_METHOD_COLORS = OKABE_ITO[:7]          # black is kept for theory overlays
+
+
 def color(name: str) -> str:
-    return OKABE_ITO[_index(name) % len(OKABE_ITO)]
+    return _METHOD_COLORS[_index(name) % len(_METHOD_COLORS)]
 
 
 def linestyle(name: str):
-    """A dash pattern per method as well as a colour, so overlapping curves stay apart."""
-    return _DASHES[_index(name) % len(_DASHES)]
+    """A dash pattern per method as well as a colour, so overlapping curves stay apart (the
+    (colour, dash) pair is unique over the registered methods)."""
+    i = _index(name)
+    return _DASHES[(i + i // len(_METHOD_COLORS)) % len(_DASHES)]
 
 
 def _save(fig, folder, stem) -> list:
@@ -77,7 +82,7 @@ def error_vs_iterations(folder, methods: dict, theory: dict, stem="error_vs_iter
         ax.set_yscale("log")
         ax.set_xlabel("iterations $t$")
         ax.set_ylabel(ylabel)
-        if legend_below:
+        if legend_below or len(methods) > 6:
             ax.legend(frameon=False, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.22))
         else:
             ax.legend(frameon=False, ncol=2, loc="lower left")
