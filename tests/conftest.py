@@ -1,12 +1,8 @@
 """Test configuration: float64 and strict dtype promotion for every test (theory checks run in
 float64; strict promotion turns any accidental float32/float64 mix in the library into an error)."""
 
-import os
-
-os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=1")
-
-import jax  # noqa: E402
-from hypothesis import settings  # noqa: E402
+import jax
+from hypothesis import settings
 
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_numpy_dtype_promotion", "strict")
