@@ -25,7 +25,7 @@ from autodrop_theory.errors import AssumptionError
 from . import controllers
 
 __all__ = ["CliError", "make_parser", "parse", "resolve_methods", "flag_error", "metadata",
-           "to_json", "write_outputs", "simulation_dtype", "finish", "progress", "print_table"]
+           "to_json", "write_outputs", "simulation_dtype", "finish", "entry_point", "progress", "print_table"]
 
 
 class CliError(Exception):
@@ -192,6 +192,17 @@ def finish(prog: str, argv, args, start: float, results: dict, draw) -> int:
     if not args.quiet:
         print(f"wrote {', '.join(str(p) for p in paths)}")
     return 0
+
+
+def entry_point(main) -> None:
+    """``sys.exit(main())``, quietly when stdout is closed early (``... | head``)."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
+    sys.exit(code)
 
 
 def progress(iterable, quiet: bool, desc: str):
