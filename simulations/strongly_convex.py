@@ -11,7 +11,7 @@ breast_cancer, B = 16, reshuffling, one pass per epoch (K = n_train // B), lr = 
 ||x - x*||^2, test accuracy, drops, the fitted rate exponent of the suboptimality with its 95%
 CI over the last half of the epochs) and writes results.json (SPEC.md) and the figures
 ``suboptimality`` (log-log, CI bands, the bounds of ``theory`` times L/2 overlaid where they are
-not vacuous: f - f* <= (L/2) ||x - x*||^2),
+not vacuous: f - f* <= (L/2) ||x - x*||^2), ``drop_times`` (every seed's drops),
 ``angle_vs_epoch`` and ``test_accuracy``.
 
 Theory in results.json: ``finite_sum_bound``: the bound of SGD_ONE_STEP_FINITE_SUM iterated over
@@ -208,7 +208,8 @@ def main(argv=None) -> int:
                                             overlays=overlay, legend_below=True)
                 + figures.angle_vs_epoch(folder, panels)
                 + figures.curve_vs_epoch(folder, methods, "test_accuracy", "test accuracy",
-                                         "test_accuracy"))
+                                         "test_accuracy")
+                + figures.drop_times(folder, {n: t.drop_epochs() for n, t in trajs.items()}))
 
     results = {
         "problem": {"name": "logistic_regression", "dataset": args.dataset,
