@@ -127,10 +127,16 @@ AUTODROP_DEFAULTS = dict(drop_factor=0.2, threshold_deg=None, threshold_z=0.25,
 AUTODROP_MAX_RATE_DROPS = 2
 
 
-def _autodrop_controller(name: str, cfg: rule.AutoDropConfig) -> Controller:
+def _autodrop_controller(name: str, cfg: rule.AutoDropConfig, dim: int) -> Controller:
+    config = dataclasses.asdict(cfg)
+    if cfg.threshold_deg is None:       # record the calibrated values the rule will use
+        theta = rule.calibrated_threshold_deg(dim, cfg.threshold_z)
+        config["resolved_threshold_deg"] = theta
+        config["resolved_max_threshold_deg"] = (cfg.max_threshold_deg
+                                                if cfg.max_threshold_deg is not None
+                                                else 5.0 * theta)
     return Controller(name, lambda x0: rule.init(x0, cfg), lambda s, t: s.lr,
-                      lambda s, x, info: rule.update(s, x), lambda s: s.num_drops,
-                      dataclasses.asdict(cfg))
+                      lambda s, x, info: rule.update(s, x), lambda s: s.num_drops, config)
 
 
 def autodrop(ctx: RunContext, **overrides) -> Controller:
@@ -138,7 +144,7 @@ def autodrop(ctx: RunContext, **overrides) -> Controller:
     ``overrides`` replace any field of :class:`autodrop_theory.rule.AutoDropConfig`."""
     knobs = {**AUTODROP_DEFAULTS, **overrides}
     knobs.setdefault("min_lr", ctx.lr * knobs["drop_factor"] ** AUTODROP_MAX_RATE_DROPS)
-    return _autodrop_controller("autodrop", rule.AutoDropConfig(lr=ctx.lr, **knobs))
+    return _autodrop_controller("autodrop", rule.AutoDropConfig(lr=ctx.lr, **knobs), ctx.dim)
 
 
 def autodrop_immediate(ctx: RunContext) -> Controller:
@@ -154,7 +160,7 @@ def autodrop_paper(ctx: RunContext) -> Controller:
         raise AssumptionError(f"lr: autodrop_paper needs lr >= the published min_lr {floor}, "
                               f"got {ctx.lr}")
     cfg = rule.AutoDropConfig.published(lr=ctx.lr)
-    return _autodrop_controller("autodrop_paper", cfg)
+    return _autodrop_controller("autodrop_paper", cfg, ctx.dim)
 
 
 REGISTRY = {
