@@ -100,6 +100,12 @@ def _loss_grad_hess(A, b, l2, x):
     return loss, grad, hess
 
 
+def _per_sample_grads(A, b, l2, x):
+    """grad f_i(x) for every training row i (rows of the result)."""
+    s = 0.5 * (1 - np.tanh(b * (A @ x) / 2))           # sigmoid(-b a^T x), stable
+    return -(A * (b * s)[:, None]) + l2 * x
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class LogisticModel:
     """The fitted problem: data, l2, the optimum and the constants of THEORY.md section 1."""
@@ -123,11 +129,22 @@ class LogisticModel:
     def dim(self) -> int:
         return int(self.data.A_train.shape[1])
 
-    def minibatch_sigma_star_sq(self, batch_size: int, sampling: str) -> float:
+    def minibatch_factor(self, batch_size: int, sampling: str) -> float:
+        """Variance of a minibatch mean over that of one sample: 1/B with replacement,
+        (n - B)/(B (n - 1)) without."""
         n, B = self.n_train, batch_size
-        if sampling == "replacement":
-            return self.sigma_star_sq / B
-        return self.sigma_star_sq * (n - B) / (B * (n - 1))
+        return 1.0 / B if sampling == "replacement" else (n - B) / (B * (n - 1))
+
+    def minibatch_sigma_star_sq(self, batch_size: int, sampling: str) -> float:
+        return self.sigma_star_sq * self.minibatch_factor(batch_size, sampling)
+
+    def per_sample_grads(self) -> np.ndarray:
+        """grad f_i(x*), one row per training sample (their mean is grad f(x*) = 0)."""
+        return _per_sample_grads(self.data.A_train, self.data.b_train, self.l2, self.x_star)
+
+    def hessian(self) -> np.ndarray:
+        """The Hessian of f at x*."""
+        return _loss_grad_hess(self.data.A_train, self.data.b_train, self.l2, self.x_star)[2]
 
     def objective(self, x) -> float:
         return float(_loss_grad_hess(self.data.A_train, self.data.b_train, self.l2,
@@ -156,8 +173,7 @@ def fit(data: Dataset, l2=None, tol: float = 1e-12, max_iter: int = 100) -> Logi
     if not np.linalg.norm(g) < tol:
         raise AssumptionError(f"l2: Newton's method did not reach ||grad f|| < {tol:g} "
                               f"(got {np.linalg.norm(g):.3g}); increase l2")
-    s = 0.5 * (1 - np.tanh(b * (A @ x) / 2))
-    per_sample = -(A * (b * s)[:, None]) + l2 * x      # grad f_i(x*), rows
+    per_sample = _per_sample_grads(A, b, l2, x)
     return LogisticModel(
         data=data, l2=l2, x_star=x, f_star=float(f), grad_norm=float(np.linalg.norm(g)),
         newton_iterations=it, mu=l2,

@@ -96,17 +96,17 @@ def theory(model, args) -> dict:
     unless lr <= 1/L.  Both hold for sampling with replacement; with reshuffling they are
     references (``bounds_valid``)."""
     B, K, E, lr = args.batch_size, args.steps_per_epoch, args.epochs, args.lr
-    A, b, x = model.data.A_train, model.data.b_train, model.x_star
+    A, x = model.data.A_train, model.x_star
     s2 = model.minibatch_sigma_star_sq(B, args.sampling)
     r = r0 = float(x @ x)                                  # x_0 = 0
-    SGD_ONE_STEP_FINITE_SUM(mu=model.mu, L=model.L_batch, lr=lr, sigma_star_sq=s2, r0_sq=r)
-    step = SGD_ONE_STEP_FINITE_SUM.numpy()                 # conditions checked just above
-    names = [sym.name for sym in SGD_ONE_STEP_FINITE_SUM.symbols]
+    constants = dict(mu=model.mu, L=model.L_batch, lr=lr, sigma_star_sq=s2)
+    SGD_ONE_STEP_FINITE_SUM(r0_sq=r, **constants)          # checks the conditions once
+    step = SGD_ONE_STEP_FINITE_SUM.numpy()
+    order = [sym.name for sym in SGD_ONE_STEP_FINITE_SUM.symbols]
     fs = [r]
     for _ in range(E):
         for _ in range(K):
-            kw = dict(mu=model.mu, L=model.L_batch, lr=lr, sigma_star_sq=s2, r0_sq=r)
-            r = float(step(*[kw[n] for n in names]))
+            r = float(step(*[r if n == "r0_sq" else constants[n] for n in order]))
             if not r < 1e12 * max(r0, 1.0):
                 break
         fs.append(r)
@@ -119,14 +119,9 @@ def theory(model, args) -> dict:
         cs = SGD_CONSTANT_STEP(mu=model.mu, L=model.L, sigma_sq=sigma_bv, lr=lr, r0_sq=r0, t=t)
     except AssumptionError:
         cs = None
-    s = 0.5 * (1 - np.tanh(b * (A @ x) / 2))
-    G = -(A * (b * s)[:, None]) + model.l2 * x            # grad f_i(x*), mean zero
-    C = G.T @ G / model.n_train
-    C *= (1.0 / B) if args.sampling == "replacement" else (model.n_train - B) / (
-        B * (model.n_train - 1))
-    w = s * (1 - s)
-    H = (A.T * w) @ A / model.n_train + model.l2 * np.eye(model.dim)
-    Hinv = np.linalg.inv(H)
+    G = model.per_sample_grads()                          # grad f_i(x*), mean zero
+    C = G.T @ G / model.n_train * model.minibatch_factor(B, args.sampling)
+    Hinv = np.linalg.inv(model.hessian())
     cr_unit = float(np.trace(Hinv @ C @ Hinv))
     cr_f_unit = 0.5 * float(np.trace(C @ Hinv))          # the same for f - f* ~ y^T H y / 2
     return {"finite_sum_bound": fs, "constant_step_bound": cs,
