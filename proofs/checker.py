@@ -228,6 +228,17 @@ def _run_chain(proof, start, end, steps, facts, atoms, chain):
     return results, ok_end, rel
 
 
+def _chain(proof, start, end, steps, facts, atoms, label, problems) -> list:
+    """Check one chain; append to ``problems`` if it misses the rhs or is weaker than claimed."""
+    results, ok_end, rel = _run_chain(proof, start, end, steps, facts, atoms, label)
+    if not ok_end:
+        problems.append(f"{label} step {len(steps)} (the last): the chain does not end at the "
+                        "statement's rhs")
+    if rel == "<=" and proof.relation == "=":
+        problems.append(f"the {label} chain proves '<=' where '=' is claimed")
+    return results
+
+
 def check(proof: Proof, registry: Optional[dict] = None, _seen=()) -> Report:
     """Check every step of ``proof``; ``registry`` resolves cited proofs."""
     facts = {f.name: f for f in proof.facts}
@@ -258,27 +269,15 @@ def check(proof: Proof, registry: Optional[dict] = None, _seen=()) -> Report:
     if proof.induction is not None:
         n = proof.induction
         base_lhs, base_rhs = proof.lhs.subs(n, 0), proof.rhs.subs(n, 0)
-        r, ok_end, rel = _run_chain(proof, base_lhs, base_rhs, proof.base_steps, facts, atoms,
-                                    "base")
-        results += r
-        if not ok_end:
-            problems.append(f"base step {len(proof.base_steps)} (the last): the chain does not end "
-                        "at the statement's rhs at n = 0")
-        if rel == "<=" and proof.relation == "=":
-            problems.append("the base chain proves '<=' where '=' is claimed")
+        results += _chain(proof, base_lhs, base_rhs, proof.base_steps, facts, atoms, "base",
+                          problems)
         hyp = Fact("hypothesis", proof.rhs - proof.lhs,
                    "eq" if proof.relation == "=" else "ge", "induction hypothesis at n")
         facts = {**facts, "hypothesis": hyp}
         start, end = proof.lhs.subs(n, n + 1), proof.rhs.subs(n, n + 1)
     else:
         start, end = proof.lhs, proof.rhs
-    r, ok_end, rel = _run_chain(proof, start, end, proof.steps, facts, atoms, "main")
-    results += r
-    if not ok_end:
-        problems.append(f"main step {len(proof.steps)} (the last): the chain does not end at "
-                        "the statement's rhs")
-    if rel == "<=" and proof.relation == "=":
-        problems.append("the chain proves '<=' where '=' is claimed")
+    results += _chain(proof, start, end, proof.steps, facts, atoms, "main", problems)
     if proof.relation not in ("=", "<="):
         problems.append(f"unknown statement relation {proof.relation!r}")
     if not proof.steps:

@@ -68,10 +68,8 @@ def _stationary_mean_angle(model, lr, K, E, S, seed, dtype):
 def main(argv=None) -> int:
     start = time.perf_counter()
     try:
-        parser = _parser()
-        args = cli.parse(parser, argv, DEFAULTS, QUICK)
-        args, model, ctrls = quadratic.setup(argv, parser, DEFAULTS, QUICK,
-                                             _two_drop_factory(args.drop_factor))
+        args, model, ctrls = quadratic.setup(argv, _parser(), DEFAULTS, QUICK,
+                                             lambda a: _two_drop_factory(a.drop_factor))
     except cli.CliError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2

@@ -46,10 +46,12 @@ def make_parser(prog=PROG, doc=None):
     return p
 
 
-def setup(argv, parser, defaults, quick, make_controller=controllers.make):
-    """Parse and validate everything up front; raise CliError on any bad input."""
+def setup(argv, parser, defaults, quick, controller_factory=lambda args: controllers.make):
+    """Parse and validate everything up front; raise CliError on any bad input.
+    ``controller_factory(args)`` gives the ``make(name, ctx)`` to build the methods with."""
     args = cli.parse(parser, argv, defaults, quick)
     names = cli.resolve_methods(args.methods)
+    make_controller = controller_factory(args)
     try:
         model = default_quadratic_model(args.dim, args.mu, args.L, args.sigma_sq, args.seed)
         check_stable_lr(model.hessian_eigs, args.lr)
