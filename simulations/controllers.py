@@ -79,6 +79,11 @@ class _RateState(NamedTuple):
     num_drops: Any
 
 
+def drop_count(state):
+    """Every controller's state carries ``num_drops``; this reads it."""
+    return state.num_drops
+
+
 def _rate_state(x0, lr):
     return _RateState(jnp.asarray(lr, x0.dtype), jnp.zeros((), jnp.int32))
 
@@ -86,7 +91,7 @@ def _rate_state(x0, lr):
 def constant(ctx: RunContext) -> Controller:
     """SGD at the constant rate ctx.lr (never drops)."""
     return Controller("constant", lambda x0: _rate_state(x0, ctx.lr), lambda s, t: s.lr,
-                      lambda s, x, info: (x, s), lambda s: s.num_drops, {"lr": ctx.lr})
+                      lambda s, x, info: (x, s), drop_count, {"lr": ctx.lr})
 
 
 STEP_DECAY_FRACTIONS = (0.5, 0.75)
@@ -112,7 +117,7 @@ def step_decay(ctx: RunContext, fractions=STEP_DECAY_FRACTIONS,
                              s.num_drops + drop.astype(jnp.int32))
 
     return Controller("step_decay", lambda x0: _rate_state(x0, ctx.lr), lambda s, t: s.lr,
-                      update, lambda s: s.num_drops,
+                      update, drop_count,
                       {"lr": ctx.lr, "factor": factor, "milestones": milestones})
 
 
@@ -136,7 +141,7 @@ def _autodrop_controller(name: str, cfg: rule.AutoDropConfig, dim: int) -> Contr
                                                 if cfg.max_threshold_deg is not None
                                                 else 5.0 * theta)
     return Controller(name, lambda x0: rule.init(x0, cfg), lambda s, t: s.lr,
-                      lambda s, x, info: rule.update(s, x), lambda s: s.num_drops, config)
+                      lambda s, x, info: rule.update(s, x), drop_count, config)
 
 
 def autodrop(ctx: RunContext, **overrides) -> Controller:

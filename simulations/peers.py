@@ -45,13 +45,9 @@ from autodrop_theory import _validate as v
 from autodrop_theory.errors import AssumptionError
 from autodrop_theory.quadratic import epoch_factors
 
-from .controllers import Controller, RunContext, _rate_state
+from .controllers import Controller, RunContext, _rate_state, drop_count
 
 __all__ = ["PEERS"]
-
-
-def _drop_count(s):
-    return s.num_drops
 
 
 # ------------------------------------------------------------------ inverse time
@@ -62,7 +58,7 @@ def inverse_time(ctx: RunContext, t0: float = 1.0) -> Controller:
         return jnp.minimum(s.lr, 1.0 / (ctx.mu * (t.astype(s.lr.dtype) + t0)))
 
     return Controller("inverse_time", lambda x0: _rate_state(x0, ctx.lr), lr,
-                      lambda s, x, info: (x, s), _drop_count,
+                      lambda s, x, info: (x, s), drop_count,
                       {"lr": ctx.lr, "mu": ctx.mu, "t0": t0})
 
 
@@ -86,7 +82,7 @@ def averaged(ctx: RunContext) -> Controller:
         return jnp.where(s.count > 0, s.total / jnp.maximum(s.count, 1), x)
 
     return Controller("averaged", init, lambda s, t: s.lr, lambda s, x, info: (x, s),
-                      _drop_count, {"lr": ctx.lr, "average": "uniform from step 1"},
+                      drop_count, {"lr": ctx.lr, "average": "uniform from step 1"},
                       observe, report)
 
 
@@ -114,7 +110,7 @@ def step_decay_gkkn(ctx: RunContext) -> Controller:
         steps = (info.epoch + 1) * ctx.steps_per_epoch
         return x, s._replace(steps=steps, num_drops=jnp.minimum(steps // length, phases - 1))
 
-    return Controller("step_decay_gkkn", init, lr, update, _drop_count,
+    return Controller("step_decay_gkkn", init, lr, update, drop_count,
                       {"lr": ctx.lr, "phases": phases, "phase_steps": length})
 
 
@@ -156,7 +152,7 @@ def plateau(ctx: RunContext, factor=0.1, patience=10, rtol=1e-4, atol=0.0,
             cooldown_count=jnp.where(cooling, s.cooldown_count - 1,
                                      jnp.where(fire, cooldown, 0)).astype(jnp.int32))
 
-    return Controller("plateau", init, lambda s, t: s.lr, update, _drop_count,
+    return Controller("plateau", init, lambda s, t: s.lr, update, drop_count,
                       {"lr": ctx.lr, "factor": factor, "patience": patience, "rtol": rtol,
                        "atol": atol, "cooldown": cooldown})
 
@@ -188,7 +184,7 @@ def pflug(ctx: RunContext, burn_in=None, factor=0.5) -> Controller:
                            jnp.where(fire, jnp.zeros_like(total), total),
                            jnp.where(fire, 0, count), step.grad)
 
-    return Controller("pflug", init, lambda s, t: s.lr, lambda s, x, info: (x, s), _drop_count,
+    return Controller("pflug", init, lambda s, t: s.lr, lambda s, x, info: (x, s), drop_count,
                       {"lr": ctx.lr, "burn_in": burn_in, "factor": factor}, observe)
 
 
@@ -234,7 +230,7 @@ def distance(ctx: RunContext, q=1.5, k0=5, thresh=0.6, r=0.5) -> Controller:
             jnp.where(fire, 0, jnp.where(check, n, s.n_prev)))
 
     return Controller("distance", init, lambda s, t: s.lr, lambda s, x, info: (x, s),
-                      _drop_count, {"lr": ctx.lr, "q": q, "k0": k0, "thresh": thresh, "r": r},
+                      drop_count, {"lr": ctx.lr, "q": q, "k0": k0, "thresh": thresh, "r": r},
                       observe)
 
 
@@ -288,7 +284,7 @@ def sasa(ctx: RunContext, keep=0.5, confidence=0.95, factor=0.1, min_samples=Non
                              num_drops=s.num_drops + fire.astype(jnp.int32),
                              start=jnp.where(fire, s.n, s.start))
 
-    return Controller("sasa", init, lambda s, t: s.lr, update, _drop_count,
+    return Controller("sasa", init, lambda s, t: s.lr, update, drop_count,
                       {"lr": ctx.lr, "keep": keep, "confidence": confidence, "factor": factor,
                        "min_samples": min_samples, "test_period": "one epoch"}, observe)
 
@@ -336,7 +332,7 @@ def oracle(ctx: RunContext, factor=0.2) -> Controller:
     def update(s, x, info):
         return x, s._replace(epoch=info.epoch + 1, num_drops=jnp.asarray(count)[info.epoch])
 
-    return Controller("oracle", init, lr, update, _drop_count,
+    return Controller("oracle", init, lr, update, drop_count,
                       {"lr": ctx.lr, "factor": factor, "drop_epochs": drops})
 
 
