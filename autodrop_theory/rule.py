@@ -50,8 +50,8 @@ from jax.flatten_util import ravel_pytree
 from . import _validate as v
 from .errors import AssumptionError
 
-__all__ = ["AutoDropConfig", "AutoDropState", "init", "update", "angle_deg",
-           "calibrated_threshold_deg"]
+__all__ = ["AutoDropConfig", "AutoDropHyper", "AutoDropState", "init", "init_from_hyper",
+           "update", "hyperparameters", "angle_deg", "calibrated_threshold_deg"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,7 +76,8 @@ class AutoDropConfig:
             certificate of THEORY.md 4c.
         eps: the 1e-8 of the released code in the cosine's denominator, >= 0.
 
-    A config is a static pytree (no leaves): it can sit inside a jitted or vmapped state.
+    The compiled rule reads the resolved numbers (:class:`AutoDropHyper`) as arrays, not this
+    object, so changing a value never recompiles.
     """
 
     lr: float = 0.1
@@ -137,8 +138,43 @@ def calibrated_threshold_deg(dim: int, z: float = 0.25) -> float:
     return float(z * ref / dim ** 0.5)
 
 
-jax.tree_util.register_pytree_node(
-    AutoDropConfig, lambda cfg: ((), cfg), lambda cfg, _: cfg)
+class AutoDropHyper(NamedTuple):
+    """The rule's numeric hyperparameters as arrays (resolved from an :class:`AutoDropConfig`
+    by :func:`hyperparameters`): the compiled rule reads them as data, so one compiled program
+    serves every value (a sweep over thresholds, drop factors or rates compiles once).
+
+    lr, drop_factor, theta (theta_0, degrees), theta_max, min_lr, guard_deg, eps: floats;
+    extra_epochs: int32; tail_average: bool.
+    """
+
+    lr: Any
+    drop_factor: Any
+    theta: Any
+    theta_max: Any
+    min_lr: Any
+    extra_epochs: Any
+    tail_average: Any
+    guard_deg: Any
+    eps: Any
+
+
+def hyperparameters(config: AutoDropConfig, dim: int) -> AutoDropHyper:
+    """Resolve ``config`` for ``dim`` parameters (the calibrated threshold and its cap) into
+    host numbers (float, int, bool); raises AssumptionError where the cap is below theta_0."""
+    if not isinstance(config, AutoDropConfig):
+        raise AssumptionError(f"config: need an AutoDropConfig, got {type(config).__name__}")
+    theta = (config.threshold_deg if config.threshold_deg is not None
+             else calibrated_threshold_deg(dim, config.threshold_z))
+    theta_max = (config.max_threshold_deg if config.max_threshold_deg is not None
+                 else 5.0 * theta)
+    if theta_max < theta:
+        raise AssumptionError(f"max_threshold_deg: need >= the calibrated threshold {theta:g}, "
+                              f"got {theta_max!r}")
+    return AutoDropHyper(lr=float(config.lr), drop_factor=float(config.drop_factor),
+                         theta=float(theta), theta_max=float(theta_max),
+                         min_lr=float(config.min_lr), extra_epochs=int(config.extra_epochs),
+                         tail_average=bool(config.tail_average),
+                         guard_deg=float(config.guard_deg), eps=float(config.eps))
 
 
 class AutoDropState(NamedTuple):
@@ -151,7 +187,8 @@ class AutoDropState(NamedTuple):
     firings.  dropped: whether the last update lowered the rate.
     triggered: the sticky flag.  wait: int32 epochs waited since the trigger.
     snapshots: int32 number of snapshots seen (x_0 counts).  x_prev, x_prev2: x_{e-1}, x_{e-2}
-    (flat).  accum: sum_k k x_(k) (flat).  config: the static AutoDropConfig.
+    (flat).  accum: sum_k k x_(k) (flat).  hyper: the :class:`AutoDropHyper` as arrays of the
+    parameters' dtype (lr and theta there are the initial values).
     """
 
     lr: Any
@@ -168,7 +205,7 @@ class AutoDropState(NamedTuple):
     x_prev: Any
     x_prev2: Any
     accum: Any
-    config: AutoDropConfig
+    hyper: AutoDropHyper
 
 
 def angle_deg(u, w, eps=0.0):
@@ -184,27 +221,40 @@ def init(params, config: AutoDropConfig) -> AutoDropState:
     """Start the rule at the initial parameters x_0 (any pytree of float arrays)."""
     if not isinstance(config, AutoDropConfig):
         raise AssumptionError(f"config: need an AutoDropConfig, got {type(config).__name__}")
+    flat = _flat_params(params)
+    return init_from_hyper(flat, hyperparameters(config, flat.size))
+
+
+def _flat_params(params):
+    leaves = jax.tree_util.tree_leaves(params)
+    if not leaves:
+        raise AssumptionError(f"params: need a pytree with at least one array leaf, got "
+                              f"{params!r}")
     flat, _ = ravel_pytree(params)
     if not jnp.issubdtype(flat.dtype, jnp.floating):
         raise AssumptionError(f"params: need floating-point leaves, got dtype {flat.dtype}")
+    return flat
+
+
+def init_from_hyper(params, hyper: AutoDropHyper) -> AutoDropState:
+    """:func:`init` from resolved hyperparameters (host numbers or traced arrays, e.g. one
+    point of a vmapped sweep); no validation: build ``hyper`` with :func:`hyperparameters`."""
+    flat, _ = ravel_pytree(params)
     dt = flat.dtype
     nan = jnp.asarray(jnp.nan, dt)
-    theta = (config.threshold_deg if config.threshold_deg is not None
-             else calibrated_threshold_deg(flat.size, config.threshold_z))
-    theta_max = (config.max_threshold_deg if config.max_threshold_deg is not None
-                 else 5.0 * theta)
-    if theta_max < theta:
-        raise AssumptionError(f"max_threshold_deg: need >= the calibrated threshold {theta:g}, "
-                              f"got {theta_max!r}")
+    h = AutoDropHyper(*(jnp.asarray(getattr(hyper, f), dt) for f in (
+        "lr", "drop_factor", "theta", "theta_max", "min_lr")),
+        extra_epochs=jnp.asarray(hyper.extra_epochs, jnp.int32),
+        tail_average=jnp.asarray(hyper.tail_average, bool),
+        guard_deg=jnp.asarray(hyper.guard_deg, dt), eps=jnp.asarray(hyper.eps, dt))
     return AutoDropState(
-        lr=jnp.asarray(config.lr, dt), theta=jnp.asarray(theta, dt),
-        theta_max=jnp.asarray(theta_max, dt),
+        lr=h.lr, theta=h.theta, theta_max=h.theta_max,
         angle_deg=nan, prev_angle_deg=nan,
         num_drops=jnp.zeros((), jnp.int32), num_fires=jnp.zeros((), jnp.int32),
         dropped=jnp.zeros((), bool),
         triggered=jnp.zeros((), bool), wait=jnp.zeros((), jnp.int32),
         snapshots=jnp.ones((), jnp.int32),
-        x_prev=flat, x_prev2=flat, accum=jnp.zeros_like(flat), config=config)
+        x_prev=flat, x_prev2=flat, accum=jnp.zeros_like(flat), hyper=h)
 
 
 def update(state: AutoDropState, params):
@@ -212,28 +262,29 @@ def update(state: AutoDropState, params):
 
     The returned params equal the input unless this update drops with tail averaging.
     """
-    cfg = state.config
+    hp = state.hyper
     x, unravel = ravel_pytree(params)
+    if x.shape != state.x_prev.shape or x.dtype != state.x_prev.dtype:
+        raise AssumptionError(f"params: need {state.x_prev.size} parameters of dtype "
+                              f"{state.x_prev.dtype} (as at init), got {x.size} of {x.dtype}")
     dt = x.dtype
     snapshots = state.snapshots + 1                       # x_e is snapshot number e + 1
     angle = jnp.where(snapshots >= 3,
-                      angle_deg(x - state.x_prev, state.x_prev - state.x_prev2, cfg.eps),
+                      angle_deg(x - state.x_prev, state.x_prev - state.x_prev2, hp.eps),
                       jnp.asarray(jnp.nan, dt))
     # A nan angle (undefined) compares false: it never triggers.
     fires = ((snapshots >= 4) & (jnp.abs(angle - state.prev_angle_deg) < state.theta)
-             & (angle >= cfg.guard_deg))
+             & (angle >= hp.guard_deg))
     waiting = state.triggered                             # triggered at an earlier boundary
     wait = jnp.where(waiting, state.wait + 1, state.wait)
     accum = jnp.where(waiting, state.accum + wait.astype(dt) * x, state.accum)
     triggered = state.triggered | fires
-    drop = triggered & (wait >= cfg.extra_epochs)
-    if cfg.tail_average:
-        k = cfg.extra_epochs
-        x_new = jnp.where(drop, accum / jnp.asarray(k * (k + 1) / 2, dt), x)
-    else:
-        x_new = x
-    rho = jnp.asarray(cfg.drop_factor, dt)
-    min_lr = jnp.asarray(cfg.min_lr, dt)
+    drop = triggered & (wait >= hp.extra_epochs)
+    k = hp.extra_epochs
+    weights = jnp.maximum(k * (k + 1) // 2, 1).astype(dt)     # sum_{k'=1}^{k} k'
+    x_new = jnp.where(drop & hp.tail_average, accum / weights, x)
+    rho = hp.drop_factor
+    min_lr = hp.min_lr
     # A rate within 4 ulps of the floor is at the floor (rho * rho * lr need not round to min_lr).
     at_floor = state.lr <= min_lr * jnp.asarray(1 + 4 * jnp.finfo(dt).eps, dt)
     lowered = drop & ~at_floor

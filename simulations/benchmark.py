@@ -11,15 +11,17 @@ benchmark, not a test: no test asserts a wall-clock time.
 
 from __future__ import annotations
 
-import sys
 import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import cli, controllers, engine
-from .problems import default_quadratic_model, quadratic_problem
+from autodrop_theory.errors import AssumptionError
+
+from . import cli, engine, experiment
+from .methods import schedules
+from .problems import QuadraticProblem, default_model
 
 PROG = "simulations.benchmark"
 
@@ -38,22 +40,34 @@ def numpy_baseline(model, lr, epochs, K, seeds, seed=0):
     return out
 
 
-def main(argv=None) -> int:
+def _parser():
+    """Only the flags the benchmark reads."""
     p = cli.make_parser(PROG, __doc__.splitlines()[0])
-    try:
-        args = cli.parse(p, argv, dict(dim=100, seeds=100, epochs=300, steps_per_epoch=10,
-                                       lr=0.5), dict(seeds=32, epochs=100))
-    except cli.CliError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
-    model = default_quadratic_model(dim=args.dim)
+    for action in list(p._actions):
+        if action.dest in ("methods", "no_figures", "x64", "out", "quiet"):
+            p._remove_action(action)
+            for opt in action.option_strings:
+                p._option_string_actions.pop(opt)
+    return p
+
+
+def _body(argv) -> int:
+    args = cli.parse(_parser(), argv, dict(dim=100, seeds=100, epochs=300, steps_per_epoch=10,
+                                           lr=0.5), dict(seeds=32, epochs=100))
+    model = default_model(dim=args.dim)
     E, K, S = args.epochs, args.steps_per_epoch, args.seeds
-    ctx = controllers.RunContext(lr=args.lr, epochs=E, steps_per_epoch=K, mu=model.mu,
-                                 L=model.L, dim=model.dim)
-    problem = quadratic_problem(model, jnp.float32)
-    c = controllers.make("constant", ctx)
+    problem = QuadraticProblem(model)
+    try:
+        ctx = experiment.run_context(problem, args.lr, E, K)
+    except AssumptionError as exc:
+        raise cli.flag_error(exc) from None
+    c = schedules.constant(ctx)
     keys = engine.seed_keys(args.seed, S)
-    run = engine.make_simulator(problem, c, epochs=E, steps_per_epoch=K)
+
+    def run(keys):
+        return engine.simulate(problem, [c], epochs=E, steps_per_epoch=K, keys=keys,
+                               dtype=jnp.float32)["constant"]
+
     t0 = time.perf_counter()
     run(keys)
     first = time.perf_counter() - t0
@@ -78,6 +92,10 @@ def main(argv=None) -> int:
     print(f"final mean ||x||^2: jax {a.mean():.4g}, numpy {b.mean():.4g} "
           f"(difference {abs(a.mean() - b.mean()) / se:.2f} standard errors)")
     return 0
+
+
+def main(argv=None) -> int:
+    return cli.main(PROG, _body, argv)
 
 
 if __name__ == "__main__":

@@ -8,24 +8,19 @@ the figures, and nothing half-written is left in the output folder.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
-import platform
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
-
-import numpy as np
 
 from autodrop_theory.errors import AssumptionError
 
-from . import controllers
+from . import methods as registry
 
-__all__ = ["CliError", "make_parser", "parse", "resolve_methods", "flag_error", "metadata",
-           "to_json", "write_outputs", "simulation_dtype", "finish", "entry_point", "progress", "print_table"]
+__all__ = ["CliError", "make_parser", "parse", "resolve_methods", "flag_error", "git_commit",
+           "finish", "entry_point", "progress", "print_table", "add_quadratic_flags", "main",
+           "typed"]
 
 
 class CliError(Exception):
@@ -65,7 +60,7 @@ def make_parser(prog: str, description: str) -> argparse.ArgumentParser:
                    "confidence interval needs two seeds)"), default=None, help="number of seeds")
     p.add_argument("--seed", type=nonneg_int, default=0, help="base seed (instance and noise)")
     p.add_argument("--methods", type=str, default=None,
-                   help=f"comma-separated, or 'all'; known: {', '.join(controllers.available())}")
+                   help=f"comma-separated, or 'all'; known: {', '.join(registry.available())}")
     p.add_argument("--dim", type=positive_int, default=None, help="dimension d")
     p.add_argument("--epochs", type=typed(int, lambda v: v >= 3, "an integer >= 3 (an angle "
                    "change needs three epochs)"), default=None, help="number of epochs E")
@@ -88,12 +83,16 @@ def parse(parser, argv, defaults: dict, quick: dict):
 
 def resolve_methods(text: str, exact_model: bool = True) -> list:
     """``a,b,c`` or ``all`` (every registered method; the oracle only with an exact model)."""
-    names = (controllers.available(exact_model) if text == "all"
+    names = (registry.available(exact_model) if text == "all"
              else [m for m in text.split(",") if m])
-    unknown = [m for m in names if m not in controllers.REGISTRY]
+    unknown = [m for m in names if m not in registry.REGISTRY]
     if unknown or not names:
         raise CliError(f"--methods: unknown method {unknown[0] if unknown else text!r}; "
-                       f"known: {', '.join(controllers.available())} or 'all'")
+                       f"known: {', '.join(registry.available())} or 'all'")
+    needs = [m for m in names if registry.REGISTRY[m].needs_model and not exact_model]
+    if needs:
+        raise CliError(f"--methods: {needs[0]} needs the exact quadratic model (quadratic "
+                       "problems only)")
     if len(set(names)) != len(names):
         raise CliError(f"--methods: a method is listed twice in {text!r}")
     return names
@@ -106,7 +105,8 @@ def flag_error(exc: AssumptionError) -> CliError:
     return CliError(f"{flag}: {rest}" if rest else str(exc))
 
 
-def _git_commit():
+def git_commit():
+    """(commit, dirty) of the checkout this package runs from, or (None, None)."""
     here = Path(__file__).resolve().parent
     try:
         commit = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], check=True,
@@ -119,79 +119,45 @@ def _git_commit():
         return None, None
 
 
-def metadata(prog: str, argv, args, wall_seconds: float) -> dict:
-    import jax
-    import scipy
-
-    import autodrop_theory
-    commit, dirty = _git_commit()
-    return {
-        "package_version": autodrop_theory.__version__, "git_commit": commit,
-        "git_dirty": dirty, "jax_version": jax.__version__, "numpy_version": np.__version__,
-        "scipy_version": scipy.__version__, "python_version": platform.python_version(),
-        "jax_backend": jax.default_backend(), "x64": bool(args.x64), "seed": args.seed,
-        "wall_seconds": wall_seconds,
-        "command": " ".join(["python -m " + prog] + list(sys.argv[1:] if argv is None else argv)),
-        "config": {k: v for k, v in vars(args).items()},
-    }
-
-
-def to_json(obj):
-    """numpy -> Python; non-finite floats -> None (JSON has no nan)."""
-    if isinstance(obj, dict):
-        return {str(k): to_json(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_json(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return to_json(obj.tolist())
-    if isinstance(obj, (np.bool_, bool)):
-        return bool(obj)
-    if isinstance(obj, (np.integer, int)):
-        return int(obj)
-    if isinstance(obj, (np.floating, float)):
-        return float(obj) if math.isfinite(obj) else None
-    return obj
-
-
-def write_outputs(out_dir, results: dict, figures=None) -> list:
-    """Write the figures (``figures(tmpdir) -> [paths]``) and results.json into ``out_dir``.
-
-    Everything is written into a temporary folder inside ``out_dir`` first and moved in with
-    ``os.replace`` once complete, results.json last, so a failure leaves no partial output.
-    """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
-    try:
-        names = [Path(p).name for p in (figures(tmp) if figures else [])]
-        with open(tmp / "results.json", "w") as fh:
-            json.dump(to_json(results), fh, indent=1, allow_nan=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        for name in names + ["results.json"]:
-            os.replace(tmp / name, out / name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return [out / n for n in names + ["results.json"]]
-
-
-def simulation_dtype(args):
-    """float64 with --x64 (enabling JAX's x64 mode), else float32."""
-    import jax
-    if args.x64:
-        jax.config.update("jax_enable_x64", True)
-        return jax.numpy.float64
-    return jax.numpy.float32
-
-
-def finish(prog: str, argv, args, start: float, results: dict, draw) -> int:
-    """Add the metadata, write the figures (unless --no-figures) and results.json, say where."""
+def finish(prog: str, argv, args, start: float, results, figures: bool = True) -> int:
+    """Record the command line and the whole configuration in the metadata, write the figures
+    (unless --no-figures) and results.json, say where."""
     import time
-    results["meta"] = metadata(prog, argv, args, time.perf_counter() - start)
-    paths = write_outputs(args.out, results, None if args.no_figures else draw)
+
+    from .results import Results
+    if not isinstance(results, Results):
+        results = Results(results)
+    meta = results.blocks.setdefault("meta", {})
+    if "git_commit" not in meta:
+        from .experiment import _meta
+        meta.update(_meta({}, args.seed, args.x64, 0.0))
+    meta["wall_seconds"] = time.perf_counter() - start
+    meta["command"] = " ".join(["python -m " + prog] + list(sys.argv[1:] if argv is None
+                                                            else argv))
+    meta["config"] = dict(meta.get("config") or {}) | {"cli": dict(vars(args))}
+    paths = results.save(args.out, figures=figures and not args.no_figures)
     if not args.quiet:
         print(f"wrote {', '.join(str(p) for p in paths)}")
     return 0
+
+
+def main(prog: str, body, argv=None) -> int:
+    """The skeleton of every command: ``body(argv)`` returns an exit status and raises
+    :class:`CliError` on bad input, which becomes one line on stderr and exit status 2."""
+    try:
+        return body(argv)
+    except CliError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def add_quadratic_flags(p):
+    """The instance flags of the quadratic commands (docs: the default problem)."""
+    p.add_argument("--mu", type=positive_float, default=0.01, help="smallest eigenvalue")
+    p.add_argument("--L", type=positive_float, default=1.0, help="largest eigenvalue")
+    p.add_argument("--sigma-sq", type=nonneg_float, default=1.0,
+                   help="total gradient-noise variance sigma^2 = tr C")
+    return p
 
 
 def entry_point(main) -> None:

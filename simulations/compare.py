@@ -16,30 +16,26 @@ the figure ``compare`` (log10 CR ratio per method and setting, failures marked).
 from __future__ import annotations
 
 import itertools
-import sys
 import time
 
 import numpy as np
 
-from autodrop_theory.bounds import CRAMER_RAO
 from autodrop_theory.errors import AssumptionError
 
-from . import cli, controllers, engine, figures
-from .problems import default_quadratic_model, quadratic_problem
-from .results import method_results
+from . import cli, experiment, methods as registry
+from .problems import default_problem
+from .results import Results
 
 PROG = "simulations.compare"
 GRID = dict(dim=(10, 100, 1000), kappa=(10, 100, 1000), sigma_sq=(0.1, 10.0))
 QUICK_GRID = dict(dim=(10, 100), kappa=(100,), sigma_sq=(1.0,))
 DEFAULTS = dict(seeds=32, epochs=200, steps_per_epoch=10, methods="all", out="results/compare")
 QUICK = dict(seeds=8, epochs=80)
-AUTOMATIC = ("autodrop", "autodrop_paper", "autodrop_immediate", "plateau", "pflug",
-             "distance", "sasa")
 
 
 def failure(name, first, share, oracle_first):
     """'never', 'early', 'late' or '' for an automatic method (see the module docstring)."""
-    if name not in AUTOMATIC:
+    if name not in registry.automatic():
         return ""
     if first is None or share < 0.5:
         return "never"
@@ -50,48 +46,50 @@ def failure(name, first, share, oracle_first):
     return ""
 
 
-def main(argv=None) -> int:
+def _parser():
+    """The shared flags less --dim and --lr, which the study sets itself."""
+    p = cli.make_parser(PROG, __doc__.splitlines()[0])
+    for action in list(p._actions):
+        if action.dest in ("dim", "lr"):
+            p._remove_action(action)
+            for opt in action.option_strings:
+                p._option_string_actions.pop(opt)
+    p.set_defaults(dim=None, lr=None)
+    return p
+
+
+def _body(argv) -> int:
     start = time.perf_counter()
-    parser = cli.make_parser(PROG, __doc__.splitlines()[0])
-    try:
-        args = cli.parse(parser, argv, DEFAULTS, QUICK)
-        names = cli.resolve_methods(args.methods)
-        if args.dim is not None or args.lr is not None:
-            raise cli.CliError("--dim, --lr: the study sets them itself (see --help)")
-    except cli.CliError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
-    dtype = cli.simulation_dtype(args)
+    args = cli.parse(_parser(), argv, DEFAULTS, QUICK)
+    names = cli.resolve_methods(args.methods)
     grid = QUICK_GRID if args.quick else GRID
     settings = list(itertools.product(*grid.values()))
     E, K = args.epochs, args.steps_per_epoch
-    keys = engine.seed_keys(args.seed, args.seeds)
+    problems = {}
+    try:        # every setting validated before anything runs
+        for d, kappa, s2 in settings:
+            problem = default_problem(dim=d, mu=1.0 / kappa, L=1.0, sigma_sq=s2, seed=args.seed)
+            ctx = experiment.run_context(problem, 0.5 / problem.L, E, K)
+            problems[(d, kappa, s2)] = (problem, experiment.build_methods(names, ctx))
+    except AssumptionError as exc:
+        raise cli.flag_error(exc) from None
+    experiment.precompile([(p, ms, 0.5 / p.L) for p, ms in problems.values()], epochs=E,
+                          steps_per_epoch=K, seeds=args.seeds, seed=args.seed, x64=args.x64)
     rows = []
-    for d, kappa, s2 in cli.progress(settings, args.quiet, PROG):
-        model = default_quadratic_model(dim=d, mu=1.0 / kappa, L=1.0, sigma_sq=s2, seed=args.seed)
-        lr = 0.5 / model.L
-        ctx = controllers.RunContext(lr=lr, epochs=E, steps_per_epoch=K, mu=model.mu, L=model.L,
-                                     dim=d, model=model)
-        problem = quadratic_problem(model, dtype)
-        cr = float(CRAMER_RAO(hessian_eigs=model.hessian_eigs, noise_var=model.noise_var,
-                              t=E * K))
-        try:
-            ctrls = [controllers.make(n, ctx) for n in names]
-        except AssumptionError as exc:
-            print(f"{PROG}: error: {cli.flag_error(exc)}", file=sys.stderr)
-            return 2
-        oracle_first = next((c.config["drop_epochs"][0] for c in ctrls
-                             if c.name == "oracle" and c.config["drop_epochs"]), None)
-        for c in ctrls:
-            m = method_results(engine.simulate(problem, c, epochs=E, steps_per_epoch=K,
-                                               keys=keys), K, c.config, cr)
+    for (d, kappa, s2), (problem, ms) in cli.progress(problems.items(), args.quiet, PROG):
+        res = experiment.run(problem, ms, lr=0.5 / problem.L, epochs=E, steps_per_epoch=K,
+                             seeds=args.seeds, seed=args.seed, x64=args.x64)
+        cr = float(problem.cramer_rao(E * K))
+        oracle_first = next((m.config["drop_epochs"][0] for m in ms
+                             if m.name == "oracle" and m.config["drop_epochs"]), None)
+        for name, m in res.methods.items():
             fd = m["first_drop_epoch"]
-            rows.append({"dim": d, "kappa": kappa, "sigma_sq": s2, "method": c.name,
+            rows.append({"dim": d, "kappa": kappa, "sigma_sq": s2, "method": name,
                          "cramer_rao_ratio": m["final"]["cramer_rao_ratio"],
                          "ci": [v / cr for v in m["final"]["ci"]],
                          "first_drop_epoch": fd["mean"], "share_dropping": fd["fraction_of_seeds"],
                          "oracle_first_drop_epoch": oracle_first,
-                         "failure": failure(c.name, fd["mean"], fd["fraction_of_seeds"],
+                         "failure": failure(name, fd["mean"], fd["fraction_of_seeds"],
                                             oracle_first)})
     summary = {}
     for n in names:
@@ -107,14 +105,14 @@ def main(argv=None) -> int:
                         [[n, f"{s['median_ratio']:.3g}", f"{s['worst_ratio']:.3g}",
                           f"{100 * s['within_2x_of_best']:.0f}%", ",".join(s["failures"]) or "-"]
                          for n, s in sorted(summary.items(), key=lambda kv: kv[1]["median_ratio"])])
+    results = Results({"grid": {k: list(v) for k, v in grid.items()}, "lr": "0.5 / L",
+                       "steps_per_epoch": K, "epochs": E, "seeds": args.seeds, "rows": rows,
+                       "names": names, "settings": settings, "summary": summary, "methods": {}})
+    return cli.finish(PROG, argv, args, start, results)
 
-    def draw(folder):
-        return figures.compare_grid(folder, rows, names, settings)
 
-    results = {"grid": {k: list(v) for k, v in grid.items()}, "lr": "0.5 / L",
-               "steps_per_epoch": K, "epochs": E, "seeds": args.seeds, "rows": rows,
-               "summary": summary}
-    return cli.finish(PROG, argv, args, start, results, draw)
+def main(argv=None) -> int:
+    return cli.main(PROG, _body, argv)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,13 @@
 """Paper-ready figures: one-column size, vector PDF plus PNG, colour-blind-safe colours,
-confidence bands where there is randomness and theory overlaid where it exists."""
+confidence bands where there is randomness and theory overlaid where it exists.
+
+Every figure is drawn from a saved run alone (:func:`draw` takes a
+:class:`~simulations.results.Results`):
+
+    python -m simulations.figures DIR/results.json [--out DIR2]
+
+redraws the figures of any command's results.json (into the same folder by default).
+"""
 
 from __future__ import annotations
 
@@ -12,14 +20,16 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 __all__ = ["error_vs_iterations", "curve_vs_epoch", "angle_vs_epoch", "lr_vs_iterations",
-           "angular_phenomenon", "color"]
+           "angular_phenomenon", "color", "draw", "main"]
 
 # Okabe & Ito (2008), the colour-blind-safe qualitative palette.
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
              "#000000"]
-_ORDER = ["autodrop", "autodrop_paper", "constant", "step_decay", "autodrop_immediate",
-          "inverse_time", "averaged", "oracle", "step_decay_gkkn", "plateau", "pflug",
-          "distance", "sasa"]
+
+def _order():
+    from .methods import REGISTRY       # the registry's order fixes each method's colour
+    return list(REGISTRY)
+
 STYLE = {"figure.figsize": (3.4, 2.5), "font.size": 8, "axes.labelsize": 8, "legend.fontsize": 6.5,
          "xtick.labelsize": 7, "ytick.labelsize": 7, "lines.linewidth": 1.2,
          "savefig.bbox": "tight", "pdf.fonttype": 42}
@@ -29,7 +39,8 @@ _DASHES = ["-", (0, (5, 1.5)), (0, (1.5, 1)), (0, (3, 1, 1, 1)), (0, (6, 2, 1.5,
 
 
 def _index(name: str) -> int:
-    return _ORDER.index(name) if name in _ORDER else len(_ORDER) + (sum(map(ord, name)) % 3)
+    order = _order()
+    return order.index(name) if name in order else len(order) + (sum(map(ord, name)) % 3)
 
 
 _METHOD_COLORS = OKABE_ITO[:7]          # black is kept for theory overlays
@@ -141,18 +152,19 @@ def angle_vs_epoch(folder, panels: list, stem="angle_vs_epoch") -> list:
         return _save(fig, folder, stem)
 
 
-def lr_vs_iterations(folder, lr_per_seed: dict, steps_per_epoch: int, stem="lr_vs_iterations"):
-    """The learning rate against iterations: mean over seeds, and the 10-90% range across seeds
-    as a band (the rate is random for the automatic methods).  ``lr_per_seed``: name -> (S, E)."""
+def lr_vs_iterations(folder, methods: dict, steps_per_epoch: int, stem="lr_vs_iterations"):
+    """The learning rate against iterations: mean over seeds (``lr``), and the 10-90% range
+    across seeds (``lr_q10``, ``lr_q90``) as a band (the rate is random for the automatic
+    methods)."""
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots()
-        for name, lr in lr_per_seed.items():
-            lr = np.asarray(lr, dtype=float)
-            it = np.arange(lr.shape[1]) * steps_per_epoch
-            q10, q90 = np.quantile(lr, [0.1, 0.9], axis=0)
-            ax.fill_between(it, q10, q90, color=color(name), alpha=0.2, lw=0, step="post")
-            ax.step(it, lr.mean(axis=0), where="post", color=color(name), ls=linestyle(name),
-                    label=name)
+        for name, m in methods.items():
+            lr = np.asarray(m["lr"], dtype=float)
+            it = np.arange(lr.size) * steps_per_epoch
+            ax.fill_between(it, np.asarray(m["lr_q10"], dtype=float),
+                            np.asarray(m["lr_q90"], dtype=float), color=color(name), alpha=0.2,
+                            lw=0, step="post")
+            ax.step(it, lr, where="post", color=color(name), ls=linestyle(name), label=name)
         ax.set_yscale("log")
         ax.set_xlabel("iterations $t$")
         ax.set_ylabel(r"learning rate $\eta_t$ (mean, 10-90%)")
@@ -260,3 +272,95 @@ def compare_grid(folder, rows, names, settings, stem="compare") -> list:
                       [f"d={d}\nκ={k}\nσ²={s:g}" for d, k, s in settings], fontsize=5)
         fig.colorbar(im, ax=ax, label=r"$\log_{10}$ (error / Cramér–Rao)")
         return _save(fig, folder, stem)
+
+
+# ------------------------------------------------------------------ from a saved run
+def angle_panel(name: str, m: dict) -> dict:
+    """One panel of :func:`angle_vs_epoch` from a method block of results.json."""
+    return {"name": name, "mean": m["angle_deg"], "ci": m["angle_deg_ci"],
+            "seed0": m["seed0"]["angle_deg"], "drops0": m["drop_epochs"][0],
+            "theory": m.get("angle_theory_seed0"), "levels": m.get("stationary_levels_deg", [])}
+
+
+def _angle_methods(methods: dict) -> list:
+    """The AutoDrop methods (at most three), else the first method."""
+    return [n for n, m in methods.items() if m.get("family") == "autodrop"][:3] or \
+        list(methods)[:1]
+
+
+def _run_figures(results, folder) -> list:
+    methods, th, p = results.methods, results.theory, results.problem
+    K = p["steps_per_epoch"]
+    paths = []
+    if "finite_sum_bound" in th:          # a data problem: f - f*, with its bounds
+        L = p["L"]
+        tag = "" if th.get("bounds_valid") else " (ref.)"
+        overlay = [(label + tag, None if th.get(key) is None else
+                    np.asarray(th[key], dtype=float) * L / 2, style)
+                   for label, key, style in (("finite-sum bound x L/2", "finite_sum_bound", "k--"),
+                                             ("2a bound x L/2", "constant_step_bound", "k-."))]
+        overlay.append(("asymptotic Cramer-Rao", th.get("cramer_rao_suboptimality"), "k:"))
+        paths += error_vs_iterations(folder, methods, th, "suboptimality", key="suboptimality",
+                                     ylabel=r"$\mathbb{E}\,f(x_t) - f^*$", overlays=overlay,
+                                     legend_below=True)
+    else:
+        paths += error_vs_iterations(folder, methods, th)
+    paths += angle_vs_epoch(folder, [angle_panel(n, methods[n]) for n in _angle_methods(methods)])
+    if all("test_accuracy" in m for m in methods.values()):
+        paths += curve_vs_epoch(folder, methods, "test_accuracy", "test accuracy",
+                                "test_accuracy")
+    else:
+        paths += lr_vs_iterations(folder, methods, K)
+    oracle = next((m["config"]["drop_epochs"] for m in methods.values()
+                   if "drop_epochs" in m.get("config", {})), None)
+    paths += drop_times(folder, {n: m["drop_epochs"] for n, m in methods.items()}, oracle)
+    return paths
+
+
+def draw(results, folder) -> list:
+    """Every figure a saved run supports, from the :class:`~simulations.results.Results` alone:
+    a comparison grid (``rows``), the angular study (``fluctuations_vs_d``) or a run's
+    error, angle, rate (or test accuracy) and drop-time figures."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    if "rows" in results:
+        s = results["settings"]
+        return compare_grid(folder, results["rows"], results["names"],
+                            [tuple(x) for x in s])
+    if "fluctuations_vs_d" in results.theory:
+        th = results.theory
+        panel = angle_panel(*next(iter(results.methods.items())))
+        sk = th["stationary_vs_kappa"]
+        return angular_phenomenon(folder, panel, sk["kappa_grid"],
+                                  {int(k): c for k, c in sk["curves"].items()}, sk["points"],
+                                  th["fluctuations_vs_d"], th["threshold"]["published_deg"],
+                                  th["threshold"]["calibrated_z"])
+    return _run_figures(results, folder)
+
+
+def main(argv=None) -> int:
+    """``python -m simulations.figures RESULTS.json [--out DIR]``: redraw a saved run."""
+    import argparse
+    import sys
+
+    from autodrop_theory.errors import AssumptionError
+
+    from .results import Results
+    p = argparse.ArgumentParser(prog="simulations.figures", description=main.__doc__)
+    p.add_argument("results", help="a results.json (or the folder holding it)")
+    p.add_argument("--out", default=None, help="output folder (default: the results' folder)")
+    args = p.parse_args(argv)
+    try:
+        res = Results.load(args.results)
+    except AssumptionError as exc:
+        print(f"simulations.figures: error: {exc}", file=sys.stderr)
+        return 2
+    src = Path(args.results)
+    out = Path(args.out) if args.out else (src if src.is_dir() else src.parent)
+    for path in draw(res, out):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys_exit = main()
+    raise SystemExit(sys_exit)

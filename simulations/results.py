@@ -1,13 +1,33 @@
-"""The per-method block of results.json (SPEC.md), computed from simulated trajectories."""
+"""Results: the per-method blocks of results.json computed from trajectories, and the
+:class:`Results` object that holds a whole run, writes results.json (docs/results.md) atomically
+and loads it back.  Figures are drawn from a :class:`Results` alone (:mod:`.figures`), so any
+saved run can be redrawn: ``python -m simulations.figures DIR/results.json``.
+
+Beyond the per-boundary means, each method block keeps what the figures need: every seed's drop
+epochs, seed 0's angle and rate per epoch (``seed0``), the 10% and 90% quantiles of the rate
+across seeds (``lr_q10``, ``lr_q90``) and, where the problem has an angle theory, the
+deterministic-equivalent angle for seed 0's schedule (``angle_theory_seed0``) and the stationary
+angle at each rate it used (``stationary_levels_deg``).
+"""
 
 from __future__ import annotations
 
+import json
+import math
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 import numpy as np
+
+from autodrop_theory.errors import AssumptionError
 
 from .engine import Trajectories
 from .stats import mean_ci
 
-__all__ = ["method_results", "cr_ranks", "first_drop_text"]
+__all__ = ["Results", "method_results", "cr_ranks", "first_drop_text", "to_json",
+           "write_outputs"]
 
 
 def method_results(traj: Trajectories, steps_per_epoch: int, config: dict,
@@ -34,10 +54,13 @@ def method_results(traj: Trajectories, steps_per_epoch: int, config: dict,
     firsts = [row[0] for row in traj.drop_epochs() if row]
     first_drop = {"mean": float(np.mean(firsts)) if firsts else None,
                   "fraction_of_seeds": len(firsts) / traj.dropped.shape[0]}
+    lr = np.asarray(traj.lr, dtype=np.float64)
     return extra | {
         "first_drop_epoch": first_drop,
         "iterations": (np.arange(epochs + 1) * steps_per_epoch).tolist(),
         "lr": traj.lr.mean(axis=0),
+        "lr_q10": np.quantile(lr, 0.1, axis=0),
+        "lr_q90": np.quantile(lr, 0.9, axis=0),
         "mean_sq_dist": sq,
         "mean_sq_dist_ci": np.stack([lo, hi], axis=1),
         "suboptimality": sub,
@@ -45,6 +68,7 @@ def method_results(traj: Trajectories, steps_per_epoch: int, config: dict,
         "angle_deg": angle,
         "angle_deg_ci": angle_ci,
         "drop_epochs": traj.drop_epochs(),
+        "seed0": {"angle_deg": traj.angle_deg[0], "lr": lr[0]},
         "diverged_seeds": int(traj.diverged.sum()),
         "config": config,
         "final": {"mean_sq_dist": sq[-1], "ci": [lo[-1], hi[-1]], "suboptimality": sub[-1],
@@ -69,3 +93,92 @@ def first_drop_text(method: dict) -> str:
         return "-"
     share = fd["fraction_of_seeds"]
     return f"{fd['mean']:.1f}" + ("" if share == 1 else f" ({100 * share:.0f}%)")
+
+
+def to_json(obj):
+    """numpy -> Python; non-finite floats -> None (JSON has no nan)."""
+    if isinstance(obj, dict):
+        return {str(k): to_json(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_json(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return to_json(obj.tolist())
+    if isinstance(obj, (np.bool_, bool)):
+        return bool(obj)
+    if isinstance(obj, (np.integer, int)):
+        return int(obj)
+    if isinstance(obj, (np.floating, float)):
+        return float(obj) if math.isfinite(obj) else None
+    return obj
+
+
+def write_outputs(out_dir, results: dict, figures=None) -> list:
+    """Write the figures (``figures(tmpdir) -> [paths]``) and results.json into ``out_dir``.
+
+    Everything is written into a temporary folder inside ``out_dir`` first and moved in with
+    ``os.replace`` once complete, results.json last, so a failure leaves no partial output.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
+    try:
+        names = [Path(p).name for p in (figures(tmp) if figures else [])]
+        with open(tmp / "results.json", "w") as fh:
+            json.dump(to_json(results), fh, indent=1, allow_nan=False)
+            fh.flush()
+            os.fsync(fh.fileno())
+        for name in names + ["results.json"]:
+            os.replace(tmp / name, out / name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return [out / n for n in names + ["results.json"]]
+
+
+class Results:
+    """A run: ``problem``, ``methods``, ``theory`` and ``meta`` blocks of results.json (plus any
+    further top-level blocks a study adds), as Python and numpy objects."""
+
+    def __init__(self, blocks: dict):
+        if not isinstance(blocks, dict) or "methods" not in blocks:
+            raise AssumptionError("results: need a dict with a 'methods' block")
+        self.blocks = blocks
+
+    def __getitem__(self, key):
+        return self.blocks[key]
+
+    def __contains__(self, key):
+        return key in self.blocks
+
+    @property
+    def methods(self) -> dict:
+        return self.blocks["methods"]
+
+    @property
+    def problem(self) -> dict:
+        return self.blocks.get("problem", {})
+
+    @property
+    def theory(self) -> dict:
+        return self.blocks.get("theory", {})
+
+    def to_json(self) -> dict:
+        """The JSON document (numpy -> lists, nan -> null)."""
+        return to_json(self.blocks)
+
+    def save(self, out_dir, figures: bool = True) -> list:
+        """Write the figures (unless ``figures=False``) and results.json atomically."""
+        from . import figures as fig
+        return write_outputs(out_dir, self.blocks, (lambda d: fig.draw(self, d)) if figures
+                             else None)
+
+    @classmethod
+    def load(cls, path) -> "Results":
+        """Read a results.json written by :meth:`save` (or by any command)."""
+        p = Path(path)
+        if p.is_dir():
+            p = p / "results.json"
+        try:
+            blocks = json.loads(p.read_text())
+        except (OSError, ValueError) as exc:
+            raise AssumptionError(f"path: cannot read results from {str(p)!r} ({exc})") from None
+        return cls(blocks)

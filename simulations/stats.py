@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-__all__ = ["mean_ci", "z_scores"]
+__all__ = ["mean_ci", "z_scores", "rate_exponent"]
 
 
 def mean_ci(samples, level: float = 0.95):
@@ -39,3 +39,16 @@ def z_scores(samples, expected, rtol: float = 1e-9):
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(spread, diff / np.where(spread, se, 1.0),
                         np.where(np.abs(diff) <= rounding, 0.0, np.inf))
+
+
+def rate_exponent(iterations, values, last_fraction=0.5) -> dict:
+    """Slope of log(values) on log(iterations) over the last part of the run, with its 95% CI
+    (ordinary least squares, Student-t with n - 2 degrees of freedom)."""
+    it = np.asarray(iterations, dtype=float)
+    y = np.asarray(values, dtype=float)
+    keep = (it >= it[-1] * (1 - last_fraction)) & (it > 0) & (y > 0)
+    if keep.sum() < 3:
+        return {"slope": None, "ci": [None, None]}
+    fit = stats.linregress(np.log(it[keep]), np.log(y[keep]))
+    half = stats.t.ppf(0.975, keep.sum() - 2) * fit.stderr
+    return {"slope": fit.slope, "ci": [fit.slope - half, fit.slope + half]}

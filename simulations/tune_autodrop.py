@@ -12,16 +12,14 @@ the Cramer-Rao limit; candidates are ranked by the geometric mean of that ratio 
 from __future__ import annotations
 
 import itertools
-import sys
 import time
 
-import jax.numpy as jnp
 import numpy as np
 
-from autodrop_theory.bounds import CRAMER_RAO
-
-from . import cli, controllers, engine
-from .problems import default_quadratic_model, quadratic_problem
+from . import cli, experiment
+from .methods import autodrop, schedules
+from .problems import default_problem
+from .results import Results
 
 PROG = "simulations.tune_autodrop"
 SETUPS = [(100, 10, 300), (100, 20, 200), (100, 100, 100), (10, 10, 300), (1000, 10, 300),
@@ -35,37 +33,46 @@ QUICK_GRID = dict(threshold=(("z", 0.25), ("deg", 2.0)), extra_epochs=(10, 40), 
 LR = 0.5
 
 
-def main(argv=None) -> int:
-    start = time.perf_counter()
+def _parser():
+    """Only the flags this study reads (it fixes the problems, methods and rate itself)."""
     p = cli.make_parser(PROG, __doc__.splitlines()[0])
-    try:
-        args = cli.parse(p, argv, dict(seeds=64, out="results/tune_autodrop"), dict(seeds=16))
-    except cli.CliError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
+    for action in list(p._actions):
+        if action.dest in ("methods", "dim", "epochs", "steps_per_epoch", "lr", "no_figures"):
+            p._remove_action(action)
+            for opt in action.option_strings:
+                p._option_string_actions.pop(opt)
+    p.set_defaults(methods=None, dim=None, epochs=None, steps_per_epoch=None, lr=None,
+                   no_figures=True)
+    return p
+
+
+def _candidate(ctx, kind, value, extra, drops):
+    knobs = (dict(threshold_deg=None, threshold_z=value, max_threshold_deg=None)
+             if kind == "z" else dict(threshold_deg=value, max_threshold_deg=10.0))
+    return autodrop.autodrop(ctx, f"autodrop[{kind}={value:g},{extra},{drops}]",
+                             extra_epochs=extra, min_lr=LR * 0.2 ** drops, **knobs)
+
+
+def _body(argv) -> int:
+    start = time.perf_counter()
+    args = cli.parse(_parser(), argv, dict(seeds=64, out="results/tune_autodrop"),
+                     dict(seeds=16))
     setups, grid = (QUICK_SETUPS, QUICK_GRID) if args.quick else (SETUPS, GRID)
     candidates = list(itertools.product(*grid.values()))
     ratios = {c: [] for c in candidates}
     baselines = {}
     for d, K, E in cli.progress(setups, args.quiet, PROG):
-        model = default_quadratic_model(dim=d, seed=args.seed)
-        problem = quadratic_problem(model, jnp.float32)
-        ctx = controllers.RunContext(lr=LR, epochs=E, steps_per_epoch=K, mu=model.mu, L=model.L,
-                                     dim=d)
-        keys = engine.seed_keys(args.seed + 1, args.seeds)
-        cr = float(CRAMER_RAO(hessian_eigs=model.hessian_eigs, noise_var=model.noise_var, t=E * K))
-
-        def ratio(c):
-            t = engine.simulate(problem, c, epochs=E, steps_per_epoch=K, keys=keys)
-            return float(t.sq_dist[:, -1].mean() / cr)
-
-        baselines[f"d={d},K={K},E={E}"] = {n: ratio(controllers.make(n, ctx))
-                                           for n in ("constant", "step_decay")}
-        for (kind, value), extra, drops in candidates:
-            knobs = (dict(threshold_deg=None, threshold_z=value, max_threshold_deg=None)
-                     if kind == "z" else dict(threshold_deg=value, max_threshold_deg=10.0))
-            c = controllers.autodrop(ctx, extra_epochs=extra, min_lr=LR * 0.2 ** drops, **knobs)
-            ratios[((kind, value), extra, drops)].append(ratio(c))
+        problem = default_problem(dim=d, seed=args.seed)
+        ctx = experiment.run_context(problem, LR, E, K)
+        ms = [schedules.constant(ctx), schedules.step_decay(ctx)] + [
+            _candidate(ctx, kind, value, extra, drops)
+            for (kind, value), extra, drops in candidates]
+        res = experiment.run(problem, ms, lr=LR, epochs=E, steps_per_epoch=K,
+                             seeds=args.seeds, seed=args.seed + 1, x64=args.x64)
+        ratio = {n: m["final"]["cramer_rao_ratio"] for n, m in res.methods.items()}
+        baselines[f"d={d},K={K},E={E}"] = {n: ratio[n] for n in ("constant", "step_decay")}
+        for c, m in zip(candidates, ms[2:]):
+            ratios[c].append(ratio[m.name])
     ranked = sorted(candidates, key=lambda c: np.mean(np.log(ratios[c])))
     rows = [[f"{t[0]}={t[1]:g}", e, r, f"{np.exp(np.mean(np.log(ratios[(t, e, r)]))):.3g}",
              " ".join(f"{x:.3g}" for x in ratios[(t, e, r)])] for t, e, r in ranked]
@@ -73,13 +80,16 @@ def main(argv=None) -> int:
         print("baselines (CR ratio):", {k: {n: round(v, 3) for n, v in b.items()}
                                         for k, b in baselines.items()})
         cli.print_table(["theta", "extra", "drops", "geo-mean CR ratio", "per setup"], rows)
-    results = {"setups": [dict(dim=d, steps_per_epoch=K, epochs=E) for d, K, E in setups],
-               "lr": LR, "baselines": baselines,
-               "candidates": [dict(threshold=list(t), extra_epochs=e, rate_drops=r,
-                                   cr_ratios=ratios[(t, e, r)]) for t, e, r in ranked],
-               "meta": cli.metadata(PROG, argv, args, time.perf_counter() - start)}
-    cli.write_outputs(args.out, results)
-    return 0
+    results = Results({
+        "setups": [dict(dim=d, steps_per_epoch=K, epochs=E) for d, K, E in setups],
+        "lr": LR, "baselines": baselines, "methods": {},
+        "candidates": [dict(threshold=list(t), extra_epochs=e, rate_drops=r,
+                            cr_ratios=ratios[(t, e, r)]) for t, e, r in ranked]})
+    return cli.finish(PROG, argv, args, start, results, figures=False)
+
+
+def main(argv=None) -> int:
+    return cli.main(PROG, _body, argv)
 
 
 if __name__ == "__main__":

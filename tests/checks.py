@@ -29,3 +29,18 @@ def assert_respects(kind, bound, observed, se=0.0, n_se=4.0, rtol=1e-9, what="")
         o = np.ravel(np.broadcast_to(np.asarray(observed, float), np.shape(ok)))[i]
         raise AssertionError(f"{what}: {kind} bound {b!r} not respected by observed {o!r} "
                              f"(index {i}, se {se!r})")
+
+
+def assert_redraws(folder):
+    """The results.json in ``folder`` alone redraws every figure the command wrote there."""
+    from pathlib import Path
+
+    from simulations import figures
+    from simulations.results import Results
+    folder = Path(folder)
+    written = sorted(p.name for p in folder.iterdir() if p.suffix in (".pdf", ".png"))
+    assert written, f"no figures in {folder}"
+    redrawn = figures.draw(Results.load(folder), folder / "redrawn")
+    assert sorted(p.name for p in redrawn) == written
+    for p in redrawn:
+        assert p.stat().st_size > 1000

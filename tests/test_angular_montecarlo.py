@@ -17,16 +17,17 @@ import pytest
 
 from autodrop_theory import angular
 from autodrop_theory.quadratic import QuadraticModel
-from simulations import controllers, engine, problems
+from simulations import engine, methods
+from simulations.methods.base import RunContext
+from simulations.problems import QuadraticProblem
 from simulations.stats import z_scores
 
 
 def simulate(model, lr, K, E, S, momentum=0.0, method="constant", seed=0):
-    ctx = controllers.RunContext(lr=lr, epochs=E, steps_per_epoch=K, mu=model.mu, L=model.L,
-                                 dim=model.dim)
-    return engine.simulate(problems.quadratic_problem(model, jnp.float64),
-                           controllers.make(method, ctx), epochs=E, steps_per_epoch=K,
-                           keys=engine.seed_keys(seed, S), momentum=momentum)
+    ctx = RunContext(lr=lr, epochs=E, steps_per_epoch=K, mu=model.mu, L=model.L, dim=model.dim)
+    return engine.simulate(QuadraticProblem(model), [methods.make(method, ctx)], epochs=E,
+                           steps_per_epoch=K, keys=engine.seed_keys(seed, S),
+                           momentum=momentum, dtype=jnp.float64)[method]
 
 
 def case(name, d=200):

@@ -8,6 +8,7 @@ import pytest
 from autodrop_theory import AssumptionError, angular
 from autodrop_theory.rule import AutoDropConfig, calibrated_threshold_deg, init
 from simulations import angular as angular_cli
+from checks import assert_redraws
 
 import jax.numpy as jnp
 
@@ -24,6 +25,7 @@ def test_angular_command_writes_results_and_figure(tmp_path):
     assert t["published_fire_probability_per_epoch"] < 1e-2 < t["calibrated_fire_probability_per_epoch"]
     assert r["methods"]["step_decay"]["drop_epochs"][0] == [9, 19]
     assert (tmp_path / "angular.pdf").exists() and (tmp_path / "angular.png").exists()
+    assert_redraws(tmp_path)
 
 
 def test_angular_command_rejects_bad_drop_factor(tmp_path, capsys):

@@ -7,7 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from simulations import controllers, quadratic
+from simulations import methods, quadratic
+from checks import assert_redraws
 
 SMALL = ["--quick", "--epochs", "12", "--seeds", "4", "--dim", "8", "--quiet"]
 
@@ -28,7 +29,7 @@ def test_results_json_follows_the_spec(run_dir):
     for key in ("name", "mu", "L", "hessian_eigs", "noise_var", "y0"):
         assert key in p
     assert len(p["hessian_eigs"]) == len(p["noise_var"]) == len(p["y0"]) == 8
-    assert set(r["methods"]) == set(controllers.available())
+    assert set(r["methods"]) == set(methods.available())
     for name, m in r["methods"].items():
         assert m["iterations"] == [n * K for n in range(E + 1)]
         assert len(m["lr"]) == E
@@ -52,11 +53,12 @@ def test_results_json_follows_the_spec(run_dir):
     assert meta["x64"] is False and meta["seed"] == 0
 
 
-def test_figures_written_as_pdf_and_png(run_dir):
-    for stem in ("error_vs_iterations", "angle_vs_epoch", "lr_vs_iterations"):
+def test_figures_written_as_pdf_and_png_and_redrawn_from_results(run_dir):
+    for stem in ("error_vs_iterations", "angle_vs_epoch", "lr_vs_iterations", "drop_times"):
         assert (run_dir / f"{stem}.pdf").stat().st_size > 1000
         assert (run_dir / f"{stem}.png").stat().st_size > 1000
     assert not [p for p in run_dir.iterdir() if p.name.startswith(".partial")]
+    assert_redraws(run_dir)
 
 
 def test_same_seed_reproduces_the_numbers(run_dir, tmp_path):

@@ -3,6 +3,7 @@
 import json
 
 from simulations import compare
+from checks import assert_redraws
 
 
 def test_failure_flags():
@@ -23,9 +24,10 @@ def test_compare_command_small(tmp_path):
     assert set(r["summary"]) == {"autodrop", "oracle", "constant"}
     assert all(row["cramer_rao_ratio"] > 0 for row in r["rows"])
     assert (tmp_path / "compare.pdf").exists() and (tmp_path / "compare.png").exists()
+    assert_redraws(tmp_path)
 
 
 def test_compare_refuses_flags_it_sets_itself(tmp_path, capsys):
     assert compare.main(["--dim", "5", "--out", str(tmp_path / "x")]) == 2
-    assert "--dim, --lr: the study sets them itself" in capsys.readouterr().err
+    assert "unrecognized arguments: --dim" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()

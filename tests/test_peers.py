@@ -6,13 +6,12 @@ import pytest
 
 from autodrop_theory import AssumptionError
 from autodrop_theory.quadratic import QuadraticModel, epoch_factors
-from simulations import controllers, peers
-from simulations.controllers import EpochInfo, StepInfo
+from simulations.methods import averaged, distance, oracle, pflug, plateau, sasa, schedules
+from simulations.methods.base import EpochInfo, RunContext, StepInfo
 
 
 def ctx(epochs=20, K=10, lr=1.0, mu=0.5, model=None):
-    return controllers.RunContext(lr=lr, epochs=epochs, steps_per_epoch=K, mu=mu, L=1.0, dim=2,
-                                  model=model)
+    return RunContext(lr=lr, epochs=epochs, steps_per_epoch=K, mu=mu, L=1.0, dim=2, model=model)
 
 
 def feed(c, steps, x0=None):
@@ -37,21 +36,21 @@ def epochs(c, losses):
 
 
 def test_inverse_time_schedule():
-    c = peers.inverse_time(ctx(lr=1.0, mu=0.5))
+    c = schedules.inverse_time(ctx(lr=1.0, mu=0.5)).bind()
     s = c.init(jnp.zeros(2))
     got = [float(c.lr(s, jnp.int32(t))) for t in (0, 1, 3, 99)]
     assert got == pytest.approx([1.0, 1.0, 0.5, 2 / 100])     # min(1, 1/(0.5 (t + 1)))
 
 
 def test_averaged_reports_the_running_mean():
-    c = peers.averaged(ctx())
+    c = averaged.averaged(ctx()).bind()
     states = feed(c, [([1.0, 0.0], [0, 0]), ([3.0, 2.0], [0, 0]), ([5.0, 4.0], [0, 0])])
     np.testing.assert_allclose(c.report(states[-1], jnp.zeros(2)), [3.0, 2.0])
     assert int(c.num_drops(states[-1])) == 0
 
 
 def test_gkkn_halves_at_phase_boundaries():
-    c = peers.step_decay_gkkn(ctx(epochs=16, K=4))               # T = 64: 6 phases of 11 steps
+    c = schedules.step_decay_gkkn(ctx(epochs=16, K=4)).bind()               # T = 64: 6 phases of 11 steps
     assert c.config == {"lr": 1.0, "phases": 6, "phase_steps": 11}
     s = c.init(jnp.zeros(2))
     assert [float(c.lr(s, jnp.int32(t))) for t in (0, 10, 11, 22, 63)] == \
@@ -59,7 +58,7 @@ def test_gkkn_halves_at_phase_boundaries():
 
 
 def test_plateau_fires_after_exactly_patience_non_improving_epochs():
-    c = peers.plateau(ctx(), patience=3)
+    c = plateau.plateau(ctx(), patience=3).bind()
     states = epochs(c, [5.0, 4.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0])
     drops = [int(s.num_drops) for s in states]
     # best = 3 at epoch 2; epochs 3, 4, 5 do not improve: fires at epoch 5, again at epoch 8
@@ -68,11 +67,11 @@ def test_plateau_fires_after_exactly_patience_non_improving_epochs():
     improving = epochs(c, list(np.geomspace(10, 1, 30)))
     assert int(improving[-1].num_drops) == 0
     with pytest.raises(AssumptionError, match="patience: need an integer >= 1"):
-        peers.plateau(ctx(), patience=0)
+        plateau.plateau(ctx(), patience=0)
 
 
 def test_pflug_fires_after_burn_in_when_gradients_alternate():
-    c = peers.pflug(ctx(), burn_in=4)
+    c = pflug.pflug(ctx(), burn_in=4).bind()
     alternating = [([0, 0], [(-1) ** t, 0.0]) for t in range(8)]
     drops = [int(s.num_drops) for s in feed(c, alternating)]
     assert drops == [0, 0, 0, 0, 1, 1, 1, 1]      # S < 0 from step 2 on; count > 4 at step 5
@@ -81,7 +80,7 @@ def test_pflug_fires_after_burn_in_when_gradients_alternate():
 
 
 def test_distance_fires_when_the_iterate_stops_moving():
-    c = peers.distance(ctx(), q=1.5, k0=5, thresh=0.6, r=0.5)
+    c = distance.distance(ctx(), q=1.5, k0=5, thresh=0.6, r=0.5).bind()
     # x jumps once and stays: Omega is constant, slope 0 between the checks at n = 8 and 12
     states = feed(c, [([1.0, 1.0], [0, 0])] * 12)
     assert [int(s.num_drops) for s in states] == [0] * 11 + [1]
@@ -92,7 +91,7 @@ def test_distance_fires_when_the_iterate_stops_moving():
 
 
 def test_sasa_fires_when_z_has_mean_zero_and_not_when_it_is_positive():
-    c = peers.sasa(ctx(epochs=10, K=20, lr=1.0), keep=0.5, min_samples=10)
+    c = sasa.sasa(ctx(epochs=10, K=20, lr=1.0), keep=0.5, min_samples=10).bind()
     rng = np.random.default_rng(0)
 
     def run(zs):
@@ -113,7 +112,7 @@ def test_sasa_fires_when_z_has_mean_zero_and_not_when_it_is_positive():
 def test_oracle_drops_where_the_exact_bias_meets_the_floor():
     h, cvar = np.array([0.2, 1.0]), np.array([0.05, 0.05])
     model = QuadraticModel(h, cvar, np.array([5.0, 5.0]))
-    c = peers.oracle(ctx(epochs=30, K=5, lr=0.5, model=model))
+    c = oracle.oracle(ctx(epochs=30, K=5, lr=0.5, model=model))
     # independent check of the criterion at the first drop
     P, lr = model.y0 ** 2, 0.5
     first = None
@@ -125,6 +124,6 @@ def test_oracle_drops_where_the_exact_bias_meets_the_floor():
             break
     assert c.config["drop_epochs"][0] == first
     with pytest.raises(AssumptionError, match="oracle needs the exact quadratic model"):
-        peers.oracle(ctx())
-    short = peers.oracle(ctx(epochs=2, K=1, lr=0.01, model=model))   # bias far above the floor
+        oracle.oracle(ctx())
+    short = oracle.oracle(ctx(epochs=2, K=1, lr=0.01, model=model))   # bias far above the floor
     assert short.config["drop_epochs"] == []

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from autodrop_theory import AssumptionError
-from simulations.problems import default_quadratic_model, quadratic_problem
+from simulations.problems import QuadraticProblem, default_model
 from simulations.stats import mean_ci, z_scores
 
 
@@ -38,25 +38,26 @@ def test_z_scores():
 
 
 def test_default_instance():
-    m = default_quadratic_model(dim=50, mu=0.01, L=1.0, sigma_sq=2.0, seed=4)
+    m = default_model(dim=50, mu=0.01, L=1.0, sigma_sq=2.0, seed=4)
     np.testing.assert_allclose(m.hessian_eigs[[0, -1]], [0.01, 1.0])
     np.testing.assert_allclose(np.diff(np.log(m.hessian_eigs)), np.log(100) / 49)
     assert m.y0 @ m.y0 == pytest.approx(50.0) and m.sigma_sq == pytest.approx(2.0)
     assert not m.y0.flags.writeable
     with pytest.raises(AssumptionError, match="L: need a value in"):
-        default_quadratic_model(mu=1.0, L=0.5)
+        default_model(mu=1.0, L=0.5)
 
 
 def test_quadratic_stochastic_gradient_is_unbiased_with_the_right_covariance():
-    m = default_quadratic_model(dim=5, seed=0)
-    p = quadratic_problem(m, jnp.float64)
+    m = default_model(dim=5, seed=0)
+    p = QuadraticProblem(m)
+    data = p.data(jnp.float64)
     x = jnp.asarray(m.y0)
-    noise = p.epoch_noise(jax.random.PRNGKey(0), 20000)
-    g, loss = jax.vmap(lambda xi: p.grad(x, xi))(noise)
+    noise = p.kind.epoch_noise(data, jax.random.PRNGKey(0), 20000)
+    g, loss = jax.vmap(lambda xi: p.kind.grad(data, x, xi))(noise)
     g, loss = np.asarray(g), np.asarray(loss)
     n = g.shape[0]
     se = g.std(axis=0, ddof=1) / np.sqrt(n)
     assert np.all(np.abs(g.mean(axis=0) - m.hessian_eigs * m.y0) <= 4 * se)
     # a Gaussian sample variance has relative standard error sqrt(2 / (n - 1)); allow 4 of them
     np.testing.assert_allclose(g.var(axis=0, ddof=1), m.noise_var, rtol=4 * np.sqrt(2 / (n - 1)))
-    assert abs(loss.mean() - float(p.subopt(x))) <= 4 * loss.std(ddof=1) / np.sqrt(n)
+    assert abs(loss.mean() - float(p.kind.subopt(data, x))) <= 4 * loss.std(ddof=1) / np.sqrt(n)

@@ -1,4 +1,4 @@
-"""Logistic regression (simulations.logistic) and `python -m simulations.strongly_convex`."""
+"""Logistic regression (simulations.problems.logistic) and `python -m simulations.strongly_convex`."""
 
 import json
 
@@ -9,7 +9,11 @@ import pytest
 from scipy.optimize import minimize
 
 from autodrop_theory import AssumptionError
-from simulations import controllers, engine, logistic, strongly_convex
+from simulations import engine, figures, methods, strongly_convex
+from simulations.methods.base import RunContext
+from simulations.problems import logistic
+from simulations.results import Results
+from simulations.stats import rate_exponent
 from checks import assert_respects
 
 MODELS = {name: logistic.fit(logistic.load(name, 0)) for name in logistic.DATASETS}
@@ -65,10 +69,11 @@ def test_zero_variance_features_exist_in_digits_and_are_handled():
 
 def test_jax_gradient_matches_finite_differences():
     m = MODELS["wine"]
-    p = logistic.logistic_problem(m, 8, "replacement", jnp.float64)
+    p = logistic.LogisticProblem(m, 8, "replacement")
+    data = p.data(jnp.float64)
     all_rows = jnp.arange(m.n_train)
     x = jnp.asarray(np.random.default_rng(0).standard_normal(m.dim) * 0.3)
-    g, loss = p.grad(x, all_rows)
+    g, loss = p.kind.grad(data, x, all_rows)
     f, _ = independent_objective(m.data.A_train, m.data.b_train, m.l2)
     assert float(loss) == pytest.approx(f(np.asarray(x)), rel=1e-12)
     h = 1e-6
@@ -79,12 +84,13 @@ def test_jax_gradient_matches_finite_differences():
 @pytest.mark.parametrize("sampling", logistic.SAMPLINGS)
 def test_minibatch_gradients_are_unbiased(sampling):
     m = MODELS["breast_cancer"]
-    p = logistic.logistic_problem(m, 16, sampling, jnp.float64)
+    p = logistic.LogisticProblem(m, 16, sampling)
+    data = p.data(jnp.float64)
     x = jnp.asarray(m.x_star) + 0.5
-    full, _ = p.grad(x, jnp.arange(m.n_train))
+    full, _ = p.kind.grad(data, x, jnp.arange(m.n_train))
     keys = jax.random.split(jax.random.PRNGKey(1), 400)
-    idx = jax.vmap(lambda k: p.epoch_noise(k, 20))(keys).reshape(-1, 16)   # 8000 minibatches
-    gs = np.asarray(jax.vmap(lambda i: p.grad(x, i)[0])(idx))
+    idx = jax.vmap(lambda k: p.kind.epoch_noise(data, k, 20))(keys).reshape(-1, 16)
+    gs = np.asarray(jax.vmap(lambda i: p.kind.grad(data, x, i)[0])(idx))   # 8000 minibatches
     se = gs.std(axis=0, ddof=1) / np.sqrt(len(gs))
     # reshuffled batches within an epoch are dependent but each is a uniform subset, so the
     # mean is unbiased; the SE of a mean of weakly dependent batches is used as the scale
@@ -94,17 +100,14 @@ def test_minibatch_gradients_are_unbiased(sampling):
 def test_bounds_lie_above_the_simulated_mean():
     """With replacement and a well-conditioned problem (synthetic, l2 = 0.1, lr = 1/L_B), the
     iterated tight finite-sum bound and the 2a bound hold for the mean over 64 seeds (4 SE)."""
-    class Args:
-        batch_size, sampling, epochs = 8, "replacement", 15
     m = logistic.fit(logistic.load("synthetic", 0), l2=0.1)
-    Args.steps_per_epoch, Args.lr = 10, 1.0 / m.L_batch
-    th = strongly_convex.theory(m, Args)
+    p = logistic.LogisticProblem(m, 8, "replacement")
+    lr = 1.0 / m.L_batch
+    th = p.theory(lr, 15, 10)
     assert th["finite_sum_bound"] is not None and th["constant_step_bound"] is not None
-    p = logistic.logistic_problem(m, 8, "replacement", jnp.float64)
-    ctx = controllers.RunContext(lr=Args.lr, epochs=15, steps_per_epoch=10, mu=m.mu, L=m.L,
-                                 dim=m.dim)
-    t = engine.simulate(p, controllers.make("constant", ctx), epochs=15, steps_per_epoch=10,
-                        keys=engine.seed_keys(0, 64))
+    ctx = RunContext(lr=lr, epochs=15, steps_per_epoch=10, mu=m.mu, L=m.L, dim=m.dim)
+    t = engine.simulate(p, [methods.make("constant", ctx)], epochs=15, steps_per_epoch=10,
+                        keys=engine.seed_keys(0, 64), dtype=jnp.float64)["constant"]
     mean, se = t.sq_dist.mean(axis=0), t.sq_dist.std(axis=0, ddof=1) / 8
     assert_respects("upper", th["finite_sum_bound"], mean, se, what="finite-sum bound")
     assert_respects("upper", th["constant_step_bound"], mean, se, what="2a bound")
@@ -114,7 +117,7 @@ def test_bounds_lie_above_the_simulated_mean():
 
 def test_rate_exponent_fit_recovers_a_known_power():
     it = np.arange(1, 201) * 10
-    r = strongly_convex.rate_exponent(it, 3.0 / it)
+    r = rate_exponent(it, 3.0 / it)
     assert r["slope"] == pytest.approx(-1.0, abs=1e-9)
 
 
@@ -135,8 +138,12 @@ def test_cli_end_to_end_on_every_dataset(name, tmp_path):
         assert m["final"]["cramer_rao_ratio"] > 0
         assert "slope" in m["rate_exponent"]
     if name == "wine":
-        for stem in ("suboptimality", "angle_vs_epoch", "test_accuracy"):
-            assert (tmp_path / f"{stem}.pdf").exists() and (tmp_path / f"{stem}.png").exists()
+        written = sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".pdf", ".png"))
+        for stem in ("suboptimality", "angle_vs_epoch", "test_accuracy", "drop_times"):
+            assert f"{stem}.pdf" in written and f"{stem}.png" in written
+        # the saved run alone redraws the same figures
+        redrawn = figures.draw(Results.load(tmp_path), tmp_path / "redrawn")
+        assert sorted(p.name for p in redrawn) == written
 
 
 @pytest.mark.parametrize("argv, needle", [

@@ -1,0 +1,198 @@
+"""The experiment runner every command and the public API use.
+
+    run(problem, methods, *, lr, epochs, steps_per_epoch, seeds, seed=0, momentum=0.0,
+        x64=False, mesh=None) -> Results
+    sweep(problem, method, grid, *, lr, epochs, steps_per_epoch, seeds, seed=0, ...) -> Results
+
+``methods``: registered names, or :class:`~.methods.base.Method` objects (e.g. built with
+overrides).  Every method runs on the same seeds (common random numbers) in one compiled program
+per problem shape and set of method families; a sweep runs every grid point of one method as
+one vmapped call (one compilation).  Everything is validated before anything is compiled:
+a bad argument raises :class:`~autodrop_theory.AssumptionError` naming it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import numpy as np
+
+from autodrop_theory import _validate as v
+from autodrop_theory.errors import AssumptionError
+
+from . import engine, methods as registry
+from .methods.base import Method, RunContext
+from .problems.base import Problem
+from .results import Results, method_results
+from .stats import z_scores
+
+__all__ = ["run", "sweep", "precompile", "build_methods", "run_context", "dtype_for"]
+
+
+def dtype_for(x64: bool):
+    """float64 with ``x64`` (enabling JAX's x64 mode), else float32."""
+    import jax
+    if x64:
+        jax.config.update("jax_enable_x64", True)
+        return jax.numpy.float64
+    return jax.numpy.float32
+
+
+def run_context(problem: Problem, lr, epochs, steps_per_epoch) -> RunContext:
+    """Validate the budget and the rate against the problem; the context methods are built in."""
+    if not isinstance(problem, Problem):
+        raise AssumptionError(f"problem: need a simulations.problems.Problem, got "
+                              f"{type(problem).__name__}")
+    lr = v.in_range("lr", lr, 0.0, None, lo_open=True)
+    epochs = v.integer("epochs", epochs, lo=3)
+    steps = v.integer("steps_per_epoch", steps_per_epoch, lo=1)
+    problem.check_lr(lr)
+    if hasattr(problem, "check_steps"):
+        problem.check_steps(steps)
+    return RunContext(lr=lr, epochs=epochs, steps_per_epoch=steps,
+                      mu=problem.mu if problem.mu is not None else float("nan"),
+                      L=problem.L if problem.L is not None else float("nan"),
+                      dim=problem.dim, model=problem.exact_model)
+
+
+def build_methods(names_or_methods, ctx: RunContext) -> list:
+    """Registered names -> methods built for ``ctx``; Method objects pass through."""
+    if isinstance(names_or_methods, (str, Method)):
+        names_or_methods = [names_or_methods]
+    out = []
+    for m in names_or_methods:
+        if isinstance(m, str):
+            if m in registry.REGISTRY and registry.REGISTRY[m].needs_model and ctx.model is None:
+                raise AssumptionError(f"methods: {m} needs the exact quadratic model "
+                                      "(quadratic problems only)")
+            out.append(registry.make(m, ctx))
+        elif isinstance(m, Method):
+            out.append(m)
+        else:
+            raise AssumptionError(f"methods: need method names or Method objects, got {m!r}")
+    if not out:
+        raise AssumptionError("methods: need at least one method")
+    return out
+
+
+def _call(problem, ms, ctx, seeds, seed, momentum, x64, mesh) -> dict:
+    """The engine's arguments for one run (validated)."""
+    seeds = v.integer("seeds", seeds, lo=2)
+    seed = v.integer("seed", seed, lo=0)
+    if seed >= 2 ** 32:
+        raise AssumptionError(f"seed: need an integer < 2**32, got {seed}")
+    return dict(problem=problem, methods=ms, epochs=ctx.epochs,
+                steps_per_epoch=ctx.steps_per_epoch, keys=engine.seed_keys(seed, seeds),
+                momentum=momentum, dtype=dtype_for(bool(x64)), mesh=mesh)
+
+
+def _simulate(problem, ms, ctx, seeds, seed, momentum, x64, mesh):
+    return engine.simulate(**_call(problem, ms, ctx, seeds, seed, momentum, x64, mesh))
+
+
+def precompile(runs, *, epochs: int, steps_per_epoch: int, seeds: int, seed: int = 0,
+               momentum: float = 0.0, x64: bool = False, mesh=None) -> int:
+    """Compile, in parallel, the programs that :func:`run` will need for each (problem,
+    methods, lr) in ``runs`` (a study over problems of several shapes); returns how many."""
+    calls = []
+    for problem, methods, lr in runs:
+        ctx = run_context(problem, lr, epochs, steps_per_epoch)
+        calls.append(_call(problem, build_methods(methods, ctx), ctx, seeds, seed, momentum,
+                           x64, mesh))
+    return engine.precompile(calls)
+
+
+def _meta(config: dict, seed: int, x64: bool, wall: float) -> dict:
+    import platform
+
+    import jax
+    import scipy
+
+    import autodrop_theory
+
+    from .cli import git_commit
+    commit, dirty = git_commit()
+    return {"package_version": autodrop_theory.__version__, "git_commit": commit,
+            "git_dirty": dirty, "jax_version": jax.__version__, "numpy_version": np.__version__,
+            "scipy_version": scipy.__version__, "python_version": platform.python_version(),
+            "jax_backend": jax.default_backend(), "x64": bool(x64), "seed": seed,
+            "wall_seconds": wall, "command": None, "config": config}
+
+
+def _report(problem, trajs, ms, ctx, theory) -> dict:
+    T = ctx.epochs * ctx.steps_per_epoch
+    cr_final = problem.cramer_rao(T)
+    out = {}
+    for m in ms:
+        t = trajs[m.name]
+        block = method_results(t, ctx.steps_per_epoch, m.config,
+                               None if cr_final is None else float(cr_final))
+        block["family"] = m.family.name
+        at = problem.angle_theory(t.lr[0], ctx.steps_per_epoch)
+        if at is not None:
+            block["angle_theory_seed0"], block["stationary_levels_deg"] = at
+        out[m.name] = block
+    if "constant" in trajs and "exact_sq_dist_constant" in theory:
+        # the simulation against docs/theory.md 2c, per boundary
+        x64 = trajs["constant"].sq_dist.dtype == np.float64
+        z = z_scores(trajs["constant"].sq_dist, theory["exact_sq_dist_constant"],
+                     rtol=1e-9 if x64 else 1e-5)
+        lo, hi = np.asarray(out["constant"]["mean_sq_dist_ci"], dtype=float).T
+        exact = np.asarray(theory["exact_sq_dist_constant"])
+        theory["constant_agreement"] = {
+            "max_abs_z": float(np.max(np.abs(z))), "boundaries": int(z.size),
+            "fraction_exact_in_ci": float(np.mean((lo <= exact) & (exact <= hi)))}
+    return out
+
+
+def run(problem: Problem, methods=("autodrop", "constant"), *, lr, epochs: int,
+        steps_per_epoch: int, seeds: int, seed: int = 0, momentum: float = 0.0,
+        x64: bool = False, mesh=None) -> Results:
+    """Simulate every method on ``problem`` with the same seeds and budget; see the module
+    docstring.  Returns :class:`~.results.Results` (results.json's layout, docs/results.md)."""
+    start = time.perf_counter()
+    ctx = run_context(problem, lr, epochs, steps_per_epoch)
+    ms = build_methods(methods, ctx)
+    trajs = _simulate(problem, ms, ctx, seeds, seed, momentum, x64, mesh)
+    theory = problem.theory(ctx.lr, ctx.epochs, ctx.steps_per_epoch)
+    blocks = {"problem": problem.record() | {"steps_per_epoch": ctx.steps_per_epoch,
+                                             "epochs": ctx.epochs, "seeds": seeds,
+                                             "lr": ctx.lr, "momentum": momentum},
+              "methods": _report(problem, trajs, ms, ctx, theory), "theory": theory}
+    config = {"methods": [m.name for m in ms], "lr": ctx.lr, "epochs": ctx.epochs,
+              "steps_per_epoch": ctx.steps_per_epoch, "seeds": seeds, "momentum": momentum}
+    blocks["meta"] = _meta(config, seed, x64, time.perf_counter() - start)
+    return Results(blocks)
+
+
+def sweep(problem: Problem, method: str, grid: dict, *, lr, epochs: int, steps_per_epoch: int,
+          seeds: int, seed: int = 0, momentum: float = 0.0, x64: bool = False,
+          mesh=None) -> Results:
+    """Every point of the Cartesian ``grid`` {hyperparameter: values} of the registered
+    ``method`` (its factory's keyword arguments, e.g. ``threshold_z``, ``extra_epochs`` for
+    ``autodrop``; ``lr`` sweeps the initial rate), on the same seeds, as one compiled program.
+    Methods are named ``method[k1=v1,k2=v2]``."""
+    if method not in registry.REGISTRY:
+        raise AssumptionError(f"method: unknown method {method!r}; known: "
+                              f"{', '.join(registry.REGISTRY)}")
+    if not isinstance(grid, dict) or not grid or not all(len(list(vs)) for vs in grid.values()):
+        raise AssumptionError(f"grid: need a non-empty dict of non-empty value lists, got "
+                              f"{grid!r}")
+    base = run_context(problem, lr, epochs, steps_per_epoch)
+    factory = registry.REGISTRY[method].factory
+    ms = []
+    for values in itertools.product(*grid.values()):
+        point = dict(zip(grid, values))
+        ctx = run_context(problem, point.pop("lr"), epochs, steps_per_epoch) \
+            if "lr" in point else base
+        label = ",".join(f"{k}={val:g}" if isinstance(val, float) else f"{k}={val}"
+                         for k, val in zip(grid, values))
+        try:
+            m = factory(ctx, **point)
+        except TypeError as exc:
+            raise AssumptionError(f"grid: {method} does not take these hyperparameters "
+                                  f"({exc})") from None
+        ms.append(m._replace(name=f"{method}[{label}]"))
+    return run(problem, ms, lr=base.lr, epochs=epochs, steps_per_epoch=steps_per_epoch,
+               seeds=seeds, seed=seed, momentum=momentum, x64=x64, mesh=mesh)

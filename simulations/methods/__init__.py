@@ -1,0 +1,69 @@
+"""The one registry of methods.  Adding a method = one module (or one factory in an existing
+family module) + one line in :data:`REGISTRY`.
+
+Each entry is a :class:`Spec`: the factory ``(RunContext) -> Method``, the family it builds
+(so the metadata lives on the family: ``automatic``, ``per_step``) and whether it needs the
+exact quadratic model (``needs_model``).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+from autodrop_theory.errors import AssumptionError
+
+from . import autodrop, averaged, distance, oracle, pflug, plateau, sasa, schedules
+from .base import (EpochInfo, Family, Method, RunContext, StepInfo, drop_count,  # noqa: F401
+                   rate_state)
+
+__all__ = ["REGISTRY", "Spec", "make", "available", "automatic", "Family", "Method",
+           "RunContext", "EpochInfo", "StepInfo"]
+
+
+class Spec(NamedTuple):
+    factory: Callable
+    family: Family
+    needs_model: bool = False
+
+    @property
+    def automatic(self) -> bool:
+        return self.family.automatic
+
+    @property
+    def per_step(self) -> bool:
+        return self.family.per_step
+
+
+REGISTRY = {
+    "autodrop": Spec(autodrop.autodrop, autodrop.FAMILY),
+    "autodrop_paper": Spec(autodrop.autodrop_paper, autodrop.FAMILY),
+    "autodrop_immediate": Spec(autodrop.autodrop_immediate, autodrop.FAMILY),
+    "constant": Spec(schedules.constant, schedules.EPOCH_SCHEDULE),
+    "step_decay": Spec(schedules.step_decay, schedules.EPOCH_SCHEDULE),
+    "inverse_time": Spec(schedules.inverse_time, schedules.INVERSE_TIME),
+    "averaged": Spec(averaged.averaged, averaged.FAMILY),
+    "step_decay_gkkn": Spec(schedules.step_decay_gkkn, schedules.GKKN),
+    "plateau": Spec(plateau.plateau, plateau.FAMILY),
+    "pflug": Spec(pflug.pflug, pflug.FAMILY),
+    "distance": Spec(distance.distance, distance.FAMILY),
+    "sasa": Spec(sasa.sasa, sasa.FAMILY),
+    "oracle": Spec(oracle.oracle, schedules.EPOCH_SCHEDULE, needs_model=True),
+}
+
+
+def available(exact_model: bool = True) -> list:
+    """The registered method names; without an exact quadratic model, those that need it are
+    left out."""
+    return [n for n, s in REGISTRY.items() if exact_model or not s.needs_model]
+
+
+def automatic() -> list:
+    """The methods that decide their drops from the run (their failures are flagged)."""
+    return [n for n, s in REGISTRY.items() if s.automatic]
+
+
+def make(name: str, ctx: RunContext) -> Method:
+    """Build the registered method ``name`` for the run ``ctx``."""
+    if name not in REGISTRY:
+        raise AssumptionError(f"methods: unknown method {name!r}; known: {', '.join(REGISTRY)}")
+    return REGISTRY[name].factory(ctx)

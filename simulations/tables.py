@@ -1,0 +1,74 @@
+"""The printed tables of the commands, from a :class:`~simulations.results.Results`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .cli import print_table
+from .results import cr_ranks, first_drop_text
+
+__all__ = ["fmt", "status", "quadratic_table", "logistic_table"]
+
+
+def fmt(x, spec=".4g"):
+    return "n/a" if x is None or not np.isfinite(x) else format(x, spec)
+
+
+def status(m: dict, seeds: int) -> str:
+    div = m["diverged_seeds"]
+    return f"DIVERGED {div}/{seeds}" if div else "ok"
+
+
+def quadratic_table(results) -> None:
+    """The quadratic commands' table: final error with its CI, CR ratio and rank, drops, first
+    drop, final angle, status; the oracle's drops and the agreement of ``constant`` with the
+    exact theory below it."""
+    p, th, methods = results.problem, results.theory, results.methods
+    E, K, S = p["epochs"], p["steps_per_epoch"], p["seeds"]
+    cr = th.get("cramer_rao")
+    cr_final = cr[-1] if cr else None
+    ranks = cr_ranks(methods)
+    rows = []
+    for name, m in methods.items():
+        f = m["final"]
+        rows.append([name, fmt(f["mean_sq_dist"]), f"[{fmt(f['ci'][0])}, {fmt(f['ci'][1])}]",
+                     fmt(f["cramer_rao_ratio"], ".3g"), ranks.get(name, "-"),
+                     fmt(f["mean_drops"], ".2f"), first_drop_text(m),
+                     fmt(f["angle_deg"], ".1f"), status(m, S)])
+    print(f"quadratic d={p['dim']} mu={p['mu']:g} L={p['L']:g} sigma^2={p['sigma_sq']:g}"
+          f" lr={p['lr']:g} K={K} E={E} seeds={S}; Cramer-Rao limit at T={E * K}:"
+          f" {fmt(cr_final)}; predicted stationary angle {th['stationary_angle_deg']:.2f} deg")
+    print_table(["method", "E||x-x*||^2", "95% CI", "CR ratio", "rank", "drops",
+                 "1st drop", "angle", "status"], rows)
+    if "oracle" in methods:
+        print(f"oracle drops at the end of epochs {methods['oracle']['config']['drop_epochs']}; "
+              "'1st drop': mean epoch of the first drop over the seeds that drop (their share)")
+    if "constant_agreement" in th:
+        a = th["constant_agreement"]
+        print(f"constant vs exact theory (docs/theory.md 2c): max |z| = {a['max_abs_z']:.2f} "
+              f"over {a['boundaries']} boundaries; the 95% CI covers the exact value at "
+              f"{100 * a['fraction_exact_in_ci']:.0f}% of them")
+
+
+def logistic_table(results) -> None:
+    """The strongly convex command's table: final f - f* with its CI, ||x - x*||^2, CR ratio and
+    rank, test accuracy, drops, first drop, fitted rate exponent, status."""
+    p, methods = results.problem, results.methods
+    print(f"{p['dataset']}: n_train={p['n_train']} n_test={p['n_test']} d={p['dim']} "
+          f"l2={p['l2']:.3g} mu={p['mu']:.3g} L={p['L']:.3g} f*={p['f_star']:.10g} "
+          f"(|grad f(x*)| = {p['grad_norm_at_x_star']:.1e}) B={p['batch_size']} "
+          f"{p['sampling']} K={p['steps_per_epoch']} E={p['epochs']} lr={p['lr']:.3g} "
+          f"seeds={p['seeds']}")
+    rows = []
+    ranks = cr_ranks(methods)
+    for name, m in methods.items():
+        f, ci, re = m["final"], m["suboptimality_ci"][-1], m["rate_exponent"]
+        rows.append([name, fmt(f["suboptimality"], ".3g"),
+                     f"[{fmt(ci[0], '.3g')}, {fmt(ci[1], '.3g')}]",
+                     fmt(f["mean_sq_dist"], ".3g"), fmt(f["cramer_rao_ratio"], ".3g"),
+                     ranks.get(name, "-"), fmt(m["test_accuracy"][-1], ".4f"),
+                     fmt(f["mean_drops"], ".2f"), first_drop_text(m),
+                     f"{fmt(re['slope'], '.2f')} [{fmt(re['ci'][0], '.2f')}, "
+                     f"{fmt(re['ci'][1], '.2f')}]", status(m, p["seeds"])])
+    print_table(["method", "f - f*", "95% CI", "||x-x*||^2", "CR ratio", "rank", "test acc",
+                 "drops", "1st drop", "rate exponent [95% CI]", "status"], rows)

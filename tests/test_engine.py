@@ -1,0 +1,168 @@
+"""The engine and the public run API: one compilation per program structure, sweeps equal to
+per-point runs, sharding without changing a number, users' own problems end to end, bad input
+refused before anything is compiled, and results that load back and redraw."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import simulations as sim
+from autodrop_theory import AssumptionError
+from simulations import engine, figures, problems
+from simulations.methods import autodrop
+from simulations.methods.base import RunContext
+
+PROBLEM = problems.default_problem(dim=12, seed=5)
+BUDGET = dict(lr=0.5, epochs=30, steps_per_epoch=5, seeds=4)
+Z = np.linspace(0.05, 2.0, 20)
+
+
+def test_a_20_point_sweep_compiles_once_and_equals_per_point_runs():
+    before = engine.traces()
+    res = sim.sweep(PROBLEM, "autodrop", {"threshold_z": Z.tolist(), "extra_epochs": [3]},
+                    **BUDGET)
+    assert engine.traces() - before == 1
+    assert len(res.methods) == 20
+    # the same values again, and other values of the same family: no new program
+    sim.sweep(PROBLEM, "autodrop", {"threshold_z": (Z + 0.01).tolist(), "extra_epochs": [3]},
+              **BUDGET)
+    assert engine.traces() - before == 1
+    ctx = RunContext(lr=0.5, epochs=30, steps_per_epoch=5, mu=PROBLEM.mu, L=PROBLEM.L,
+                     dim=PROBLEM.dim)
+    drops = [len(row) for m in res.methods.values() for row in m["drop_epochs"]]
+    assert min(drops) < max(drops)        # the grid spans behaviours (not a vacuous equality)
+    for i in (0, 7, 19):
+        alone = sim.run(PROBLEM, [autodrop.autodrop(ctx, threshold_z=float(Z[i]),
+                                                    extra_epochs=3)], **BUDGET)
+        swept = res.methods[f"autodrop[threshold_z={Z[i]:g},extra_epochs=3]"]
+        for key in ("mean_sq_dist", "angle_deg", "lr"):
+            np.testing.assert_array_equal(np.asarray(swept[key]),
+                                          np.asarray(alone.methods["autodrop"][key]))
+        assert swept["drop_epochs"] == alone.methods["autodrop"]["drop_epochs"]
+
+
+def test_problem_data_is_not_compiled_in():
+    """Two instances of one shape (other spectrum, noise, start) share the program, and the
+    second run is b's: its mean agrees with b's exact theory at every boundary within 4
+    standard errors (64 seeds; |z| > 4 has probability 6e-5 per boundary under the CLT, 2e-3
+    over the 31 boundaries)."""
+    a = problems.quadratic(np.linspace(0.1, 1, 12), np.full(12, 0.01), np.ones(12))
+    b = problems.quadratic(np.linspace(0.2, 2, 12), np.full(12, 0.3), -np.ones(12))
+    budget = BUDGET | {"seeds": 64}
+    ra = sim.run(a, ["constant"], **budget)
+    before = engine.traces()
+    rb = sim.run(b, ["constant"], **budget)
+    assert engine.traces() == before
+    assert rb.theory["constant_agreement"]["max_abs_z"] <= 4.0
+    assert ra.methods["constant"]["mean_sq_dist"][-1] != rb.methods["constant"]["mean_sq_dist"][-1]
+
+
+def test_custom_spectrum_runs_every_method():
+    h = np.geomspace(0.02, 1.0, 16) ** 1.5
+    res = sim.run(problems.quadratic(h, 0.05 * h, problems.Sphere(4.0)),
+                  sim.methods.available(), lr=1.0, epochs=20, steps_per_epoch=5, seeds=3)
+    assert set(res.methods) == set(sim.methods.available())
+    for m in res.methods.values():
+        assert m["diverged_seeds"] == 0 and m["final"]["cramer_rao_ratio"] > 0
+    # a random start: the seeds start at different points of the sphere of radius 4
+    assert res.methods["constant"]["mean_sq_dist"][0] == pytest.approx(16.0, rel=1e-5)
+    assert res.problem["y0_distribution"] == {"sphere_radius": 4.0}
+
+
+def test_user_data_and_user_gradient_oracle_end_to_end():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((80, 3))
+    y = np.where(X @ [1.0, -1.0, 0.5] + 0.3 * rng.standard_normal(80) > 0, "yes", "no")
+    res = sim.run(problems.logistic_regression(X, y, batch_size=8), ["autodrop", "constant"],
+                  lr=1.0, epochs=6, steps_per_epoch=4, seeds=3)
+    assert res.problem["n_train"] == 64 and res.problem["dim"] == 4
+    assert res.methods["constant"]["test_accuracy"][-1] > 0.7
+
+    def grad(x, xi):                     # f(x) = sum x^4 / 4 + |x|^2 / 2, additive noise
+        return x ** 3 + x + xi
+
+    def noise(key, K):
+        return 0.1 * jax.random.normal(key, (K, 3), jnp.float64)
+
+    p = problems.custom(grad, noise, np.ones(3), x_star=np.zeros(3),
+                        loss=lambda x: jnp.sum(x ** 4) / 4 + jnp.vdot(x, x) / 2, f_star=0.0,
+                        mu=1.0, L=4.0)
+    r = sim.run(p, ["autodrop", "constant"], lr=0.2, epochs=10, steps_per_epoch=10, seeds=4,
+                x64=True)
+    m = r.methods["constant"]
+    assert m["mean_sq_dist"][0] == pytest.approx(3.0)
+    assert m["mean_sq_dist"][-1] < 0.05 and m["suboptimality"][-1] < 0.05
+
+
+@pytest.mark.parametrize("build, needle", [
+    (lambda: problems.quadratic([1.0, 0.5], [0.1], [1.0, 1.0]),
+     "noise_var: need the same length as hessian_eigs"),
+    (lambda: problems.quadratic([1.0, 0.0], [0.1, 0.1], [1.0, 1.0]),
+     "hessian_eigs: need every eigenvalue > 0"),
+    (lambda: problems.quadratic([1.0, 0.5], [0.1, -0.1], [1.0, 1.0]),
+     "noise_var: need every entry >= 0"),
+    (lambda: problems.quadratic([1.0, 0.5], [0.1, 0.1], [1.0, np.nan]),
+     "y0: need finite values"),
+    (lambda: problems.logistic_regression(np.ones((10, 2)), np.arange(10) % 3),
+     "y: need labels of exactly two classes"),
+    (lambda: problems.logistic_regression(np.full((10, 2), np.inf), np.arange(10) % 2),
+     "X: need finite values"),
+    (lambda: problems.logistic_regression(np.ones((10, 2)), np.arange(9) % 2),
+     "y: need one label per row of X"),
+    (lambda: sim.run(problems.quadratic([1.0, 0.5], [0.1, 0.1], [1.0, 1.0]), ["constant"],
+                     lr=2.5, epochs=5, steps_per_epoch=2, seeds=2),
+     r"lr: need lr \* h_i < 2"),
+    (lambda: sim.run(PROBLEM, ["nope"], **BUDGET), "methods: unknown method 'nope'"),
+    (lambda: sim.run(PROBLEM, ["constant"], lr=0.5, epochs=30, steps_per_epoch=5, seeds=1),
+     "seeds: need an integer >= 2"),
+    (lambda: sim.sweep(PROBLEM, "autodrop", {"bogus": [1]}, **BUDGET),
+     "grid: autodrop does not take these hyperparameters"),
+])
+def test_bad_input_is_refused_before_anything_is_compiled(build, needle):
+    before = engine.traces()
+    with pytest.raises(AssumptionError, match=needle):
+        build()
+    assert engine.traces() == before
+
+
+def test_results_round_trip_and_redraw(tmp_path):
+    res = sim.run(PROBLEM, ["autodrop", "constant", "oracle"], **BUDGET)
+    paths = res.save(tmp_path / "run")
+    back = sim.Results.load(tmp_path / "run" / "results.json")
+    assert back.to_json() == json.loads(json.dumps(res.to_json()))
+    drawn = figures.draw(back, tmp_path / "redrawn")
+    assert sorted(p.name for p in drawn) == sorted(p.name for p in paths
+                                                   if p.name != "results.json")
+    with pytest.raises(AssumptionError, match="path: cannot read results"):
+        sim.Results.load(tmp_path / "missing.json")
+
+
+SHARDED = textwrap.dedent("""
+    import json, numpy as np, jax
+    import simulations as sim
+    from simulations import engine, problems
+    p = problems.default_problem(dim=12, seed=5)
+    kw = dict(lr=0.5, epochs=20, steps_per_epoch=5, seeds=5)
+    a = sim.run(p, ["autodrop", "constant", "pflug"], **kw)
+    b = sim.run(p, ["autodrop", "constant", "pflug"], mesh=engine.seed_mesh(), **kw)
+    same = all(np.array_equal(np.asarray(a.methods[n][k], float),
+                              np.asarray(b.methods[n][k], float), equal_nan=True)
+               for n in a.methods for k in ("mean_sq_dist", "angle_deg", "lr"))
+    print(json.dumps({"devices": len(jax.devices()), "same": same}))
+""")
+
+
+def test_sharded_equals_unsharded_bit_for_bit():
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2")
+    proc = subprocess.run([sys.executable, "-c", SHARDED], capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out == {"devices": 2, "same": True}

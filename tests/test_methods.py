@@ -1,0 +1,90 @@
+"""One contract test over every registered method (optax style), the registry's metadata, and
+method-specific facts."""
+
+import json
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from autodrop_theory import AssumptionError
+from simulations import engine, methods
+from simulations.methods import autodrop
+from simulations.methods.base import EpochInfo, Method, RunContext
+from simulations.problems import QuadraticProblem, default_model
+
+MODEL = default_model(dim=20, mu=0.05, seed=3)
+PROBLEM = QuadraticProblem(MODEL)
+CTX = RunContext(lr=0.5, epochs=40, steps_per_epoch=10, mu=MODEL.mu, L=MODEL.L, dim=MODEL.dim,
+                 model=MODEL)
+# What each method is, stated here independently of the registry (the registry must agree).
+PER_STEP = {"averaged", "pflug", "distance", "sasa"}
+AUTOMATIC = {"autodrop", "autodrop_paper", "autodrop_immediate", "plateau", "pflug", "distance",
+             "sasa"}
+NEEDS_MODEL = {"oracle"}
+
+
+def test_registry_metadata_matches_what_each_method_is():
+    reg = methods.REGISTRY
+    assert {n for n, s in reg.items() if s.per_step} == PER_STEP
+    assert {n for n, s in reg.items() if s.automatic} == AUTOMATIC == set(methods.automatic())
+    assert {n for n, s in reg.items() if s.needs_model} == NEEDS_MODEL
+    assert set(methods.available(exact_model=False)) == set(reg) - NEEDS_MODEL
+
+
+@pytest.mark.parametrize("name", methods.available())
+def test_contract(name):
+    m = methods.make(name, CTX)
+    assert isinstance(m, Method) and m.name == name
+    assert m.family is methods.REGISTRY[name].family
+    json.dumps(m.config, default=float)          # recordable in results.json
+    c = m.bind()
+    x0 = jnp.asarray(MODEL.y0)
+    traces = []
+
+    def boundary(state, x, epoch):
+        traces.append(1)   # runs only while tracing
+        x, state = c.update(state, x, EpochInfo(epoch, jnp.zeros(())))
+        return x, state, c.lr(state, jnp.int32(0)), c.num_drops(state)
+
+    f = jax.jit(boundary)
+    state = c.init(x0)
+    for e in range(5):
+        x, state, lr, nd = f(state, x0 * (0.5 ** e), jnp.int32(e))
+    assert len(traces) == 1, "recompiled on a later call"
+    assert nd.dtype == jnp.int32 and lr.shape == ()
+    # vmap-able inside the simulator, and converges on a quadratic
+    traj = engine.simulate(PROBLEM, [m], epochs=CTX.epochs, steps_per_epoch=CTX.steps_per_epoch,
+                           keys=engine.seed_keys(0, 8), dtype=jnp.float64)[name]
+    assert not traj.diverged.any()
+    assert traj.sq_dist[:, -1].mean() < 0.1 * traj.sq_dist[:, 0].mean()
+
+
+def test_unknown_method_and_bad_context():
+    with pytest.raises(AssumptionError, match="methods: unknown method 'nope'"):
+        methods.make("nope", CTX)
+    with pytest.raises(AssumptionError, match="epochs: need an integer >= 1"):
+        RunContext(lr=0.5, epochs=0, steps_per_epoch=1, mu=1, L=1, dim=1)
+    with pytest.raises(AssumptionError, match="lr: need a value in"):
+        RunContext(lr=-1.0, epochs=3, steps_per_epoch=1, mu=1, L=1, dim=1)
+    with pytest.raises(AssumptionError, match="lr: autodrop_paper needs lr >= the published"):
+        methods.make("autodrop_paper", RunContext(lr=1e-5, epochs=3, steps_per_epoch=1, mu=1,
+                                                  L=1, dim=1))
+
+
+def test_step_decay_drops_at_the_documented_epochs():
+    traj = engine.simulate(PROBLEM, [methods.make("step_decay", CTX)], epochs=40,
+                           steps_per_epoch=10, keys=engine.seed_keys(0, 2),
+                           dtype=jnp.float64)["step_decay"]
+    # milestones 20 and 30 are the first epochs at the new rate: drops at the end of 19 and 29
+    assert traj.drop_epochs() == [[19, 29], [19, 29]]
+    np.testing.assert_allclose(traj.lr[0, [0, 19, 20, 29, 30, 39]],
+                               [0.5, 0.5, 0.1, 0.1, 0.02, 0.02], rtol=1e-12)
+
+
+def test_autodrop_defaults_floor_allows_two_rate_drops():
+    m = methods.make("autodrop", CTX)
+    assert m.config["min_lr"] == pytest.approx(0.5 * 0.2 ** autodrop.MAX_RATE_DROPS)
+    assert m.config["guard_deg"] == 90.0
+    assert m.hp.min_lr == pytest.approx(0.02) and m.hp.extra_epochs == 40
