@@ -4,7 +4,7 @@
     from simulations import problems
     res = sim.run(problems.quadratic(h, c, y0), ["autodrop", "averaged", "constant"],
                   lr=0.5, epochs=200, steps_per_epoch=10, seeds=32)
-    res.save("results/mine")               # results.json + figures; Results.load reads it back
+    sim.save(res, "results/mine")          # results.json + figures; Results.load reads it back
 
 ``problems``: ``quadratic`` (any spectrum, noise and initial point), ``logistic_regression``
 (a user's (X, y)), ``custom`` (any gradient oracle), ``default_problem``.  ``methods``: the one
@@ -17,4 +17,11 @@ from . import methods, problems
 from .experiment import precompile, run, sweep
 from .results import Results
 
-__all__ = ["run", "sweep", "precompile", "Results", "problems", "methods"]
+__all__ = ["run", "sweep", "precompile", "save", "Results", "problems", "methods"]
+
+
+def save(results, out_dir) -> list:
+    """Write a run's results.json and every figure it supports (:func:`.figures.save`); the
+    plotting library is imported only here."""
+    from .figures import save as save_with_figures
+    return save_with_figures(results, out_dir)

@@ -24,7 +24,6 @@ import numpy as np
 from scipy import stats
 
 from autodrop_theory import angular
-from autodrop_theory.errors import AssumptionError
 from autodrop_theory.quadratic import QuadraticModel
 from autodrop_theory.rule import AutoDropConfig, calibrated_threshold_deg
 
@@ -67,20 +66,16 @@ def _body(argv) -> int:
     start = time.perf_counter()
     args = cli.parse(_parser(), argv, DEFAULTS, QUICK)
     names = cli.resolve_methods(args.methods)
-    try:
-        problem = default_problem(args.dim, args.mu, args.L, args.sigma_sq, args.seed)
-        ctx = experiment.run_context(problem, args.lr, args.epochs, args.steps_per_epoch)
-        methods = [schedules.step_decay(ctx, fractions=(1 / 3, 2 / 3), factor=args.drop_factor)
-                   if n == "step_decay" else experiment.build_methods(n, ctx)[0] for n in names]
-    except AssumptionError as exc:
-        raise cli.flag_error(exc) from None
-    results = experiment.run(problem, methods, lr=args.lr, epochs=args.epochs,
-                             steps_per_epoch=args.steps_per_epoch, seeds=args.seeds,
-                             seed=args.seed, x64=args.x64)
+    results = cli.run_flags(
+        args, lambda: default_problem(args.dim, args.mu, args.L, args.sigma_sq, args.seed),
+        lambda ctx: [schedules.step_decay(ctx, fractions=(1 / 3, 2 / 3), factor=args.drop_factor)
+                     if n == "step_decay" else experiment.build_methods(n, ctx)[0]
+                     for n in names])
+    model = default_model(args.dim, args.mu, args.L, args.sigma_sq, args.seed)  # validated
     if not args.quiet:
         tables.quadratic_table(results)
     dtype = experiment.dtype_for(args.x64)
-    model, K, S = problem.exact_model, args.steps_per_epoch, max(8, args.seeds // 4)
+    K, S = args.steps_per_epoch, max(8, args.seeds // 4)
 
     # (b) stationary angle against kappa = K lr h (isotropic, h = 1, lr = kappa / K)
     d_iso = 100

@@ -10,15 +10,14 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import subprocess
 import sys
-from pathlib import Path
 
 from autodrop_theory.errors import AssumptionError
 
 from . import methods as registry
+from .provenance import metadata
 
-__all__ = ["CliError", "make_parser", "parse", "resolve_methods", "flag_error", "git_commit",
+__all__ = ["CliError", "make_parser", "parse", "resolve_methods", "flag_error",
            "finish", "entry_point", "progress", "print_table", "add_quadratic_flags", "main",
            "typed"]
 
@@ -105,20 +104,6 @@ def flag_error(exc: AssumptionError) -> CliError:
     return CliError(f"{flag}: {rest}" if rest else str(exc))
 
 
-def git_commit():
-    """(commit, dirty) of the checkout this package runs from, or (None, None)."""
-    here = Path(__file__).resolve().parent
-    try:
-        commit = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], check=True,
-                                capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain",
-                                "--untracked-files=no"], check=True, capture_output=True,
-                               text=True, timeout=10).stdout.strip() != ""
-        return commit, dirty
-    except (OSError, subprocess.SubprocessError):
-        return None, None
-
-
 def finish(prog: str, argv, args, start: float, results, figures: bool = True) -> int:
     """Record the command line and the whole configuration in the metadata, write the figures
     (unless --no-figures) and results.json, say where."""
@@ -129,13 +114,15 @@ def finish(prog: str, argv, args, start: float, results, figures: bool = True) -
         results = Results(results)
     meta = results.blocks.setdefault("meta", {})
     if "git_commit" not in meta:
-        from .experiment import _meta
-        meta.update(_meta({}, args.seed, args.x64, 0.0))
+        meta.update(metadata({}, args.seed, args.x64, 0.0))
     meta["wall_seconds"] = time.perf_counter() - start
     meta["command"] = " ".join(["python -m " + prog] + list(sys.argv[1:] if argv is None
                                                             else argv))
     meta["config"] = dict(meta.get("config") or {}) | {"cli": dict(vars(args))}
-    paths = results.save(args.out, figures=figures and not args.no_figures)
+    draw = None
+    if figures and not args.no_figures:
+        from .figures import draw
+    paths = results.save(args.out, draw)
     if not args.quiet:
         print(f"wrote {', '.join(str(p) for p in paths)}")
     return 0
@@ -149,6 +136,24 @@ def main(prog: str, body, argv=None) -> int:
     except CliError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
+
+
+def run_flags(args, make_problem, make_methods, lr=None, steps_per_epoch=None):
+    """Build the problem and methods from the flags (``make_problem()``; ``make_methods(ctx)``
+    -> methods), any AssumptionError becoming a one-line flag error, then run them on the
+    flags' seeds; ``lr`` and ``steps_per_epoch`` default to the flags'.  Returns Results."""
+    from . import experiment
+    lr = args.lr if lr is None else lr
+    K = args.steps_per_epoch if steps_per_epoch is None else steps_per_epoch
+    try:
+        problem = make_problem()
+        lr = lr(problem) if callable(lr) else lr
+        K = K(problem) if callable(K) else K
+        methods = make_methods(experiment.run_context(problem, lr, args.epochs, K))
+    except AssumptionError as exc:
+        raise flag_error(exc) from None
+    return experiment.run(problem, methods, lr=lr, epochs=args.epochs, steps_per_epoch=K,
+                          seeds=args.seeds, seed=args.seed, x64=args.x64)
 
 
 def add_quadratic_flags(p):

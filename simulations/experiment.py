@@ -24,6 +24,7 @@ from autodrop_theory.errors import AssumptionError
 from . import engine, methods as registry
 from .methods.base import Method, RunContext
 from .problems.base import Problem
+from .provenance import metadata
 from .results import Results, method_results
 from .stats import z_scores
 
@@ -103,23 +104,6 @@ def precompile(runs, *, epochs: int, steps_per_epoch: int, seeds: int, seed: int
     return engine.precompile(calls)
 
 
-def _meta(config: dict, seed: int, x64: bool, wall: float) -> dict:
-    import platform
-
-    import jax
-    import scipy
-
-    import autodrop_theory
-
-    from .cli import git_commit
-    commit, dirty = git_commit()
-    return {"package_version": autodrop_theory.__version__, "git_commit": commit,
-            "git_dirty": dirty, "jax_version": jax.__version__, "numpy_version": np.__version__,
-            "scipy_version": scipy.__version__, "python_version": platform.python_version(),
-            "jax_backend": jax.default_backend(), "x64": bool(x64), "seed": seed,
-            "wall_seconds": wall, "command": None, "config": config}
-
-
 def _report(problem, trajs, ms, ctx, theory) -> dict:
     T = ctx.epochs * ctx.steps_per_epoch
     cr_final = problem.cramer_rao(T)
@@ -162,7 +146,7 @@ def run(problem: Problem, methods=("autodrop", "constant"), *, lr, epochs: int,
               "methods": _report(problem, trajs, ms, ctx, theory), "theory": theory}
     config = {"methods": [m.name for m in ms], "lr": ctx.lr, "epochs": ctx.epochs,
               "steps_per_epoch": ctx.steps_per_epoch, "seeds": seeds, "momentum": momentum}
-    blocks["meta"] = _meta(config, seed, x64, time.perf_counter() - start)
+    blocks["meta"] = metadata(config, seed, x64, time.perf_counter() - start)
     return Results(blocks)
 
 

@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 __all__ = ["error_vs_iterations", "curve_vs_epoch", "angle_vs_epoch", "lr_vs_iterations",
-           "angular_phenomenon", "color", "draw", "main"]
+           "angular_phenomenon", "color", "draw", "save", "main"]
 
 # Okabe & Ito (2008), the colour-blind-safe qualitative palette.
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
@@ -335,6 +335,12 @@ def draw(results, folder) -> list:
                                   th["fluctuations_vs_d"], th["threshold"]["published_deg"],
                                   th["threshold"]["calibrated_z"])
     return _run_figures(results, folder)
+
+
+def save(results, out_dir) -> list:
+    """Write ``results`` (a :class:`~simulations.results.Results`) with every figure it
+    supports into ``out_dir``, atomically."""
+    return results.save(out_dir, draw)
 
 
 def main(argv=None) -> int:

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import time
 
-from autodrop_theory.errors import AssumptionError
-
 from . import cli, experiment, tables
 from .problems import default_problem
 
@@ -35,15 +33,9 @@ def _body(argv) -> int:
     p = cli.add_quadratic_flags(cli.make_parser(PROG, __doc__.splitlines()[0]))
     args = cli.parse(p, argv, DEFAULTS, QUICK)
     names = cli.resolve_methods(args.methods)
-    try:
-        problem = default_problem(args.dim, args.mu, args.L, args.sigma_sq, args.seed)
-        ctx = experiment.run_context(problem, args.lr, args.epochs, args.steps_per_epoch)
-        methods = experiment.build_methods(names, ctx)
-    except AssumptionError as exc:
-        raise cli.flag_error(exc) from None
-    results = experiment.run(problem, methods, lr=args.lr, epochs=args.epochs,
-                             steps_per_epoch=args.steps_per_epoch, seeds=args.seeds,
-                             seed=args.seed, x64=args.x64)
+    results = cli.run_flags(
+        args, lambda: default_problem(args.dim, args.mu, args.L, args.sigma_sq, args.seed),
+        lambda ctx: experiment.build_methods(names, ctx))
     if not args.quiet:
         tables.quadratic_table(results)
     return cli.finish(PROG, argv, args, start, results)

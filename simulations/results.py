@@ -1,7 +1,8 @@
 """Results: the per-method blocks of results.json computed from trajectories, and the
 :class:`Results` object that holds a whole run, writes results.json (docs/results.md) atomically
 and loads it back.  Figures are drawn from a :class:`Results` alone (:mod:`.figures`), so any
-saved run can be redrawn: ``python -m simulations.figures DIR/results.json``.
+saved run can be redrawn: ``python -m simulations.figures DIR/results.json``
+(:func:`simulations.figures.save` writes a run with its figures).
 
 Beyond the per-boundary means, each method block keeps what the figures need: every seed's drop
 epochs, seed 0's angle and rate per epoch (``seed0``), the 10% and 90% quantiles of the rate
@@ -165,11 +166,10 @@ class Results:
         """The JSON document (numpy -> lists, nan -> null)."""
         return to_json(self.blocks)
 
-    def save(self, out_dir, figures: bool = True) -> list:
-        """Write the figures (unless ``figures=False``) and results.json atomically."""
-        from . import figures as fig
-        return write_outputs(out_dir, self.blocks, (lambda d: fig.draw(self, d)) if figures
-                             else None)
+    def save(self, out_dir, draw=None) -> list:
+        """Write results.json (and, with ``draw(results, folder) -> paths``, the figures)
+        atomically; :func:`simulations.figures.save` draws every figure the run supports."""
+        return write_outputs(out_dir, self.blocks, (lambda d: draw(self, d)) if draw else None)
 
     @classmethod
     def load(cls, path) -> "Results":

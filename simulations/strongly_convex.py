@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import time
 
-from autodrop_theory.errors import AssumptionError
-
 from . import cli, experiment, tables
 from .problems import logistic
 from .stats import rate_exponent
@@ -48,22 +46,18 @@ def _body(argv) -> int:
     names = cli.resolve_methods(args.methods, exact_model=False)
     if args.dim is not None and args.dataset != "synthetic":
         raise cli.CliError(f"--dim: the dimension of {args.dataset} is fixed by the dataset")
-    try:
+
+    def make_problem():
         data = logistic.load(args.dataset, args.seed, **(
             {"features": args.dim} if args.dim is not None else {}))
-        model = logistic.fit(data, args.l2)
-        problem = logistic.LogisticProblem(model, args.batch_size, args.sampling)
-        if args.steps_per_epoch is None:
-            args.steps_per_epoch = model.n_train // args.batch_size
-        if args.lr is None:
-            args.lr = 1.0 / model.L
-        ctx = experiment.run_context(problem, args.lr, args.epochs, args.steps_per_epoch)
-        methods = experiment.build_methods(names, ctx)
-    except AssumptionError as exc:
-        raise cli.flag_error(exc) from None
-    results = experiment.run(problem, methods, lr=args.lr, epochs=args.epochs,
-                             steps_per_epoch=args.steps_per_epoch, seeds=args.seeds,
-                             seed=args.seed, x64=args.x64)
+        return logistic.LogisticProblem(logistic.fit(data, args.l2), args.batch_size,
+                                        args.sampling)
+
+    results = cli.run_flags(
+        args, make_problem, lambda ctx: experiment.build_methods(names, ctx),
+        lr=(lambda p: 1.0 / p.L) if args.lr is None else args.lr,
+        steps_per_epoch=((lambda p: p.model.n_train // args.batch_size)
+                         if args.steps_per_epoch is None else args.steps_per_epoch))
     for m in results.methods.values():
         m["rate_exponent"] = rate_exponent(m["iterations"], m["suboptimality"])
     if not args.quiet:

@@ -134,7 +134,7 @@ def test_bad_input_is_refused_before_anything_is_compiled(build, needle):
 
 def test_results_round_trip_and_redraw(tmp_path):
     res = sim.run(PROBLEM, ["autodrop", "constant", "oracle"], **BUDGET)
-    paths = res.save(tmp_path / "run")
+    paths = sim.save(res, tmp_path / "run")
     back = sim.Results.load(tmp_path / "run" / "results.json")
     assert back.to_json() == json.loads(json.dumps(res.to_json()))
     drawn = figures.draw(back, tmp_path / "redrawn")

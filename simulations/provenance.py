@@ -1,0 +1,38 @@
+"""What every result records about where it came from: versions, git commit, configuration."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+from pathlib import Path
+
+__all__ = ["git_commit", "metadata"]
+
+
+def git_commit():
+    """(commit, dirty) of the checkout this package runs from, or (None, None)."""
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], check=True,
+                                capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain",
+                                "--untracked-files=no"], check=True, capture_output=True,
+                               text=True, timeout=10).stdout.strip() != ""
+        return commit, dirty
+    except (OSError, subprocess.SubprocessError):
+        return None, None
+
+
+def metadata(config: dict, seed: int, x64: bool, wall: float, command=None) -> dict:
+    """The ``meta`` block of results.json."""
+    import jax
+    import numpy as np
+    import scipy
+
+    import autodrop_theory
+    commit, dirty = git_commit()
+    return {"package_version": autodrop_theory.__version__, "git_commit": commit,
+            "git_dirty": dirty, "jax_version": jax.__version__, "numpy_version": np.__version__,
+            "scipy_version": scipy.__version__, "python_version": platform.python_version(),
+            "jax_backend": jax.default_backend(), "x64": bool(x64), "seed": seed,
+            "wall_seconds": wall, "command": command, "config": config}
