@@ -15,9 +15,15 @@ flattened):
     and clear the trigger and the counter.  ``extra_epochs = 0, tail_average = False`` is the short
     (immediate) form: drop in the very epoch the trigger fires.
 
-Deviation from the released code, stated: the authors snapshot x_e after the first minibatch step
-of epoch e; we snapshot at the epoch boundary.  After a drop with tail averaging, the averaged
-point is the snapshot x_e from which the next displacement is measured.  ``num_drops`` counts the
+Deviations from the released code (codes/models.py of the authors' repository), stated: (1) the
+authors snapshot x_e after the first minibatch step of epoch e; we snapshot at the epoch
+boundary (:mod:`autodrop_theory.optax` offers their timing); (2) they evaluate the trigger and
+drop one step after the snapshot, and accumulate and average the parameters of that step; (3)
+their wait counts the trigger epoch as the first of the ``extra_epochs`` (the drop comes
+extra_epochs - 1 epochs after the trigger, the trigger epoch weighted 1), ours starts the epoch
+after it; (4) after a tail-average jump they measure the next displacement from the pre-jump
+snapshot, we from the averaged point; (5) their cosine is clipped to [-1 + 1e-16, 1 - 1e-16];
+(6) their 90-degree guard is commented out (ours is ``guard_deg``, 0 in the published preset).  ``num_drops`` counts the
 firings that lowered the rate; ``num_fires`` counts every firing, including those that leave
 ``lr`` at ``min_lr`` (which still tail-average and grow theta).  Momentum (0.9 in the
 published runs) belongs to the optimiser, not to the rule, and is not part of this config.
