@@ -28,7 +28,7 @@ OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "
 
 def _order():
     from .methods import REGISTRY       # the registry's order fixes each method's colour
-    return list(REGISTRY)
+    return list(REGISTRY) + ["cosine"]  # (cosine: the network experiment's optax schedule)
 
 STYLE = {"figure.figsize": (3.4, 2.5), "font.size": 8, "axes.labelsize": 8, "legend.fontsize": 6.5,
          "xtick.labelsize": 7, "ytick.labelsize": 7, "lines.linewidth": 1.2,
@@ -317,11 +317,51 @@ def _run_figures(results, folder) -> list:
     return paths
 
 
+def network_figures(results, folder) -> list:
+    """``simulations.network``: training loss (log) and test accuracy against epochs, one panel
+    per model, mean over seeds with 95% bands; the angle of every method against epochs, one
+    panel per model (with seed 0's drops of the AutoDrop methods)."""
+    p = results.problem
+    models = p["models"]
+    by_model = {m: {n.split("/", 1)[1]: b for n, b in results.methods.items()
+                    if b["model"] == m} for m in models}
+    paths = []
+    for key, ylabel, stem, log in (("train_loss", "training loss", "training_loss", True),
+                                   ("test_accuracy", "test accuracy", "test_accuracy", False),
+                                   ("angle_deg", "angle (deg)", "angle_vs_epoch", False)):
+        with plt.rc_context(STYLE):
+            fig, axes = plt.subplots(len(models), 1, sharex=True, squeeze=False,
+                                     figsize=(3.4, 0.9 + 1.6 * len(models)))
+            for ax, model in zip(axes[:, 0], models):
+                for name, m in by_model[model].items():
+                    y = np.asarray(m[key], dtype=float)
+                    n = np.arange(y.size)
+                    lo, hi = np.asarray(m[key + "_ci"], dtype=float).T
+                    ax.fill_between(n, lo, hi, color=color(name), alpha=0.25, lw=0)
+                    ax.plot(n, y, color=color(name), ls=linestyle(name), label=name)
+                    if key == "angle_deg":
+                        for e in m["drop_epochs"][0]:
+                            ax.axvline(e + 1, color=color(name), lw=0.6, ls="-.")
+                if key == "angle_deg":
+                    ax.axhline(90, color="k", lw=0.5)
+                if log:
+                    ax.set_yscale("log")
+                ax.set_ylabel(ylabel)
+                ax.set_title(f"{model} (d = {p['dims'][model]})", fontsize=7, pad=2)
+            axes[-1, 0].set_xlabel("epoch boundary $n$")
+            axes[-1, 0].legend(frameon=False, ncol=3, loc="upper center",
+                               bbox_to_anchor=(0.5, -0.35))
+            paths += _save(fig, folder, stem)
+    return paths
+
+
 def draw(results, folder) -> list:
     """Every figure a saved run supports, from the :class:`~simulations.results.Results` alone:
     a comparison grid (``rows``), the angular study (``fluctuations_vs_d``) or a run's
     error, angle, rate (or test accuracy) and drop-time figures."""
     Path(folder).mkdir(parents=True, exist_ok=True)
+    if results.problem.get("name") == "network":
+        return network_figures(results, folder)
     if "rows" in results:
         s = results["settings"]
         return compare_grid(folder, results["rows"], results["names"],

@@ -21,7 +21,7 @@ from autodrop_theory.errors import AssumptionError
 from .base import Family, Method, RunContext, keep_rate
 
 __all__ = ["FAMILY", "DEFAULTS", "MAX_RATE_DROPS", "autodrop", "autodrop_paper",
-           "autodrop_immediate", "from_config"]
+           "autodrop_immediate", "from_config", "package_config", "paper_config"]
 
 DEFAULTS = dict(drop_factor=0.2, threshold_deg=None, threshold_z=0.25, max_threshold_deg=None,
                 extra_epochs=40, tail_average=True, guard_deg=90.0)
@@ -48,12 +48,28 @@ def from_config(name: str, cfg: rule.AutoDropConfig, dim: int) -> Method:
     return Method(name, FAMILY, hp, config)
 
 
+def package_config(lr: float, **overrides) -> rule.AutoDropConfig:
+    """The package's defaults starting at ``lr`` (the floor lr * rho^MAX_RATE_DROPS unless
+    ``min_lr`` is given); ``overrides`` replace any field of the config."""
+    knobs = {**DEFAULTS, **overrides}
+    knobs.setdefault("min_lr", lr * knobs["drop_factor"] ** MAX_RATE_DROPS)
+    return rule.AutoDropConfig(lr=lr, **knobs)
+
+
+def paper_config(lr: float) -> rule.AutoDropConfig:
+    """The published constants starting at ``lr`` (which must not be below the published
+    floor min_lr = 1e-4)."""
+    floor = rule.AutoDropConfig.published().min_lr
+    if lr < floor:
+        raise AssumptionError(f"lr: autodrop_paper needs lr >= the published min_lr {floor}, "
+                              f"got {lr}")
+    return rule.AutoDropConfig.published(lr=lr)
+
+
 def autodrop(ctx: RunContext, name: str = "autodrop", **overrides) -> Method:
     """AutoDrop with the package's defaults, starting at ctx.lr; ``overrides`` replace any field
     of :class:`autodrop_theory.rule.AutoDropConfig`."""
-    knobs = {**DEFAULTS, **overrides}
-    knobs.setdefault("min_lr", ctx.lr * knobs["drop_factor"] ** MAX_RATE_DROPS)
-    return from_config(name, rule.AutoDropConfig(lr=ctx.lr, **knobs), ctx.dim)
+    return from_config(name, package_config(ctx.lr, **overrides), ctx.dim)
 
 
 def autodrop_immediate(ctx: RunContext) -> Method:
@@ -61,8 +77,4 @@ def autodrop_immediate(ctx: RunContext) -> Method:
 
 
 def autodrop_paper(ctx: RunContext) -> Method:
-    floor = rule.AutoDropConfig.published().min_lr
-    if ctx.lr < floor:
-        raise AssumptionError(f"lr: autodrop_paper needs lr >= the published min_lr {floor}, "
-                              f"got {ctx.lr}")
-    return from_config("autodrop_paper", rule.AutoDropConfig.published(lr=ctx.lr), ctx.dim)
+    return from_config("autodrop_paper", paper_config(ctx.lr), ctx.dim)

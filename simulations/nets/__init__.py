@@ -1,0 +1,1 @@
+"""Small networks in plain JAX for :mod:`simulations.network` (models and the digits data)."""

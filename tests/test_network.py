@@ -1,0 +1,82 @@
+"""`python -m simulations.network`: the models' gradients against finite differences (float64),
+the command end to end on a small budget (results.json fields, figures redrawn from it), bad
+input refused."""
+
+import json
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from checks import assert_redraws
+from simulations import network
+from simulations.nets import digits, models as nets
+
+
+@pytest.mark.parametrize("model", list(nets.MODELS))
+def test_gradient_matches_central_differences_in_float64(model):
+    X, y, _, _ = digits.load(0)
+    x, t = jnp.asarray(X[:16]), jnp.asarray(y[:16])
+    init, apply = nets.MODELS[model]
+    params = init(jax.random.PRNGKey(1), jnp.float64)
+    f = jax.jit(lambda p: nets.loss(apply, p, x, t))
+    g = jax.grad(f)(params)
+    rng = np.random.default_rng(0)
+    h = 1e-6
+    for name, w in params.items():                   # 5 random coordinates of every array
+        for i in rng.choice(w.size, size=min(5, w.size), replace=False):
+            e = jnp.zeros(w.size).at[i].set(h).reshape(w.shape)
+            fd = (f(params | {name: w + e}) - f(params | {name: w - e})) / (2 * h)
+            assert float(g[name].reshape(-1)[i]) == pytest.approx(float(fd), rel=1e-5,
+                                                                  abs=1e-9), (name, i)
+    assert nets.num_params(model) == sum(a.size for a in params.values())
+
+
+def test_im2col_convolution_equals_the_library_convolution():
+    rng = np.random.default_rng(2)
+    x = jnp.asarray(rng.standard_normal((3, 8, 8, 4)))
+    w = jnp.asarray(rng.standard_normal((3, 3, 4, 5)))
+    for stride in (1, 2):
+        ref = jax.lax.conv_general_dilated(x, w, (stride, stride), "SAME",
+                                           dimension_numbers=("NHWC", "HWIO", "NHWC"))
+        np.testing.assert_allclose(nets._conv(x, w, stride), ref, rtol=1e-12, atol=1e-12)
+
+
+def test_command_end_to_end_small(tmp_path):
+    argv = ["--quick", "--epochs", "4", "--seeds", "2", "--quiet", "--models", "mlp",
+            "--methods", "autodrop,step_decay,plateau", "--out", str(tmp_path)]
+    # optax's schedules mix Python floats with integer step counts, which the suite's strict
+    # promotion (conftest) refuses inside third-party code; the package's own code runs strict
+    # everywhere else
+    with jax.numpy_dtype_promotion("standard"):
+        assert network.main(argv) == 0
+    r = json.loads((tmp_path / "results.json").read_text())
+    assert r["problem"]["name"] == "network" and r["problem"]["dims"] == {"mlp": 4810}
+    assert set(r["methods"]) == {"mlp/autodrop", "mlp/step_decay", "mlp/plateau"}
+    for m in r["methods"].values():
+        for key in ("train_loss", "test_loss", "test_accuracy", "angle_deg"):
+            assert len(m[key]) == 5
+        assert len(m["lr"]) == 4 and len(m["drop_epochs"]) == 2
+        lo, hi = m["final"]["test_accuracy_ci"]
+        assert lo <= m["final"]["test_accuracy"] <= hi
+        assert m["train_loss"][-1] < m["train_loss"][0]          # it trains
+    # step decay at 30%, 60%, 80% of 4 epochs: milestones 1, 2, 3 (first epochs at the new rate)
+    sd = r["methods"]["mlp/step_decay"]
+    np.testing.assert_allclose(sd["lr"], [0.1, 0.02, 0.004, 0.0008], rtol=1e-6)
+    assert sd["drop_epochs"] == [[0, 1, 2], [0, 1, 2]]
+    assert_redraws(tmp_path)
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--models", "resnet"], "--models: need distinct names from mlp, cnn"),
+    (["--methods", "autodrop,nope"], "--methods: need distinct names from"),
+    (["--batch-size", "5000"], "--batch-size: need batch_size <= n_train"),
+    (["--momentum", "1.0"], "--momentum: need a number in [0, 1)"),
+    (["--lr", "1e-5"], "--lr: autodrop_paper needs lr >= the published min_lr"),
+])
+def test_bad_input_exits_2(argv, needle, tmp_path, capsys):
+    assert network.main(argv + ["--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1
+    assert not (tmp_path / "o").exists()
