@@ -150,8 +150,8 @@ SHARDED = textwrap.dedent("""
     from simulations import engine, problems
     p = problems.default_problem(dim=12, seed=5)
     kw = dict(lr=0.5, epochs=20, steps_per_epoch=5, seeds=5)
-    a = sim.run(p, ["autodrop", "constant", "pflug"], **kw)
-    b = sim.run(p, ["autodrop", "constant", "pflug"], mesh=engine.seed_mesh(), **kw)
+    a = sim.run(p, ["autodrop", "pflug"], **kw)
+    b = sim.run(p, ["autodrop", "pflug"], mesh=engine.seed_mesh(), **kw)
     same = all(np.array_equal(np.asarray(a.methods[n][k], float),
                               np.asarray(b.methods[n][k], float), equal_nan=True)
                for n in a.methods for k in ("mean_sq_dist", "angle_deg", "lr"))

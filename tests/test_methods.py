@@ -33,8 +33,16 @@ def test_registry_metadata_matches_what_each_method_is():
     assert set(methods.available(exact_model=False)) == set(reg) - NEEDS_MODEL
 
 
+@pytest.fixture(scope="module")
+def all_runs():
+    """Every registered method in one engine call (one compiled program for all families)."""
+    return engine.simulate(PROBLEM, [methods.make(n, CTX) for n in methods.available()],
+                           epochs=CTX.epochs, steps_per_epoch=CTX.steps_per_epoch,
+                           keys=engine.seed_keys(0, 8), dtype=jnp.float64)
+
+
 @pytest.mark.parametrize("name", methods.available())
-def test_contract(name):
+def test_contract(name, all_runs):
     m = methods.make(name, CTX)
     assert isinstance(m, Method) and m.name == name
     assert m.family is methods.REGISTRY[name].family
@@ -55,8 +63,7 @@ def test_contract(name):
     assert len(traces) == 1, "recompiled on a later call"
     assert nd.dtype == jnp.int32 and lr.shape == ()
     # vmap-able inside the simulator, and converges on a quadratic
-    traj = engine.simulate(PROBLEM, [m], epochs=CTX.epochs, steps_per_epoch=CTX.steps_per_epoch,
-                           keys=engine.seed_keys(0, 8), dtype=jnp.float64)[name]
+    traj = all_runs[name]
     assert not traj.diverged.any()
     assert traj.sq_dist[:, -1].mean() < 0.1 * traj.sq_dist[:, 0].mean()
 

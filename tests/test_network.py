@@ -16,21 +16,34 @@ from simulations.nets import digits, models as nets
 
 @pytest.mark.parametrize("model", list(nets.MODELS))
 def test_gradient_matches_central_differences_in_float64(model):
+    """jax.grad of the loss against central differences (h = 1e-6) at 40 random coordinates
+    spread over every parameter array (one compiled loss, evaluated at each perturbed point)."""
+    from jax.flatten_util import ravel_pytree
     X, y, _, _ = digits.load(0)
     x, t = jnp.asarray(X[:16]), jnp.asarray(y[:16])
     init, apply = nets.MODELS[model]
-    params = init(jax.random.PRNGKey(1), jnp.float64)
-    f = jax.jit(lambda p: nets.loss(apply, p, x, t))
-    g = jax.grad(f)(params)
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(0)      # a random point (numpy: no PRNG program to compile)
+    shapes = jax.eval_shape(lambda k: init(k, jnp.float64), jax.random.PRNGKey(1))
+    params = jax.tree_util.tree_map(lambda a: jnp.asarray(0.3 * rng.standard_normal(a.shape)),
+                                    shapes)
+    flat, unravel = ravel_pytree(params)
+    f = lambda v: nets.loss(apply, unravel(v), x, t)          # noqa: E731
+    g = np.asarray(jax.jit(jax.grad(f))(flat))
+    sizes = np.cumsum([0] + [a.size for a in jax.tree_util.tree_leaves(params)])
+    coords = np.concatenate([rng.choice(np.arange(lo, hi), size=min(7, hi - lo), replace=False)
+                             for lo, hi in zip(sizes[:-1], sizes[1:])])
     h = 1e-6
-    for name, w in params.items():                   # 5 random coordinates of every array
-        for i in rng.choice(w.size, size=min(5, w.size), replace=False):
-            e = jnp.zeros(w.size).at[i].set(h).reshape(w.shape)
-            fd = (f(params | {name: w + e}) - f(params | {name: w - e})) / (2 * h)
-            assert float(g[name].reshape(-1)[i]) == pytest.approx(float(fd), rel=1e-5,
-                                                                  abs=1e-9), (name, i)
-    assert nets.num_params(model) == sum(a.size for a in params.values())
+    loss = jax.jit(f)
+    base = np.asarray(flat)
+
+    def at(i, delta):
+        v = base.copy()
+        v[i] += delta
+        return float(loss(jnp.asarray(v)))
+
+    fd = np.array([(at(i, h) - at(i, -h)) / (2 * h) for i in coords])
+    np.testing.assert_allclose(g[coords], fd, rtol=1e-5, atol=1e-9)
+    assert nets.num_params(model) == flat.size
 
 
 def test_im2col_convolution_equals_the_library_convolution():
@@ -45,7 +58,7 @@ def test_im2col_convolution_equals_the_library_convolution():
 
 def test_command_end_to_end_small(tmp_path):
     argv = ["--quick", "--epochs", "4", "--seeds", "2", "--quiet", "--models", "mlp",
-            "--methods", "autodrop,step_decay,plateau", "--out", str(tmp_path)]
+            "--methods", "autodrop,step_decay", "--out", str(tmp_path)]
     # optax's schedules mix Python floats with integer step counts, which the suite's strict
     # promotion (conftest) refuses inside third-party code; the package's own code runs strict
     # everywhere else
@@ -53,7 +66,7 @@ def test_command_end_to_end_small(tmp_path):
         assert network.main(argv) == 0
     r = json.loads((tmp_path / "results.json").read_text())
     assert r["problem"]["name"] == "network" and r["problem"]["dims"] == {"mlp": 4810}
-    assert set(r["methods"]) == {"mlp/autodrop", "mlp/step_decay", "mlp/plateau"}
+    assert set(r["methods"]) == {"mlp/autodrop", "mlp/step_decay"}
     for m in r["methods"].values():
         for key in ("train_loss", "test_loss", "test_accuracy", "angle_deg"):
             assert len(m[key]) == 5
