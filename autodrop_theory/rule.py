@@ -23,9 +23,9 @@ their wait counts the trigger epoch as the first of the ``extra_epochs`` (the dr
 extra_epochs - 1 epochs after the trigger, the trigger epoch weighted 1), ours starts the epoch
 after it; (4) after a tail-average jump they measure the next displacement from the pre-jump
 snapshot, we from the averaged point; (5) their cosine is clipped to [-1 + 1e-16, 1 - 1e-16];
-(6) their 90-degree guard is commented out (ours is ``guard_deg``, 0 in the published preset).  ``num_drops`` counts the
-firings that lowered the rate; ``num_fires`` counts every firing, including those that leave
-``lr`` at ``min_lr`` (which still tail-average and grow theta).  Momentum (0.9 in the
+(6) their 90-degree guard is commented out (ours is ``guard_deg``, 0 in the published preset).
+``num_drops`` counts the firings that lowered the rate; ``num_fires`` counts every firing,
+including those that leave ``lr`` at ``min_lr`` (which still tail-average and grow theta).  Momentum (0.9 in the
 published runs) belongs to the optimiser, not to the rule, and is not part of this config.
 
 Guarantee: none by itself; THEORY.md 4c/4f relate the 90-degree guard to an O(1/T) rate under Q.

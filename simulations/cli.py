@@ -19,7 +19,7 @@ from .provenance import metadata
 
 __all__ = ["CliError", "make_parser", "parse", "resolve_methods", "flag_error",
            "finish", "entry_point", "progress", "print_table", "add_quadratic_flags", "main",
-           "typed"]
+           "typed", "run_flags"]
 
 
 class CliError(Exception):

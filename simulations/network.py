@@ -47,7 +47,7 @@ STEP_FRACTIONS = (0.3, 0.6, 0.8)
 STEP_FACTOR = 0.2
 
 
-def transformation(name, *, lr, epochs, K, momentum, weight_decay, dim):
+def transformation(name, *, lr, epochs, K, momentum, weight_decay):
     """(optax transformation, rate(state, step) -> the rate of the next step) for a method."""
     import jax.numpy as jnp
     import optax
@@ -57,9 +57,8 @@ def transformation(name, *, lr, epochs, K, momentum, weight_decay, dim):
     from .methods import autodrop as ad
     decay = optax.add_decayed_weights(weight_decay)
     if name in ("autodrop", "autodrop_paper"):
-        from autodrop_theory.rule import calibrated_threshold_deg
+        # the threshold is calibrated at init from the number of parameters (rule.init)
         cfg = ad.package_config(lr) if name == "autodrop" else ad.paper_config(lr)
-        del calibrated_threshold_deg    # the calibration happens at init, from the parameters
         tx = optax.chain(decay, ado.autodrop(cfg, K, momentum=momentum))
         return tx, lambda s, t: ado.read(s)["lr"]
     if name == "plateau":
@@ -115,7 +114,7 @@ def train(model, method, data, *, epochs, batch_size, lr, momentum, weight_decay
         batches = minibatches(keys, epochs, n, B)
     dim = nets.num_params(model)
     tx, rate = transformation(method, lr=lr, epochs=epochs, K=K, momentum=momentum,
-                              weight_decay=weight_decay, dim=dim)
+                              weight_decay=weight_decay)
 
     def one(key, idx_all, X, y, Xt, yt):
         params = init(jax.random.fold_in(key, 2 ** 31 - 1), dtype)

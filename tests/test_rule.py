@@ -54,6 +54,17 @@ def test_init_rejects_integer_params_and_wrong_config():
         init(jnp.zeros(3, jnp.int32), AutoDropConfig())
     with pytest.raises(AssumptionError, match="config: need an AutoDropConfig"):
         init(jnp.zeros(3), {"lr": 0.1})
+    with pytest.raises(AssumptionError, match="params: need a pytree with at least one"):
+        init(None, AutoDropConfig())
+
+
+def test_update_rejects_params_unlike_those_at_init():
+    from autodrop_theory.rule import update
+    state = init(jnp.zeros(3), AutoDropConfig())
+    with pytest.raises(AssumptionError, match="params: need 3 parameters of dtype float64"):
+        update(state, jnp.zeros(4))
+    with pytest.raises(AssumptionError, match="params: need 3 parameters of dtype float64"):
+        update(state, jnp.zeros(3, jnp.float32))
 
 
 # ------------------------------------------------------------------ hand-made trajectories
