@@ -1,6 +1,6 @@
 """AutoDrop: the rule in JAX and its theory on quadratics.
 
-Modules: ``rule`` (the AutoDrop rule), ``angular`` (closed forms of THEORY.md section 4),
+Modules: ``rule`` (the AutoDrop rule), ``angular`` (closed forms of docs/theory.md §4),
 ``quadratic`` (the model Q and its exact per-epoch factors), ``bounds`` (convergence bounds).
 """
 

@@ -1,6 +1,6 @@
-"""Closed forms for the angular velocity of SGD under the quadratic model Q (THEORY.md section 4).
+"""Closed forms for the angular velocity of SGD under the quadratic model Q (docs/theory.md §4).
 
-Problem and assumptions: Q(H, C) of THEORY.md section 1 in the common eigenbasis (h_i >= 0,
+Problem and assumptions: Q(H, C) of docs/theory.md §1 in the common eigenbasis (h_i >= 0,
 c_i >= 0), SGD run for epochs of K steps, epoch n at rate eta_n with 0 < eta_n h_i < 2.
 
 Algorithm (math): per coordinate, with alpha_n = (1 - eta_n h)^K and
@@ -12,10 +12,10 @@ where X_n = y_{nK} and s_n = X_{n+1} - X_n.  The deterministic-equivalent angle 
     omega_bar_n = (180/pi) arccos(E<s_n, s_{n-1}> / sqrt(E||s_n||^2 E||s_{n-1}||^2)),  n >= 1.
 
 Guarantee: exact (tight) for the expectations; the angle is the large-d limit of the empirical
-angle (THEORY.md section 4).  Derivation: X_{n+1} = alpha_n X_n + xi_n with xi_n independent of
+angle (docs/theory.md §4).  Derivation: X_{n+1} = alpha_n X_n + xi_n with xi_n independent of
 X_n, E xi_n = 0, E xi_n^2 = q_n; so s_n = (alpha_n - 1) X_n + xi_n.
 
-References: [1] THEORY.md section 4 (this project); [2] Teng, Wang, Choromanska, AutoDrop,
+References: [1] docs/theory.md §4 (this project); [2] Teng, Wang, Choromanska, AutoDrop,
 arXiv 2111.15317 (the observed rise and saturation).
 
 All functions: float64 numpy in and out; :class:`AssumptionError` on bad input.
@@ -64,7 +64,7 @@ def _moments(hessian_eigs, noise_var, y0, lrs, steps_per_epoch):
 
 
 def expected_sq_dist(hessian_eigs, noise_var, y0, lrs, steps_per_epoch) -> np.ndarray:
-    """E||X_n||^2 = E||y_{nK}||^2 for n = 0..E, exactly (THEORY.md 2c applied per epoch).
+    """E||X_n||^2 = E||y_{nK}||^2 for n = 0..E, exactly (docs/theory.md §2c applied per epoch).
 
     Args:
         hessian_eigs: h_i >= 0.  noise_var: c_i >= 0.  y0: the initial y = x_0 - x*.
@@ -107,7 +107,7 @@ def expected_angles(hessian_eigs, noise_var, y0, lrs, steps_per_epoch) -> np.nda
 
 
 def stationary_angle(hessian_eigs, noise_var, lr, steps_per_epoch) -> float:
-    """The limit of omega_bar_n at a constant rate (THEORY.md 4a), in degrees.
+    """The limit of omega_bar_n at a constant rate (docs/theory.md §4a), in degrees.
 
     cos omega_bar_inf = sum_i (alpha_i - 1) q_i / (1 + alpha_i) / (2 sum_i q_i / (1 + alpha_i)),
     which equals -sum v_i (1 - alpha_i)^2 / (2 sum v_i (1 - alpha_i)) with v_i the stationary
@@ -240,7 +240,7 @@ def stationary_fluctuations(hessian_eigs, noise_var, lr, steps_per_epoch) -> dic
 
 # ============================================================== 4c: the 90-degree certificate
 def certificate(hessian_eigs, noise_var, lr, steps_per_epoch) -> dict:
-    """What crossing 90 degrees certifies at a constant rate (THEORY.md 4c).
+    """What crossing 90 degrees certifies at a constant rate (docs/theory.md §4c).
 
     With w_i = alpha_i (1 - alpha_i)^2 and P_i = E[X_{n-1,i}^2]:
         E<s_n, s_{n-1}> <= 0   iff   sum_i w_i P_i <= sum_i (1 - alpha_i) q_i
@@ -274,7 +274,7 @@ def certificate(hessian_eigs, noise_var, lr, steps_per_epoch) -> dict:
 # ============================================================== 4d: the reset after a drop
 def reset_after_drop(hessian_eigs, noise_var, lr, drop_factor, steps_per_epoch,
                      max_epochs: int = 100000) -> dict:
-    """The angle after a drop lr -> rho lr taken from stationarity (THEORY.md 4d).
+    """The angle after a drop lr -> rho lr taken from stationarity (docs/theory.md §4d).
 
     Let the new rate start at epoch N (boundary N), with alpha'_i, q'_i the new epoch factors,
     v_i, v'_i the old and new stationary variances and w'_i = alpha'_i (1 - alpha'_i)^2.
@@ -345,7 +345,7 @@ def _momentum_moments(hessian_eigs, noise_var, y0, lrs, steps_per_epoch, momentu
 def expected_sq_dist_momentum(hessian_eigs, noise_var, y0, lrs, steps_per_epoch,
                               momentum) -> np.ndarray:
     """E||X_n||^2, n = 0..E, for heavy-ball SGD y_{t+1} = y_t - eta (h y_t + xi_t)
-    + beta (y_t - y_{t-1}) (THEORY.md section 6; y_{-1} = y_0, momentum carried across epochs):
+    + beta (y_t - y_{t-1}) (docs/theory.md §6; y_{-1} = y_0, momentum carried across epochs):
     the 2x2 Lyapunov recursion S_{n+1} = A_n S_n A_n^T + Q_n.  Needs 0 <= beta < 1 and
     eta h_i < 2 (1 + beta).  beta = 0 gives :func:`expected_sq_dist`."""
     _, _, S = _momentum_moments(hessian_eigs, noise_var, y0, lrs, steps_per_epoch, momentum)

@@ -1,4 +1,4 @@
-"""The assumption sets of THEORY.md section 1 as objects: symbols, conditions, a numeric check.
+"""The assumption sets of docs/theory.md §1 as objects: symbols, conditions, a numeric check.
 
 Each :class:`Assumption` names the mathematical class it models and holds its conditions as sympy
 relations over the symbol table; ``check(**numbers)`` evaluates them and raises

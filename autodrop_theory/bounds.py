@@ -5,7 +5,7 @@ A :class:`Bound` holds
                       quadratic model, a ``Sum`` over coordinates i of ``term``;
     ``conditions``    sympy relations that every evaluation enforces (for per-coordinate symbols,
                       at every coordinate);
-    ``assumptions``   names of the assumption sets of THEORY.md section 1 (see ``assumptions``);
+    ``assumptions``   names of the assumption sets of docs/theory.md §1 (see ``assumptions``);
     ``kind``          ``"upper"``, ``"lower"`` or ``"tight"`` (attained by some instance);
     ``rate_exponent`` and ``rate_variable``: the bound behaves like rate_variable ** rate_exponent
                       as rate_variable -> infinity (T, t) or -> 0 (eps); None where it does not
@@ -153,7 +153,7 @@ def _coordinate_sum(term: sp.Expr, coordinates) -> sp.Expr:
     return sp.Sum(term.subs(sub), (S.i, 1, S.d))
 
 
-# ------------------------------------------------------------------ THEORY.md 2a
+# ------------------------------------------------------------------ docs/theory.md §2a
 SGD_CONSTANT_STEP = Bound(
     name="SGD_CONSTANT_STEP",
     expr=(1 - S.lr * S.mu) ** S.t * S.r0_sq + S.lr * S.sigma_sq / S.mu,
@@ -162,12 +162,12 @@ SGD_CONSTANT_STEP = Bound(
     assumptions=("SC", "SM", "BV"),
     kind="upper",
     rate_exponent=None, rate_variable=S.t,
-    reference="THEORY.md 2a: E||y_{t+1}||^2 <= (1 - eta mu) E||y_t||^2 + eta^2 sigma^2 for "
+    reference="docs/theory.md §2a: E||y_{t+1}||^2 <= (1 - eta mu) E||y_t||^2 + eta^2 sigma^2 for "
               "0 < eta <= 1/L (expand the square; co-coercivity; strong convexity), unrolled.",
     proof="sgd_constant_step",
 )
 
-# ------------------------------------------------------------------ THEORY.md 2b
+# ------------------------------------------------------------------ docs/theory.md §2b
 _a, _b = (1 - S.lr * S.mu), (1 - S.lr * S.L)
 SGD_ONE_STEP_FINITE_SUM = Bound(
     name="SGD_ONE_STEP_FINITE_SUM",
@@ -179,7 +179,10 @@ SGD_ONE_STEP_FINITE_SUM = Bound(
     assumptions=("FS",),
     kind="tight",
     rate_exponent=None, rate_variable=None,
-    reference="This project (THEORY.md 2b): the exact worst case of E||y_1||^2 over all finite "
+    reference="docs/theory.md §2b. At eta = 1/L: the worst case of one SGD step computed by "
+              "performance estimation (Taylor & Bach, COLT 2019; PEPit's SGD example); this "
+              "package adds the closed form for every eta > 0 and its checked certificate.  "
+              "The exact worst case of E||y_1||^2 over all finite "
               "sums of L-smooth, mu-strongly convex f_i with variance sigma_*^2 at x*, for every "
               "step size eta > 0.  Derivation: the two-point interpolation condition of each f_i "
               "(<u_i, y_0> >= mu L/(mu+L) ||y_0||^2 + ||u_i||^2/(mu+L), u_i = grad f_i(x_0) - "
@@ -194,7 +197,7 @@ SGD_ONE_STEP_FINITE_SUM = Bound(
     proof="sgd_one_step_finite_sum",
 )
 
-# ------------------------------------------------------------------ THEORY.md 2c
+# ------------------------------------------------------------------ docs/theory.md §2c
 _q = 1 - S.lr * S.h
 _term_exact = _q ** (2 * S.t) * S.y0 ** 2 + S.lr ** 2 * S.c * (1 - _q ** (2 * S.t)) / (1 - _q ** 2)
 _coords_exact = (("hessian_eigs", S.h), ("noise_var", S.c), ("y0", S.y0))
@@ -206,14 +209,14 @@ SGD_QUADRATIC_EXACT = Bound(
     assumptions=("Q",),
     kind="tight",
     rate_exponent=None, rate_variable=S.t,
-    reference="THEORY.md 2c: E||y_t||^2 = sum_i a_i^{2t} y_{0,i}^2 + eta^2 c_i (1 - a_i^{2t}) / "
+    reference="docs/theory.md §2c: E||y_t||^2 = sum_i a_i^{2t} y_{0,i}^2 + eta^2 c_i (1 - a_i^{2t}) / "
               "(1 - a_i^2), a_i = 1 - eta h_i (exact; h_i > 0 here, see angular.expected_sq_dist "
               "for h_i = 0).",
     proof="sgd_quadratic_exact",
     coordinates=_coords_exact, term=_term_exact,
 )
 
-# ------------------------------------------------------------------ THEORY.md 3a
+# ------------------------------------------------------------------ docs/theory.md §3a
 STAGEWISE_CONSTANT = 2 * (sp.log(2 / S.rho) + S.lr * S.mu) / (1 - S.rho)
 STAGEWISE_FIRST_STAGE = sp.ceiling(
     sp.Max(0, sp.log(S.mu * S.r0_sq / (S.lr * S.sigma_sq))) / (S.lr * S.mu))
@@ -226,7 +229,7 @@ STAGEWISE = Bound(
     assumptions=("SC", "SM", "BV"),
     kind="upper",
     rate_exponent=-1.0, rate_variable=S.T,
-    reference="This project (THEORY.md 3a): for the schedule of autodrop_theory.stagewise "
+    reference="This project (docs/theory.md §3a): for the schedule of autodrop_theory.stagewise "
               "(eta_k = eta_0 rho^k; T_0 = ceil(max(0, ln(mu r_0/(eta_0 sigma^2)))/(eta_0 mu)), "
               "T_k = ceil(ln(2/rho)/(eta_k mu))), at every stage end T > T_0: E||y_T||^2 <= "
               "C sigma^2 / (mu^2 (T - T_0)), C = 2 (ln(2/rho) + eta_0 mu)/(1 - rho).  Stage "
@@ -245,7 +248,7 @@ ITERATION_COMPLEXITY_CONSTANT = Bound(
     assumptions=("SC", "SM", "BV"),
     kind="upper",
     rate_exponent=None, rate_variable=S.eps,
-    reference="THEORY.md 2a inverted: at a constant rate eta, t >= ln(r_0/(eps - eta sigma^2/mu))"
+    reference="docs/theory.md §2a inverted: at a constant rate eta, t >= ln(r_0/(eps - eta sigma^2/mu))"
               " / (-ln(1 - eta mu)) steps give E||y_t||^2 <= eps (needs eps > eta sigma^2/mu).",
     proof=None,
 )
@@ -256,7 +259,7 @@ ITERATION_COMPLEXITY_STAGEWISE = Bound(
     assumptions=("SC", "SM", "BV"),
     kind="upper",
     rate_exponent=-1.0, rate_variable=S.eps,
-    reference="THEORY.md 3a inverted: the first stage end of the stage-wise schedule with "
+    reference="docs/theory.md §3a inverted: the first stage end of the stage-wise schedule with "
               "E||y||^2 <= eps comes after at most T_0 + C sigma^2/(rho mu^2 eps) steps (the "
               "1/rho pays for stopping at a stage end).",
     proof=None,
@@ -271,7 +274,7 @@ class _Complexity:
 
 ITERATION_COMPLEXITY = _Complexity(ITERATION_COMPLEXITY_CONSTANT, ITERATION_COMPLEXITY_STAGEWISE)
 
-# ------------------------------------------------------------------ THEORY.md 3b
+# ------------------------------------------------------------------ docs/theory.md §3b
 _coords_cr = (("hessian_eigs", S.h), ("noise_var", S.c))
 _term_cr = S.c / (S.h ** 2 * S.t)
 CRAMER_RAO = Bound(
@@ -281,7 +284,7 @@ CRAMER_RAO = Bound(
     assumptions=("Q",),
     kind="lower",
     rate_exponent=-1.0, rate_variable=S.t,
-    reference="THEORY.md 3b: any unbiased estimator of x* from t gradient observations under Q "
+    reference="docs/theory.md §3b: any unbiased estimator of x* from t gradient observations under Q "
               "has E||x_hat - x*||^2 >= (1/t) sum_i c_i / h_i^2 (Cramer-Rao; the Fisher "
               "information of t observations of H x* + xi is t H C^{-1} H).",
     proof=None,

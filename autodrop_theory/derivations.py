@@ -1,4 +1,4 @@
-"""THEORY.md section 4 derived in sympy, per coordinate (reused by ``proofs``).
+"""docs/theory.md §4 derived in sympy, per coordinate (reused by ``proofs``).
 
 Model (one coordinate of Q): X_{n+1} = alpha_n X_n + xi_n with xi_n zero-mean, variance q_n,
 independent of X_n and of earlier noise; P_n = E[X_n^2].  Expectations of polynomials in these

@@ -1,10 +1,10 @@
-"""The linear-Gaussian quadratic model Q(H, C) of THEORY.md section 1, in the Hessian's eigenbasis.
+"""The linear-Gaussian quadratic model Q(H, C) of docs/theory.md §1, in the Hessian's eigenbasis.
 
 Problem: f(x) = 1/2 y^T H y with y = x - x*, stochastic gradient g = H y + xi, xi ~ N(0, C) i.i.d.,
 H and C commuting, so that everything is per coordinate: Hessian eigenvalues h_i >= 0 and noise
 variances c_i >= 0.  SGD at rate eta on coordinate i is y <- a_i y - eta xi_i with a_i = 1 - eta h_i.
 
-Over one epoch of K steps at a constant rate (THEORY.md section 4):
+Over one epoch of K steps at a constant rate (docs/theory.md §4):
     alpha_i = a_i^K,    q_i = eta^2 c_i sum_{j<K} a_i^{2j}     (noise accumulated in the epoch),
 so that X_{n+1,i} = alpha_i X_{n,i} + (zero-mean noise of variance q_i, independent of the past).
 
@@ -65,7 +65,7 @@ class QuadraticModel:
 
 
 def check_stable_lr(hessian_eigs: np.ndarray, lr, name: str = "lr") -> float:
-    """Validate 0 < lr and lr * h_i < 2 for every h_i (THEORY.md 2c); return lr as a float."""
+    """Validate 0 < lr and lr * h_i < 2 for every h_i (docs/theory.md §2c); return lr as a float."""
     lr = v.in_range(name, lr, 0.0, None, lo_open=True)
     top = lr * float(np.max(hessian_eigs))
     if top >= 2.0:

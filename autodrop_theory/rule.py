@@ -1,4 +1,4 @@
-"""The AutoDrop rule (THEORY.md section 5) as pure, jit- and vmap-able JAX.
+"""The AutoDrop rule (docs/theory.md §5) as pure, jit- and vmap-able JAX.
 
 Problem: SGD at a constant learning rate; decide, once per epoch, whether to drop the rate.
 
@@ -28,10 +28,10 @@ snapshot, we from the averaged point; (5) their cosine is clipped to [-1 + 1e-16
 including those that leave ``lr`` at ``min_lr`` (which still tail-average and grow theta).  Momentum (0.9 in the
 published runs) belongs to the optimiser, not to the rule, and is not part of this config.
 
-Guarantee: none by itself; THEORY.md 4c/4f relate the 90-degree guard to an O(1/T) rate under Q.
+Guarantee: none by itself; docs/theory.md §4c/4f relate the 90-degree guard to an O(1/T) rate under Q.
 
 References: [1] Teng, Wang, Choromanska, "AutoDrop: Training Deep Learning Models with Automatic
-Learning Rate Drop", arXiv 2111.15317, and the authors' released code (THEORY.md section 5).
+Learning Rate Drop", arXiv 2111.15317, and the authors' released code (docs/theory.md §5).
 
 Example:
     >>> import jax.numpy as jnp
@@ -79,7 +79,7 @@ class AutoDropConfig:
         tail_average: replace the parameters by the linearly weighted average of the snapshots
             taken while waiting (needs extra_epochs >= 1).
         guard_deg: drop only if also omega_e >= guard_deg, in [0, 180]; 0 disables, 90 is the
-            certificate of THEORY.md 4c.
+            certificate of docs/theory.md §4c.
         eps: the 1e-8 of the released code in the cosine's denominator, >= 0.
 
     The compiled rule reads the resolved numbers (:class:`AutoDropHyper`) as arrays, not this
@@ -119,7 +119,7 @@ class AutoDropConfig:
 
     @classmethod
     def published(cls, lr: float = 0.1) -> "AutoDropConfig":
-        """The published constants verbatim (THEORY.md section 5): rho = 0.2, theta_0 = 0.01 deg,
+        """The published constants verbatim (docs/theory.md §5): rho = 0.2, theta_0 = 0.01 deg,
         theta_max = 1 deg, min_lr = 1e-4, extra_epochs = 20, tail averaging on, no guard.
         The published CIFAR runs start at lr = 0.1 (the default here)."""
         return cls(lr=lr, drop_factor=0.2, threshold_deg=0.01, max_threshold_deg=1.0,
@@ -130,7 +130,7 @@ def calibrated_threshold_deg(dim: int, z: float = 0.25) -> float:
     """The theory-calibrated threshold theta_0 = z * sd_ref / sqrt(dim) (degrees).
 
     sd_ref / sqrt(d) is the standard deviation of the angle change omega_e - omega_{e-1} at
-    stationarity (THEORY.md 4e, :func:`autodrop_theory.angular.stationary_fluctuations`) in the
+    stationarity (docs/theory.md §4e, :func:`autodrop_theory.angular.stationary_fluctuations`) in the
     reference case of d identical coordinates with alpha = 0 (epochs long enough to decorrelate
     the iterates), where it scales exactly as 1/sqrt(d): sd_ref = 73.97 degrees.  A saturated
     angle then fires the trigger with probability about P(|N(0, 1)| < z) per epoch (0.20 at

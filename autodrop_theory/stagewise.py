@@ -1,18 +1,18 @@
-"""The stage-wise drop schedule of THEORY.md 3a, as numbers: stage rates and lengths.
+"""The stage-wise drop schedule of docs/theory.md §3a, as numbers: stage rates and lengths.
 
-Problem and assumptions: SC, SM, BV (THEORY.md section 1); SGD run in stages k = 0, 1, ...,
+Problem and assumptions: SC, SM, BV (docs/theory.md §1); SGD run in stages k = 0, 1, ...,
 stage k at eta_k = eta_0 rho^k with 0 < eta_0 <= 1/L and 0 < rho < 1.
 
 Algorithm: the first stage lasts T_0 = ceil(max(0, ln(mu r_0 / (eta_0 sigma^2))) / (eta_0 mu))
 steps (until the bias of the start is below the noise floor eta_0 sigma^2 / mu); stage k >= 1
 lasts T_k = ceil(ln(2 / rho) / (eta_k mu)) steps (until the bias has decayed by rho / 2).
 
-Guarantee (upper, THEORY.md 3a, proved in ``proofs``): at the end of stage K - 1 >= 1, after
+Guarantee (upper, docs/theory.md §3a, proved in ``proofs``): at the end of stage K - 1 >= 1, after
 T = T_0 + ... + T_{K-1} steps,
     E||y_T||^2 <= 2 eta_{K-1} sigma^2 / mu <= C(rho, eta_0 mu) sigma^2 / (mu^2 (T - T_0)),
     C = 2 (ln(2 / rho) + eta_0 mu) / (1 - rho),
 the ``STAGEWISE`` bound of :mod:`autodrop_theory.bounds`.  (Without the rounding of T_k up to
-whole steps the constant is the 2 ln(2 / rho) / (1 - rho) of THEORY.md's sketch; the eta_0 mu
+whole steps the constant is the 2 ln(2 / rho) / (1 - rho) of docs/theory.md's sketch; the eta_0 mu
 term pays for the rounding.)
 """
 

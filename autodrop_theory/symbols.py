@@ -18,7 +18,7 @@ rho = sp.Symbol("rho", positive=True)                   # drop factor, 0 < rho <
 eps = sp.Symbol("eps", positive=True)                   # target accuracy for E||y||^2
 K = sp.Symbol("K", positive=True, integer=True)         # steps per epoch
 d = sp.Symbol("d", positive=True, integer=True)         # dimension
-# per-coordinate quantities of the quadratic model Q (THEORY.md section 1)
+# per-coordinate quantities of the quadratic model Q (docs/theory.md §1)
 h = sp.Symbol("h", nonnegative=True)                    # a Hessian eigenvalue h_i
 c = sp.Symbol("c", nonnegative=True)                    # a noise variance c_i
 y0 = sp.Symbol("y0", real=True)                         # a coordinate of y_0

@@ -1,7 +1,7 @@
-"""THEORY.md section 4: the second moments behind the angle, derived from the model.
+"""docs/theory.md §4: the second moments behind the angle, derived from the model.
 
 One coordinate of Q: X_{n+1} = alpha_n X_n + xi_n, xi_n zero-mean with variance q_n, independent of
-X_n and of earlier noise (THEORY.md section 4; alpha_n = (1 - eta_n h)^K, q_n from 2c).  The
+X_n and of earlier noise (docs/theory.md §4; alpha_n = (1 - eta_n h)^K, q_n from 2c).  The
 expectation of each polynomial is taken by ``autodrop_theory.derivations.expect`` (independent
 zero-mean factors vanish, squares become second moments); the checker then verifies the closed
 forms used by ``autodrop_theory.angular``:
@@ -28,7 +28,7 @@ def _proof(name, title, lhs, moment, closed, steps_between=()):
         steps=(Step(D.expect(moment), "=", "expectation of the model polynomial",
                     (("model", 1),)),) + steps_between + (
             Step(closed, "=", "collect"),),
-        reference="THEORY.md section 4 (derived here).",
+        reference="docs/theory.md §4 (derived here).",
     )
 
 

@@ -1,4 +1,4 @@
-"""THEORY.md 4f: AutoDrop with the 90-degree guard attains O(1/T) on the isotropic quadratic.
+"""docs/theory.md §4f: AutoDrop with the 90-degree guard attains O(1/T) on the isotropic quadratic.
 
 Problem: the quadratic model Q with identical coordinates (h_i = h = mu = L, c_i = c, sigma^2 =
 d c), epochs of K steps, stage k at eta_k = eta_0 rho^k with 0 < eta_0 h <= 1, 0 < rho < 1.
@@ -89,7 +89,7 @@ DROP_ERROR = Proof(
              residual=(1 - alpha(eta) ** 4) * v(eta) / alpha(eta)),
         Step(F(eta) * v(eta), "=", "collect"),
     ),
-    reference="This project (THEORY.md 4f).",
+    reference="This project (docs/theory.md §4f).",
     assumptions=_stage,
 )
 
@@ -119,7 +119,7 @@ STAGE_RATIO = Proof(
         Step(2 * Fbar / rho, "<=", "2 - rho eta h <= 2 (2 - eta h) as eta h <= 1",
              residual=Fbar / rho * (2 * (1 - eta * h) + rho * eta * h) / (2 - eta * h)),
     ),
-    reference="This project (THEORY.md 4f).",
+    reference="This project (docs/theory.md §4f).",
     assumptions=_stage + (S.Gt(rho, 0), S.Lt(rho, 1)),
 )
 
@@ -149,7 +149,7 @@ TIME = Proof(
              residual=ellB / (2 * h * eta0 * (1 - rho))),
         Step(ellB / (2 * h * (1 - rho) * eta_J), "=", "eta_J = eta_0 rho^J"),
     ),
-    reference="This project (THEORY.md 4f).",
+    reference="This project (docs/theory.md §4f).",
     assumptions=(S.Gt(h, 0), S.Gt(eta0, 0), S.Gt(rho, 0), S.Lt(rho, 1)),
 )
 
@@ -158,7 +158,7 @@ budget = T - T0p - 3 * K * J
 _c_time = ellB / (2 * h * (1 - rho))
 RATE = Proof(
     name="autodrop_guard_rate",
-    title="Guarded AutoDrop: O(1/T) on the isotropic quadratic (THEORY.md 4f)",
+    title="Guarded AutoDrop: O(1/T) on the isotropic quadratic (docs/theory.md §4f)",
     lhs=P_end, relation="<=",
     rhs=F(eta_J) * ellB * c / (2 * (1 - rho) * h ** 2 * budget),
     facts=(
@@ -178,7 +178,7 @@ RATE = Proof(
              (("time", F(eta_J) * c / h * eta_J / budget),)),
         Step(F(eta_J) * ellB * c / (2 * (1 - rho) * h ** 2 * budget), "=", "collect"),
     ),
-    reference="This project (THEORY.md 4f).",
+    reference="This project (docs/theory.md §4f).",
     assumptions=(S.Gt(h, 0), S.Gt(eta0, 0), S.Le(eta0 * h, 1), S.Gt(rho, 0), S.Lt(rho, 1),
                  S.Ge(c, 0)),
 )

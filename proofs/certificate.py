@@ -1,4 +1,4 @@
-"""THEORY.md 4c: what crossing 90 degrees certifies, isotropic and anisotropic.
+"""docs/theory.md §4c: what crossing 90 degrees certifies, isotropic and anisotropic.
 
 At a constant rate (alpha_n = alpha_{n-1} = alpha in (0, 1)), per coordinate
 ``certificate_isotropic``: E[s_n s_{n-1}] = alpha (1 - alpha)^2 (P_{n-1} - ((1 + alpha)/alpha) v),
@@ -31,7 +31,7 @@ ISOTROPIC = Proof(
              "=", "(1 - alpha) q = alpha (1 - alpha)^2 ((1 + alpha)/alpha) v"),
         Step(alpha * (1 - alpha) ** 2 * (P - (1 + alpha) / alpha * v), "=", "factor"),
     ),
-    reference="THEORY.md 4c (displacement_inner at a constant rate).",
+    reference="docs/theory.md §4c (displacement_inner at a constant rate).",
 )
 
 ANISOTROPIC = Proof(
@@ -46,7 +46,7 @@ ANISOTROPIC = Proof(
         Step(sp.Sum(Ai[i] * (1 - Ai[i]) ** 2 * Pi[i], (i, 1, d))
              - sp.Sum((1 - Ai[i]) * Qi[i], (i, 1, d)), "=", "linearity of the sum"),
     ),
-    reference="This project (THEORY.md 4c, anisotropic).",
+    reference="This project (docs/theory.md §4c, anisotropic).",
 )
 
 PROOFS = (ISOTROPIC, ANISOTROPIC)

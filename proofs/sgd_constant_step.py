@@ -1,4 +1,4 @@
-"""THEORY.md 2a, t steps: E||y_t||^2 <= (1 - eta mu)^t ||y_0||^2 + eta sigma^2 / mu.
+"""docs/theory.md §2a, t steps: E||y_t||^2 <= (1 - eta mu)^t ||y_0||^2 + eta sigma^2 / mu.
 
 By induction on t from the one-step contraction (proof ``sgd_one_step``); 1 - eta mu >= 0
 because 1 - eta mu = (1 - eta L) + eta (L - mu).
@@ -17,7 +17,7 @@ bound = (1 - eta * mu) ** t * r0 + eta * s2 / mu
 
 PROOF = Proof(
     name="sgd_constant_step",
-    title="SGD at a constant rate, t steps (THEORY.md 2a)",
+    title="SGD at a constant rate, t steps (docs/theory.md §2a)",
     lhs=R(t), relation="<=", rhs=bound,
     induction=t,
     facts=(
@@ -42,7 +42,7 @@ PROOF = Proof(
              (("hypothesis", 1 - eta * mu),)),
         Step(bound.subs(t, t + 1), "=", "eta sigma^2/mu (1 - eta mu) + eta^2 sigma^2 = eta sigma^2/mu"),
     ),
-    reference="THEORY.md 2a, unrolled by induction.",
+    reference="docs/theory.md §2a, unrolled by induction.",
     assumptions=(S.Gt(mu, 0), S.Le(mu, L), S.Gt(eta, 0), S.Le(eta * L, 1), S.Ge(s2, 0)),
     bound="SGD_CONSTANT_STEP",
 )

@@ -1,4 +1,4 @@
-"""THEORY.md 2a, one step: E||y_{t+1}||^2 <= (1 - eta mu) E||y_t||^2 + eta^2 sigma^2.
+"""docs/theory.md §2a, one step: E||y_{t+1}||^2 <= (1 - eta mu) E||y_t||^2 + eta^2 sigma^2.
 
 Problem: SC(mu), SM(L), BV(sigma^2), 0 < eta <= 1/L; y_{t+1} = y_t - eta g_t, E[g_t | x_t] =
 grad f(x_t).  In expectation over the step's noise, with r = E||y_t||^2, p = E<grad f(x_t), y_t>,
@@ -18,7 +18,7 @@ eta, mu, L, s2 = S.lr, S.mu, S.L, S.sigma_sq
 
 PROOF = Proof(
     name="sgd_one_step",
-    title="SGD one-step contraction (THEORY.md 2a)",
+    title="SGD one-step contraction (docs/theory.md §2a)",
     lhs=Y1, relation="<=", rhs=(1 - eta * mu) * r + eta ** 2 * s2,
     facts=(
         Fact("expansion", Y1 - (r - 2 * eta * p + eta ** 2 * (G + V)), "eq",
@@ -43,6 +43,6 @@ PROOF = Proof(
         Step((1 - eta * mu) * r + eta ** 2 * s2, "<=", "drop -eta mu (1 - eta L) r <= 0",
              residual=eta * mu * (1 - eta * L) * r),
     ),
-    reference="THEORY.md 2a; the classical argument (e.g. Bottou, Curtis, Nocedal 2018, Thm 4.6).",
+    reference="docs/theory.md §2a; the classical argument (e.g. Bottou, Curtis, Nocedal 2018, Thm 4.6).",
     assumptions=(S.Gt(mu, 0), S.Le(mu, L), S.Gt(eta, 0), S.Le(eta * L, 1), S.Ge(s2, 0)),
 )

@@ -1,4 +1,4 @@
-"""THEORY.md 2b: the exact worst case of one SGD step on a finite sum (this project's result).
+"""docs/theory.md §2b: the exact worst case of one SGD step on a finite sum (this project's result).
 
 Problem: FS(L, mu, sigma_*^2) with mu < L; one step y_1 = y_0 - eta grad f_i(x_0), i uniform;
 any eta > 0 and ||y_0||^2 = r > 0 (r = 0 is trivial: E||y_1||^2 = eta^2 sigma_*^2).  Write
@@ -42,7 +42,7 @@ W = SGD_ONE_STEP_FINITE_SUM.expr.subs({r0: r}).subs(sp.sqrt(S_def), Sroot)
 
 PROOF = Proof(
     name="sgd_one_step_finite_sum",
-    title="One SGD step on a finite sum: the exact worst case (THEORY.md 2b)",
+    title="One SGD step on a finite sum: the exact worst case (docs/theory.md §2b)",
     lhs=Y1, relation="<=", rhs=W,
     gram=((r, p, Z), (p, U, X), (Z, X, s2)),
     reductions=((Sroot, Sroot ** 2 - S_def),),
@@ -64,7 +64,7 @@ PROOF = Proof(
               (Square(((2 * eta - lam) / 2, D, -eta ** 2)), 1 / D))),
         Step(W, "=", "at D = D*, tau r + kappa sigma_*^2 equals the bound (S^2 = its square)"),
     ),
-    reference="This project (THEORY.md 2b); two-point interpolation for F_{mu,L} (Taylor, "
+    reference="This project (docs/theory.md §2b); two-point interpolation for F_{mu,L} (Taylor, "
               "Hendrickx, Glineur 2017) and the S-lemma.",
     assumptions=(S.Gt(mu, 0), S.Lt(mu, L), S.Gt(eta, 0), S.Ge(s2, 0), S.Gt(r, 0)),
     bound="SGD_ONE_STEP_FINITE_SUM",

@@ -1,4 +1,4 @@
-"""THEORY.md 2c: the exact second moment of SGD on one coordinate of the quadratic model Q.
+"""docs/theory.md §2c: the exact second moment of SGD on one coordinate of the quadratic model Q.
 
 Problem: y_{t+1} = a y_t - eta xi_t with a = 1 - eta h, xi_t zero-mean with variance c and
 independent of y_t (Q), eta h != 0, |a| != 1 excluded only where the closed form divides by
@@ -20,7 +20,7 @@ closed = SGD_QUADRATIC_EXACT.term
 
 PROOF = Proof(
     name="sgd_quadratic_exact",
-    title="SGD on the quadratic model: exact second moment (THEORY.md 2c)",
+    title="SGD on the quadratic model: exact second moment (docs/theory.md §2c)",
     lhs=P(t), relation="=", rhs=closed,
     induction=t,
     facts=(
@@ -40,7 +40,7 @@ PROOF = Proof(
              / (1 - a ** 2), "=", "collect over the common denominator 1 - a^2"),
         Step(closed.subs(t, t + 1), "=", "a^2 - a^2 cancels"),
     ),
-    reference="THEORY.md 2c.",
+    reference="docs/theory.md §2c.",
     assumptions=(S.Gt(h, 0), S.Gt(eta, 0), S.Lt(eta * h, 2), S.Ge(c, 0)),
     bound="SGD_QUADRATIC_EXACT",
 )

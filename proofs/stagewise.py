@@ -1,4 +1,4 @@
-"""THEORY.md 3a: the stage-wise drop schedule attains C(rho) sigma^2 / (mu^2 (T - T_0)).
+"""docs/theory.md §3a: the stage-wise drop schedule attains C(rho) sigma^2 / (mu^2 (T - T_0)).
 
 Problem: SC, SM, BV, 0 < eta_0 <= 1/L, 0 < rho < 1, sigma^2 > 0, r_0 = ||y_0||^2 > 0; stage k
 runs T_k steps at eta_k = eta_0 rho^k with (autodrop_theory.stagewise)
@@ -88,7 +88,7 @@ INVARIANT = Proof(
              "induction hypothesis times rho / 2", (("hypothesis", rho / 2),)),
         Step(2 * rate(k + 1) * s2 / mu, "=", "rho eta_k = eta_{k+1}"),
     ),
-    reference="This project (THEORY.md 3a).",
+    reference="This project (docs/theory.md §3a).",
     assumptions=_common,
 )
 
@@ -117,14 +117,14 @@ TIME = Proof(
              residual=(ell + eta0 * mu) / (eta0 * mu * (1 - rho))),
         Step((ell + eta0 * mu) / (mu * (1 - rho) * rate(K - 1)), "=", "eta_{K-1} = eta_0 rho^{K-1}"),
     ),
-    reference="This project (THEORY.md 3a).",
+    reference="This project (docs/theory.md §3a).",
     assumptions=_common,
 )
 
 _c = (ell + eta0 * mu) / (mu * (1 - rho))
 FINAL = Proof(
     name="stagewise",
-    title="Stage-wise rate C(rho) sigma^2 / (mu^2 (T - T_0)) (THEORY.md 3a)",
+    title="Stage-wise rate C(rho) sigma^2 / (mu^2 (T - T_0)) (docs/theory.md §3a)",
     lhs=R(K), relation="<=", rhs=2 * (ell + eta0 * mu) * s2 / ((1 - rho) * mu ** 2 * (T - T0)),
     facts=(
         Fact("invariant", 2 * rate(K - 1) * s2 / mu - R(K), "ge", "stagewise_invariant at k = K-1",
@@ -139,7 +139,7 @@ FINAL = Proof(
              (("time", 2 * s2 / mu * rate(K - 1) / (T - T0)),)),
         Step(2 * (ell + eta0 * mu) * s2 / ((1 - rho) * mu ** 2 * (T - T0)), "=", "collect"),
     ),
-    reference="This project (THEORY.md 3a).",
+    reference="This project (docs/theory.md §3a).",
     assumptions=_common,
     bound="STAGEWISE",
     bound_subs=((ell, sp.log(2 / rho)), (T0, STAGEWISE_FIRST_STAGE)),

@@ -1,4 +1,4 @@
-"""THEORY.md 4a: the stationary angle and its range.
+"""docs/theory.md §4a: the stationary angle and its range.
 
 At a constant rate and stationarity (P = v = q / (1 - alpha^2), |alpha| < 1), per coordinate
 ``stationary_ratio``: E[s_n s_{n-1}] = ((alpha - 1)/2) E[s_n^2], with E[s_n^2] = 2 q / (1 + alpha).
@@ -37,7 +37,7 @@ RATIO = Proof(
         Step((alpha - 1) / 2 * ((1 - alpha) ** 2 * v + q), "=",
              "(1 - alpha)^2 v + q = q (1 - alpha)/(1 + alpha) + q = 2 q/(1 + alpha)"),
     ),
-    reference="THEORY.md 4a, from displacement_inner and displacement_sq at P = v.",
+    reference="docs/theory.md §4a, from displacement_inner and displacement_sq at P = v.",
 )
 
 LOWER = Proof(
@@ -52,7 +52,7 @@ LOWER = Proof(
              residual=sp.Sum(W[i] * A[i], (i, 1, d)) / (2 * Wsum)),
         Step(cos_alpha, "=", "linearity of the sum"),
     ),
-    reference="THEORY.md 4a.",
+    reference="docs/theory.md §4a.",
 )
 
 UPPER = Proof(
@@ -63,7 +63,7 @@ UPPER = Proof(
     nonneg=("weights_positive",),
     steps=(Step(sp.Integer(0), "<=", "add sum_i W_i beta_i / (2 sum_i W_i) >= 0",
                 residual=sp.Sum(W[i] * B[i], (i, 1, d)) / (2 * Wsum)),),
-    reference="THEORY.md 4a.",
+    reference="docs/theory.md §4a.",
 )
 
 PROOFS = (RATIO, LOWER, UPPER)

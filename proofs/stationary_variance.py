@@ -1,4 +1,4 @@
-"""THEORY.md 2c: the stationary variance v = eta c / (h (2 - eta h)) of one coordinate of Q.
+"""docs/theory.md §2c: the stationary variance v = eta c / (h (2 - eta h)) of one coordinate of Q.
 
 Statement: the closed form of 2c approaches v geometrically, P_t - v = a^{2t} (y_0^2 - v)
 (a = 1 - eta h, 0 < eta h < 2, so |a| < 1 and P_t -> v; at t = 1 this says v = a^2 v + eta^2 c,
@@ -15,7 +15,7 @@ v = eta * c / (h * (2 - eta * h))
 
 PROOF = Proof(
     name="stationary_variance",
-    title="Stationary variance and the geometric approach to it (THEORY.md 2c)",
+    title="Stationary variance and the geometric approach to it (docs/theory.md §2c)",
     lhs=closed - v, relation="=", rhs=a ** (2 * t) * (y0 ** 2 - v),
     steps=(
         Step(a ** (2 * t) * y0 ** 2 + eta ** 2 * c / (1 - a ** 2) * (1 - a ** (2 * t)) - v, "=",
@@ -24,6 +24,6 @@ PROOF = Proof(
              "eta^2 c / (1 - a^2) = eta^2 c / (eta h (2 - eta h)) = v"),
         Step(a ** (2 * t) * (y0 ** 2 - v), "=", "collect"),
     ),
-    reference="THEORY.md 2c.",
+    reference="docs/theory.md §2c.",
     assumptions=(S.Gt(h, 0), S.Gt(eta, 0), S.Lt(eta * h, 2), S.Ge(c, 0)),
 )

@@ -1,6 +1,6 @@
 """What every simulation command shares: flags, one-line errors (exit 2), outputs and metadata.
 
-Conventions (SPEC.md): invalid input exits with status 2 and prints one line naming the flag and
+Conventions (docs/results.md): invalid input exits with status 2 and prints one line naming the flag and
 the violated condition, before anything is written; ``results.json`` is written atomically, after
 the figures, and nothing half-written is left in the output folder.
 """
@@ -50,7 +50,7 @@ nonneg_float = typed(float, lambda v: math.isfinite(v) and v >= 0, "a finite num
 
 
 def make_parser(prog: str, description: str) -> argparse.ArgumentParser:
-    """The flags shared by the simulation commands (SPEC.md); defaults of None are filled by
+    """The flags shared by the simulation commands (docs/results.md); defaults of None are filled by
     :func:`parse` from the command's normal or ``--quick`` defaults."""
     p = _OneLineParser(prog=prog, description=description)
     p.add_argument("--quick", action="store_true", help="a small run (under 30 s on 2 cores)")

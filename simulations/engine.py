@@ -5,7 +5,7 @@ Algorithm: for each seed (``vmap``), ``lax.scan`` over epochs; each epoch draws 
 from ``fold_in(seed_key, e)``, and every method sees that same noise (common random numbers);
 the methods of one family run side by side (``vmap`` over their hyperparameters), each with a
 ``lax.scan`` over the epoch's K steps x <- x - lr(state, t) g(x, xi_t) (+ beta (x_t - x_{t-1})
-with heavy-ball momentum, docs/theory.md section 6); at each epoch boundary the method's
+with heavy-ball momentum, docs/theory.md §6); at each epoch boundary the method's
 ``update`` sees the parameters (and may replace them), and the boundary metrics are recorded.
 
 Problem data and hyperparameters are arguments of the compiled program, not constants in it: a

@@ -118,7 +118,7 @@ def _report(problem, trajs, ms, ctx, theory) -> dict:
             block["angle_theory_seed0"], block["stationary_levels_deg"] = at
         out[m.name] = block
     if "constant" in trajs and "exact_sq_dist_constant" in theory:
-        # the simulation against docs/theory.md 2c, per boundary
+        # the simulation against docs/theory.md §2c, per boundary
         x64 = trajs["constant"].sq_dist.dtype == np.float64
         z = z_scores(trajs["constant"].sq_dist, theory["exact_sq_dist_constant"],
                      rtol=1e-9 if x64 else 1e-5)

@@ -121,9 +121,9 @@ def angle_vs_epoch(folder, panels: list, stem="angle_vs_epoch") -> list:
 
     Each panel is a dict with ``name``, ``mean`` and ``ci`` (mean over seeds and its 95% band),
     ``seed0`` and ``drops0`` (one seed's angles and drop epochs, drops marked), ``theory`` (the
-    deterministic-equivalent angle of THEORY.md section 4 for that seed's rate schedule; it does
+    deterministic-equivalent angle of docs/theory.md §4 for that seed's rate schedule; it does
     not model a tail-average replacement) and ``levels`` (the predicted stationary angle at each
-    rate reached).  The 90-degree line is the certificate of THEORY.md 4c.
+    rate reached).  The 90-degree line is the certificate of docs/theory.md §4c.
     """
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(len(panels), 1, sharex=True, squeeze=False,
@@ -231,7 +231,7 @@ def angular_phenomenon(folder, panel, kappa_grid, curves, points, fluct, publish
 
 def drop_times(folder, drops: dict, oracle=None, stem="drop_times") -> list:
     """Every seed's drop epochs per method (one row each, jittered), with the oracle's drop
-    epochs (THEORY.md 2c: bias down to the noise floor) as vertical lines."""
+    epochs (docs/theory.md §2c: bias down to the noise floor) as vertical lines."""
     rng = np.random.default_rng(0)
     names = [n for n in drops if any(drops[n])]
     with plt.rc_context(STYLE):

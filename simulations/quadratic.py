@@ -4,7 +4,7 @@
         [--steps-per-epoch K] [--lr LR] [--seeds N] [--seed S] [--mu MU] [--L L]
         [--sigma-sq S2] [--out DIR] [--no-figures] [--x64] [--quiet]
 
-Problem: the model Q of docs/theory.md section 1 with the documented default instance
+Problem: the model Q of docs/theory.md §1 with the documented default instance
 (:func:`simulations.problems.default_model`: d = 100, eigenvalues log-spaced in [0.01, 1],
 isotropic noise of total variance 1, ||y0||^2 = d).  Every method runs on the same seeds (common
 random numbers) and budget.  Prints a table, writes results.json (docs/results.md) and the

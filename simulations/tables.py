@@ -45,7 +45,7 @@ def quadratic_table(results) -> None:
               "'1st drop': mean epoch of the first drop over the seeds that drop (their share)")
     if "constant_agreement" in th:
         a = th["constant_agreement"]
-        print(f"constant vs exact theory (docs/theory.md 2c): max |z| = {a['max_abs_z']:.2f} "
+        print(f"constant vs exact theory (docs/theory.md §2c): max |z| = {a['max_abs_z']:.2f} "
               f"over {a['boundaries']} boundaries; the 95% CI covers the exact value at "
               f"{100 * a['fraction_exact_in_ci']:.0f}% of them")
 

@@ -1,4 +1,4 @@
-"""Closed forms of THEORY.md 2c and section 4 against independent dense references."""
+"""Closed forms of docs/theory.md §2c and section 4 against independent dense references."""
 
 import numpy as np
 import pytest

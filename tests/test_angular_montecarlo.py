@@ -1,4 +1,4 @@
-"""The closed forms of THEORY.md section 4 against the JAX simulator (Monte Carlo).
+"""The closed forms of docs/theory.md §4 against the JAX simulator (Monte Carlo).
 
 Tolerances.  Means: at each boundary the mean over S independent seeds of ||X_n||^2 (and of the
 angle) has standard error sd / sqrt(S); by the CLT the z-score against the exact value is

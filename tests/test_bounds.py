@@ -1,5 +1,5 @@
 """The bounds of autodrop_theory.bounds: a contract over the registry, and property tests
-against exact truths (THEORY.md 2c recursions, exact one-step averages over finite sums) and
+against exact truths (docs/theory.md §2c recursions, exact one-step averages over finite sums) and
 Monte Carlo means of real SGD on a non-quadratic strongly convex function."""
 
 import dataclasses
@@ -250,7 +250,7 @@ def test_cramer_rao_is_attained_by_the_unbiased_least_squares_estimator():
     assert_respects("lower", cr, err.mean(), se=err.std(ddof=1) / math.sqrt(n))
 
 
-# ----------------------------------------------------------------- finite sums (THEORY 2b)
+# ----------------------------------------------------------------- finite sums (docs/theory.md §2b)
 def softplus(z):
     return np.logaddexp(0.0, z)
 

@@ -1,4 +1,4 @@
-"""`python -m simulations.quadratic` end to end: results.json per SPEC.md, and bad input."""
+"""`python -m simulations.quadratic` end to end: results.json per docs/results.md, and bad input."""
 
 import json
 import subprocess

@@ -1,4 +1,4 @@
-"""THEORY.md 4f checked numerically: the guarded rule, in expectation on the isotropic quadratic,
+"""docs/theory.md §4f checked numerically: the guarded rule, in expectation on the isotropic quadratic,
 run with its own exact recursion (written here, independent of the library)."""
 
 import numpy as np

@@ -164,7 +164,7 @@ def test_params_pytree_roundtrip():
 
 # ------------------------------------------------------------------ independent reference
 def reference_rule(cfg, points):
-    """A plain-Python transcription of THEORY.md section 5, written without the library."""
+    """A plain-Python transcription of docs/theory.md §5, written without the library."""
     lr, theta = cfg.lr, cfg.threshold_deg
     hist, omegas, triggered, wait, acc = [np.asarray(points[0], float)], [], False, 0, 0.0
     out = []

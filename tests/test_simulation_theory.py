@@ -1,4 +1,4 @@
-"""The JAX simulator agrees with the exact theory of docs/theory.md 2c, and a corrupted one does not.
+"""The JAX simulator agrees with the exact theory of docs/theory.md §2c, and a corrupted one does not.
 
 Tolerance: at each epoch boundary n the test compares the mean over S seeds of ||X_n||^2 with
 the exact E||X_n||^2.  The seeds are independent, so by the central limit theorem the z-score

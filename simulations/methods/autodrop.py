@@ -2,7 +2,7 @@
 data (:class:`autodrop_theory.rule.AutoDropHyper`), and the package's presets.
 
 - ``autodrop``: the package's defaults (:data:`DEFAULTS`; README, "AutoDrop defaults"): the
-  threshold calibrated from theory (docs/theory.md 4e; ``rule.calibrated_threshold_deg``) with
+  threshold calibrated from theory (docs/theory.md §4e; ``rule.calibrated_threshold_deg``) with
   threshold_z = 0.25, i.e. theta_0 = 18.5 deg / sqrt(d) and theta_max = 5 theta_0; a 40-epoch
   delay with tail averaging; the 90-degree guard; the floor min_lr = lr * rho^MAX_RATE_DROPS, so
   at most two drops change the rate and later firings only tail-average.

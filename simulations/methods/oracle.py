@@ -1,4 +1,4 @@
-"""``oracle``: quadratics only: the exact theory (docs/theory.md 2c) decides, at each epoch
+"""``oracle``: quadratics only: the exact theory (docs/theory.md §2c) decides, at each epoch
 boundary, whether the excess E||X_n||^2 - sum_i v_i(lr) has fallen to the noise floor
 sum_i v_i(lr); then the rate is multiplied by 0.2 (AutoDrop's rho).  The idealised reference;
 a method of the ``epoch_schedule`` family (its per-epoch factors are computed before the run)."""
@@ -18,7 +18,7 @@ __all__ = ["oracle", "oracle_schedule"]
 
 
 def oracle_schedule(model, lr, epochs, K, factor=0.2):
-    """Per-epoch rates and the drop epochs chosen by the exact theory of docs/theory.md 2c."""
+    """Per-epoch rates and the drop epochs chosen by the exact theory of docs/theory.md §2c."""
     h, c = model.hessian_eigs, model.noise_var
     P = np.asarray(model.y0, dtype=np.float64) ** 2
     rates, drops = np.empty(epochs), []

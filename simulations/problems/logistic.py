@@ -17,7 +17,7 @@ Datasets (all shipped with scikit-learn or generated; no download):
 
 Constants (float64): x* and f* by Newton's method to ||grad f(x*)|| < 1e-12 (reported);
 mu = l2; L = l2 + lambda_max(A^T A)/(4 n); the variance at the optimum of one sample's gradient
-sigma_*^2 = (1/n) sum_i ||grad f_i(x*)||^2 (FS of THEORY.md), and of a minibatch of B rows:
+sigma_*^2 = (1/n) sum_i ||grad f_i(x*)||^2 (FS of docs/theory.md), and of a minibatch of B rows:
 sigma_*^2 / B with replacement, sigma_*^2 (n - B) / (B (n - 1)) without.  Each minibatch
 function is mu-strongly convex and L_B-smooth with L_B = l2 + max_i ||a_i||^2 / 4.
 
@@ -144,7 +144,7 @@ def _per_sample_grads(A, b, l2, x):
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class LogisticModel:
-    """The fitted problem: data, l2, the optimum and the constants of THEORY.md section 1."""
+    """The fitted problem: data, l2, the optimum and the constants of docs/theory.md §1."""
 
     data: Dataset
     l2: float

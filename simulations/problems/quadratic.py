@@ -1,4 +1,4 @@
-"""The model Q(H, C) of docs/theory.md section 1 as a simulator problem, with its exact theory.
+"""The model Q(H, C) of docs/theory.md §1 as a simulator problem, with its exact theory.
 
 f(x) = 1/2 y^T H y in the Hessian's eigenbasis with x* = 0 (so x = y); one step draws
 xi ~ N(0, diag(c)) and returns g = h * y + xi and the loss sample 1/2 sum h y^2 + <xi, y>
@@ -120,7 +120,7 @@ class QuadraticProblem(Problem):
             bound = SGD_CONSTANT_STEP(mu=m.mu, L=m.L, sigma_sq=m.sigma_sq, lr=lr,
                                       r0_sq=float(m.y0 @ m.y0), t=t)
         except AssumptionError:
-            bound = None  # lr > 1/L: docs/theory.md 2a does not apply
+            bound = None  # lr > 1/L: docs/theory.md §2a does not apply
         return {
             "cramer_rao": None if cr is None else [None] + np.asarray(cr).tolist(),
             "constant_step_bound": bound,
