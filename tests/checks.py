@@ -44,3 +44,15 @@ def assert_redraws(folder):
     assert sorted(p.name for p in redrawn) == written
     for p in redrawn:
         assert p.stat().st_size > 1000
+
+
+def assert_valid_results(folder):
+    """The results.json in ``folder`` validates against docs/results.schema.json."""
+    import json
+    from pathlib import Path
+
+    import jsonschema
+    schema = json.loads((Path(__file__).resolve().parent.parent / "docs" /
+                         "results.schema.json").read_text())
+    doc = json.loads((Path(folder) / "results.json").read_text())
+    jsonschema.validate(doc, schema)

@@ -8,7 +8,7 @@ import pytest
 from autodrop_theory import AssumptionError, angular
 from autodrop_theory.rule import AutoDropConfig, calibrated_threshold_deg, init
 from simulations import angular as angular_cli
-from checks import assert_redraws
+from checks import assert_redraws, assert_valid_results
 
 import jax.numpy as jnp
 
@@ -27,6 +27,7 @@ def test_angular_command_writes_results_and_figure(tmp_path, monkeypatch):
     assert r["methods"]["step_decay"]["drop_epochs"][0] == [9, 19]
     assert (tmp_path / "angular.pdf").exists() and (tmp_path / "angular.png").exists()
     assert_redraws(tmp_path)
+    assert_valid_results(tmp_path)
 
 
 def test_angular_command_rejects_bad_drop_factor(tmp_path, capsys):

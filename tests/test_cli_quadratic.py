@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from simulations import methods, quadratic
-from checks import assert_redraws
+from checks import assert_redraws, assert_valid_results
 
 SMALL = ["--quick", "--epochs", "12", "--seeds", "4", "--dim", "8", "--quiet"]
 
@@ -51,6 +51,7 @@ def test_results_json_follows_the_spec(run_dir):
                 "command"):
         assert key in meta
     assert meta["x64"] is False and meta["seed"] == 0
+    assert_valid_results(run_dir)
 
 
 def test_figures_written_as_pdf_and_png_and_redrawn_from_results(run_dir):

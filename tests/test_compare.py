@@ -3,7 +3,7 @@
 import json
 
 from simulations import compare
-from checks import assert_redraws
+from checks import assert_redraws, assert_valid_results
 
 
 def test_failure_flags():
@@ -25,6 +25,7 @@ def test_compare_command_small(tmp_path):
     assert all(row["cramer_rao_ratio"] > 0 for row in r["rows"])
     assert (tmp_path / "compare.pdf").exists() and (tmp_path / "compare.png").exists()
     assert_redraws(tmp_path)
+    assert_valid_results(tmp_path)
 
 
 def test_compare_refuses_flags_it_sets_itself(tmp_path, capsys):

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from checks import assert_redraws
+from checks import assert_redraws, assert_valid_results
 from simulations import network
 from simulations.nets import digits, models as nets
 
@@ -79,6 +79,7 @@ def test_command_end_to_end_small(tmp_path):
     np.testing.assert_allclose(sd["lr"], [0.1, 0.02, 0.004, 0.0008], rtol=1e-6)
     assert sd["drop_epochs"] == [[0, 1, 2], [0, 1, 2]]
     assert_redraws(tmp_path)
+    assert_valid_results(tmp_path)
 
 
 @pytest.mark.parametrize("argv, needle", [

@@ -14,7 +14,7 @@ from simulations.methods.base import RunContext
 from simulations.problems import logistic
 from simulations.results import Results
 from simulations.stats import rate_exponent
-from checks import assert_respects
+from checks import assert_respects, assert_valid_results
 
 MODELS = {name: logistic.fit(logistic.load(name, 0)) for name in logistic.DATASETS}
 
@@ -128,6 +128,7 @@ def test_cli_end_to_end_on_every_dataset(name, tmp_path):
     if name != "wine":
         argv.append("--no-figures")
     assert strongly_convex.main(argv) == 0
+    assert_valid_results(tmp_path)
     r = json.loads((tmp_path / "results.json").read_text())
     p = r["problem"]
     assert p["dataset"] == name and p["f_star"] == pytest.approx(MODELS[name].f_star)

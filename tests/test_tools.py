@@ -3,6 +3,7 @@
 
 import json
 
+from checks import assert_valid_results
 from simulations import benchmark, tune_autodrop
 
 
@@ -10,6 +11,7 @@ def test_tune_autodrop_quick_ranks_candidates(tmp_path, monkeypatch):
     monkeypatch.setattr(tune_autodrop, "QUICK_SETUPS", [(10, 5, 60)])
     assert tune_autodrop.main(["--quick", "--lr", "1e9", "--out", str(tmp_path / "x")]) == 2
     assert tune_autodrop.main(["--quick", "--seeds", "4", "--quiet", "--out", str(tmp_path)]) == 0
+    assert_valid_results(tmp_path)
     r = json.loads((tmp_path / "results.json").read_text())
     ratios = [sum(c["cr_ratios"]) for c in r["candidates"]]
     assert ratios == sorted(ratios) and len(r["candidates"]) == 4
