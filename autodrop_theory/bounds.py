@@ -209,8 +209,8 @@ SGD_QUADRATIC_EXACT = Bound(
     assumptions=("Q",),
     kind="tight",
     rate_exponent=None, rate_variable=S.t,
-    reference="docs/theory.md §2c: E||y_t||^2 = sum_i a_i^{2t} y_{0,i}^2 + eta^2 c_i (1 - a_i^{2t}) / "
-              "(1 - a_i^2), a_i = 1 - eta h_i (exact; h_i > 0 here, see angular.expected_sq_dist "
+    reference="docs/theory.md §2c: E||y_t||^2 = sum_i a_i^{2t} y_{0,i}^2 "
+              "+ eta^2 c_i (1 - a_i^{2t}) / (1 - a_i^2), a_i = 1 - eta h_i (exact; h_i > 0 here, see angular.expected_sq_dist "
               "for h_i = 0).",
     proof="sgd_quadratic_exact",
     coordinates=_coords_exact, term=_term_exact,
@@ -248,8 +248,8 @@ ITERATION_COMPLEXITY_CONSTANT = Bound(
     assumptions=("SC", "SM", "BV"),
     kind="upper",
     rate_exponent=None, rate_variable=S.eps,
-    reference="docs/theory.md §2a inverted: at a constant rate eta, t >= ln(r_0/(eps - eta sigma^2/mu))"
-              " / (-ln(1 - eta mu)) steps give E||y_t||^2 <= eps (needs eps > eta sigma^2/mu).",
+    reference="docs/theory.md §2a inverted: at a constant rate eta, "
+              "t >= ln(r_0/(eps - eta sigma^2/mu)) / (-ln(1 - eta mu)) steps give E||y_t||^2 <= eps (needs eps > eta sigma^2/mu).",
     proof=None,
 )
 ITERATION_COMPLEXITY_STAGEWISE = Bound(
@@ -284,8 +284,8 @@ CRAMER_RAO = Bound(
     assumptions=("Q",),
     kind="lower",
     rate_exponent=-1.0, rate_variable=S.t,
-    reference="docs/theory.md §3b: any unbiased estimator of x* from t gradient observations under Q "
-              "has E||x_hat - x*||^2 >= (1/t) sum_i c_i / h_i^2 (Cramer-Rao; the Fisher "
+    reference="docs/theory.md §3b: any unbiased estimator of x* from t gradient observations "
+              "under Q has E||x_hat - x*||^2 >= (1/t) sum_i c_i / h_i^2 (Cramer-Rao; the Fisher "
               "information of t observations of H x* + xi is t H C^{-1} H).",
     proof=None,
     coordinates=_coords_cr, term=_term_cr,

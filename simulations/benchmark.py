@@ -42,13 +42,8 @@ def numpy_baseline(model, lr, epochs, K, seeds, seed=0):
 
 def _parser():
     """Only the flags the benchmark reads."""
-    p = cli.make_parser(PROG, __doc__.splitlines()[0])
-    for action in list(p._actions):
-        if action.dest in ("methods", "no_figures", "x64", "out", "quiet"):
-            p._remove_action(action)
-            for opt in action.option_strings:
-                p._option_string_actions.pop(opt)
-    return p
+    return cli.make_parser(PROG, __doc__.splitlines()[0],
+                           omit=("methods", "no_figures", "x64", "out", "quiet"))
 
 
 def _body(argv) -> int:

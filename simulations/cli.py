@@ -1,7 +1,7 @@
 """What every simulation command shares: flags, one-line errors (exit 2), outputs and metadata.
 
-Conventions (docs/results.md): invalid input exits with status 2 and prints one line naming the flag and
-the violated condition, before anything is written; ``results.json`` is written atomically, after
+Conventions (README, docs/results.md): invalid input exits with status 2 and prints one line
+naming the flag and the violated condition, before anything is written; ``results.json`` is written atomically, after
 the figures, and nothing half-written is left in the output folder.
 """
 
@@ -49,25 +49,37 @@ positive_float = typed(float, lambda v: math.isfinite(v) and v > 0, "a finite nu
 nonneg_float = typed(float, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0")
 
 
-def make_parser(prog: str, description: str) -> argparse.ArgumentParser:
-    """The flags shared by the simulation commands (docs/results.md); defaults of None are filled by
-    :func:`parse` from the command's normal or ``--quick`` defaults."""
+def make_parser(prog: str, description: str, omit=()) -> argparse.ArgumentParser:
+    """The flags shared by the simulation commands (README), less those in ``omit`` (names
+    without dashes, e.g. ``("dim", "lr")`` for a study that sets them itself: a command takes no
+    flag it would ignore); defaults of None are filled by :func:`parse` from the command's
+    normal or ``--quick`` defaults, and an omitted flag reads as None (False for switches)."""
     p = _OneLineParser(prog=prog, description=description)
-    p.add_argument("--quick", action="store_true", help="a small run (under 30 s on 2 cores)")
-    p.add_argument("--out", type=str, default=None, help="output folder (default results/<exp>/)")
-    p.add_argument("--seeds", type=typed(int, lambda v: v >= 2, "an integer >= 2 (a "
-                   "confidence interval needs two seeds)"), default=None, help="number of seeds")
-    p.add_argument("--seed", type=nonneg_int, default=0, help="base seed (instance and noise)")
-    p.add_argument("--methods", type=str, default=None,
-                   help=f"comma-separated, or 'all'; known: {', '.join(registry.available())}")
-    p.add_argument("--dim", type=positive_int, default=None, help="dimension d")
-    p.add_argument("--epochs", type=typed(int, lambda v: v >= 3, "an integer >= 3 (an angle "
-                   "change needs three epochs)"), default=None, help="number of epochs E")
-    p.add_argument("--steps-per-epoch", type=positive_int, default=None, help="K, steps per epoch")
-    p.add_argument("--lr", type=positive_float, default=None, help="initial learning rate")
-    p.add_argument("--no-figures", action="store_true", help="write results.json only")
-    p.add_argument("--x64", action="store_true", help="simulate in float64 (default float32)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    shared = [
+        ("--quick", dict(action="store_true", help="a small run (under 30 s on 2 cores)")),
+        ("--out", dict(type=str, default=None, help="output folder (default results/<exp>/)")),
+        ("--seeds", dict(type=typed(int, lambda v: v >= 2, "an integer >= 2 (a confidence "
+                                    "interval needs two seeds)"), default=None,
+                         help="number of seeds")),
+        ("--seed", dict(type=nonneg_int, default=0, help="base seed (instance and noise)")),
+        ("--methods", dict(type=str, default=None, help="comma-separated, or 'all'; known: "
+                           f"{', '.join(registry.available())}")),
+        ("--dim", dict(type=positive_int, default=None, help="dimension d")),
+        ("--epochs", dict(type=typed(int, lambda v: v >= 3, "an integer >= 3 (an angle change "
+                                     "needs three epochs)"), default=None,
+                          help="number of epochs E")),
+        ("--steps-per-epoch", dict(type=positive_int, default=None, help="K, steps per epoch")),
+        ("--lr", dict(type=positive_float, default=None, help="initial learning rate")),
+        ("--no-figures", dict(action="store_true", help="write results.json only")),
+        ("--x64", dict(action="store_true", help="simulate in float64 (default float32)")),
+        ("--quiet", dict(action="store_true", help="no progress bar, no table")),
+    ]
+    for flag, kwargs in shared:
+        dest = flag[2:].replace("-", "_")
+        if dest in omit:
+            p.set_defaults(**{dest: False if kwargs.get("action") == "store_true" else None})
+        else:
+            p.add_argument(flag, **kwargs)
     return p
 
 

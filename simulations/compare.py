@@ -48,13 +48,7 @@ def failure(name, first, share, oracle_first):
 
 def _parser():
     """The shared flags less --dim and --lr, which the study sets itself."""
-    p = cli.make_parser(PROG, __doc__.splitlines()[0])
-    for action in list(p._actions):
-        if action.dest in ("dim", "lr"):
-            p._remove_action(action)
-            for opt in action.option_strings:
-                p._option_string_actions.pop(opt)
-    p.set_defaults(dim=None, lr=None)
+    p = cli.make_parser(PROG, __doc__.splitlines()[0], omit=("dim", "lr"))
     return p
 
 

@@ -20,8 +20,8 @@ used).  Methods (the same seeds, initialisations and minibatch orders for all):
                   patience 10, accumulation over one epoch)
   constant        lr throughout
 ``--quick``: the MLP only, 30 epochs, 4 seeds (the CNN's program alone takes about 8 s to
-compile on 2 cores).  Recorded per epoch boundary (E+1 entries), mean over seeds with 95% Student-t intervals: the
-training loss and accuracy on the whole training split, the test loss and accuracy; per epoch,
+compile on 2 cores).  Recorded per epoch boundary (E+1 entries), mean over seeds with 95%
+Student-t intervals: the training loss and accuracy on the whole training split, the test loss and accuracy; per epoch,
 the rate used; the angle between consecutive per-epoch displacements of the parameters (the
 package's convention, every method).  Prints a table (final test accuracy with its CI, final
 training loss, epochs to reach a training loss of ``TARGET_LOSS``, drops) and writes
@@ -189,13 +189,8 @@ def summarize(traj, method, epochs):
 
 
 def _parser():
-    p = cli.make_parser(PROG, __doc__.splitlines()[0])
-    for action in list(p._actions):
-        if action.dest in ("dim", "steps_per_epoch", "methods"):
-            p._remove_action(action)
-            for opt in action.option_strings:
-                p._option_string_actions.pop(opt)
-    p.set_defaults(dim=None, steps_per_epoch=None)
+    p = cli.make_parser(PROG, __doc__.splitlines()[0], omit=("dim", "steps_per_epoch",
+                                                                    "methods"))
     p.add_argument("--methods", default=None,
                    help=f"comma-separated, or 'all'; known: {', '.join(METHODS)}")
     p.add_argument("--models", default=None,

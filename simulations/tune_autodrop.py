@@ -35,14 +35,8 @@ LR = 0.5
 
 def _parser():
     """Only the flags this study reads (it fixes the problems, methods and rate itself)."""
-    p = cli.make_parser(PROG, __doc__.splitlines()[0])
-    for action in list(p._actions):
-        if action.dest in ("methods", "dim", "epochs", "steps_per_epoch", "lr", "no_figures"):
-            p._remove_action(action)
-            for opt in action.option_strings:
-                p._option_string_actions.pop(opt)
-    p.set_defaults(methods=None, dim=None, epochs=None, steps_per_epoch=None, lr=None,
-                   no_figures=True)
+    p = cli.make_parser(PROG, __doc__.splitlines()[0], omit=(
+        "methods", "dim", "epochs", "steps_per_epoch", "lr", "no_figures"))
     return p
 
 

@@ -31,4 +31,5 @@ def test_compare_command_small(tmp_path):
 def test_compare_refuses_flags_it_sets_itself(tmp_path, capsys):
     assert compare.main(["--dim", "5", "--out", str(tmp_path / "x")]) == 2
     assert "unrecognized arguments: --dim" in capsys.readouterr().err
+    assert "--dim" not in compare._parser().format_help()       # not offered either
     assert not (tmp_path / "x").exists()
