@@ -11,6 +11,7 @@ import argparse
 import math
 import os
 import sys
+import tempfile
 
 from autodrop_theory.errors import AssumptionError
 
@@ -61,7 +62,8 @@ def make_parser(prog: str, description: str, omit=()) -> argparse.ArgumentParser
         ("--seeds", dict(type=typed(int, lambda v: v >= 2, "an integer >= 2 (a confidence "
                                     "interval needs two seeds)"), default=None,
                          help="number of seeds")),
-        ("--seed", dict(type=nonneg_int, default=0, help="base seed (instance and noise)")),
+        ("--seed", dict(type=typed(int, lambda v: 0 <= v < 2 ** 32, "an integer in [0, 2**32)"),
+                        default=0, help="base seed (instance and noise)")),
         ("--methods", dict(type=str, default=None, help="comma-separated, or 'all'; known: "
                            f"{', '.join(registry.available())}")),
         ("--dim", dict(type=positive_int, default=None, help="dimension d")),
@@ -84,12 +86,35 @@ def make_parser(prog: str, description: str, omit=()) -> argparse.ArgumentParser
 
 
 def parse(parser, argv, defaults: dict, quick: dict):
-    """Parse ``argv``; fill unset flags from ``quick`` (with --quick) over ``defaults``."""
+    """Parse ``argv``; fill unset flags from ``quick`` (with --quick) over ``defaults``; check
+    that ``--out`` can be written before anything runs."""
     args = parser.parse_args(argv)
     for key, value in {**defaults, **(quick if args.quick else {})}.items():
         if getattr(args, key, None) is None:
             setattr(args, key, value)
+    if getattr(args, "out", None) is not None:
+        check_out(args.out)
     return args
+
+
+def check_out(out: str) -> None:
+    """``--out`` must name a folder that exists or can be created and written: not empty, not
+    an existing file, below a folder where a probe folder can be made (and is removed at once:
+    a later refusal of another flag leaves no trace)."""
+    if not out.strip():
+        raise CliError("--out: need a folder name, got ''")
+    path = os.path.abspath(out)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise CliError(f"--out: {out!r} exists and is not a folder")
+    probe = path
+    while not os.path.exists(probe):
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe):
+        raise CliError(f"--out: cannot create a folder under {probe!r}, which is a file")
+    try:                        # a real probe (permissions alone mislead root, e.g. on /proc)
+        os.rmdir(tempfile.mkdtemp(prefix=".probe-", dir=probe))
+    except OSError as exc:
+        raise CliError(f"--out: cannot write under {probe!r} ({exc.strerror})") from None
 
 
 def resolve_methods(text: str, exact_model: bool = True) -> list:

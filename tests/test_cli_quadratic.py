@@ -79,10 +79,14 @@ def test_same_seed_reproduces_the_numbers(run_dir, tmp_path):
     (["--methods", "autodrop,nope"], "--methods: unknown method 'nope'"),
     (["--mu", "2", "--L", "1"], "--L: need a value in [2, inf)"),
     (["--frobnicate"], "unrecognized arguments: --frobnicate"),
+    (["--seed", "18446744073709551616"], "--seed: need an integer in [0, 2**32)"),
+    (["--out", ""], "--out: need a folder name"),
+    (["--out", "/proc/x"], "--out: cannot write under '/proc'"),
 ])
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(argv, needle, tmp_path, capsys):
     out = tmp_path / "out"
-    assert quadratic.main(argv + ["--out", str(out)]) == 2
+    extra = [] if "--out" in argv else ["--out", str(out)]
+    assert quadratic.main(argv + extra) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and needle in err, err
     assert not out.exists()
@@ -98,3 +102,12 @@ def test_module_runs_as_a_command(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "simulations.quadratic", "--lr", "-1"],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+
+
+def test_out_naming_a_file_is_refused_before_running(tmp_path, capsys):
+    f = tmp_path / "file"
+    f.write_text("x")
+    for out in (f, f / "sub"):
+        assert quadratic.main(["--out", str(out)]) == 2
+        assert "--out:" in capsys.readouterr().err
+    assert f.read_text() == "x"
