@@ -14,10 +14,10 @@ hyperparameters as one compiled program.
 """
 
 from . import methods, problems
-from .experiment import precompile, run, sweep
+from .experiment import run, sweep
 from .results import Results
 
-__all__ = ["run", "sweep", "precompile", "save", "Results", "problems", "methods"]
+__all__ = ["run", "sweep", "save", "Results", "problems", "methods"]
 
 
 def save(results, out_dir) -> list:

@@ -67,8 +67,6 @@ def _body(argv) -> int:
             problems[(d, kappa, s2)] = (problem, experiment.build_methods(names, ctx))
     except AssumptionError as exc:
         raise cli.flag_error(exc) from None
-    experiment.precompile([(p, ms, 0.5 / p.L) for p, ms in problems.values()], epochs=E,
-                          steps_per_epoch=K, seeds=args.seeds, seed=args.seed, x64=args.x64)
     rows = []
     for (d, kappa, s2), (problem, ms) in cli.progress(problems.items(), args.quiet, PROG):
         res = experiment.run(problem, ms, lr=0.5 / problem.L, epochs=E, steps_per_epoch=K,

@@ -22,7 +22,6 @@ rules; per-step rules such as Pflug's may drop inside an epoch).
 from __future__ import annotations
 
 import functools
-from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import jax
@@ -36,12 +35,11 @@ from autodrop_theory.rule import angle_deg
 from .methods.base import EpochInfo, Method, StepInfo, device_hp, drop_count
 from .problems.base import Problem
 
-__all__ = ["Trajectories", "simulate", "precompile", "seed_keys", "traces", "seed_mesh",
+__all__ = ["Trajectories", "simulate", "seed_keys", "traces", "seed_mesh",
            "INIT_STREAM"]
 
 INIT_STREAM = 2 ** 31 - 1       # fold_in(seed_key, INIT_STREAM): a random initial point
 _TRACES = [0]
-_PROGRAMS: dict = {}            # static structure and argument shapes -> compiled program
 
 
 def traces() -> int:
@@ -142,12 +140,6 @@ def _simulate(kind, families, epochs, steps, momentum_on, data, hps, beta, keys)
                                         beta, k))(keys)
 
 
-def _signature(static, args):
-    leaves, tree = jax.tree_util.tree_flatten(args)
-    return static + (tree, tuple((x.shape, x.dtype, str(getattr(x, "sharding", None)))
-                                 for x in leaves))
-
-
 def seed_mesh(devices=None):
     """A one-axis mesh ('seeds') over ``devices`` (default: every local device)."""
     devices = np.asarray(jax.local_devices() if devices is None else devices)
@@ -188,27 +180,6 @@ def _prepare(problem: Problem, methods, epochs, steps_per_epoch, keys, momentum,
     return static, args, groups, names, n
 
 
-def _compile(static, args):
-    return _simulate.lower(*static, *args).compile()
-
-
-def precompile(calls) -> int:
-    """Compile the programs of several calls (each a dict of :func:`simulate`'s arguments)
-    ahead of time, the compilations in parallel threads (XLA releases the GIL while it
-    compiles); later :func:`simulate` calls with those structures start at once.  Returns the
-    number of new programs."""
-    todo = {}
-    for call in calls:
-        static, args, *_ = _prepare(**call)
-        sig = _signature(static, args)
-        if sig not in _PROGRAMS and sig not in todo:
-            todo[sig] = _simulate.trace(*static, *args).lower()   # tracing needs the GIL
-    with ThreadPoolExecutor() as pool:
-        for sig, exe in zip(todo, pool.map(lambda lowered: lowered.compile(), todo.values())):
-            _PROGRAMS[sig] = exe
-    return len(todo)
-
-
 def simulate(problem: Problem, methods, *, epochs: int, steps_per_epoch: int, keys,
              momentum: float = 0.0, dtype=jnp.float32, mesh=None) -> dict:
     """Run every method in ``methods`` (a list of :class:`~.methods.base.Method`) on
@@ -218,14 +189,11 @@ def simulate(problem: Problem, methods, *, epochs: int, steps_per_epoch: int, ke
     (x_{-1} = x_0; the momentum carries across epoch boundaries and across a replacement of x by
     the method).  ``mesh`` (e.g. :func:`seed_mesh`): shard the seeds over its devices (the seed
     count is padded to a multiple of the device count; the padding is dropped).  The compiled
-    program is cached by the call's static structure and argument shapes.
+    program is cached (by ``jax.jit``) by the call's static structure and argument shapes.
     """
     static, args, groups, names, n = _prepare(problem, methods, epochs, steps_per_epoch, keys,
                                               momentum, dtype, mesh)
-    sig = _signature(static, args)
-    if sig not in _PROGRAMS:
-        _PROGRAMS[sig] = _compile(static, args)
-    out = jax.device_get(_PROGRAMS[sig](*args))
+    out = jax.device_get(_simulate(*static, *args))   # jit caches one program per structure
     trajs = {}
     for group, arrays in zip(groups, out):
         *main, extra = arrays

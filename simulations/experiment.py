@@ -28,7 +28,7 @@ from .provenance import metadata
 from .results import Results, method_results
 from .stats import z_scores
 
-__all__ = ["run", "sweep", "precompile", "build_methods", "run_context", "dtype_for"]
+__all__ = ["run", "sweep", "build_methods", "run_context", "dtype_for"]
 
 
 def dtype_for(x64: bool):
@@ -77,31 +77,15 @@ def build_methods(names_or_methods, ctx: RunContext) -> list:
     return out
 
 
-def _call(problem, ms, ctx, seeds, seed, momentum, x64, mesh) -> dict:
-    """The engine's arguments for one run (validated)."""
+def _simulate(problem, ms, ctx, seeds, seed, momentum, x64, mesh):
+    """Validate the seeds and run the engine."""
     seeds = v.integer("seeds", seeds, lo=2)
     seed = v.integer("seed", seed, lo=0)
     if seed >= 2 ** 32:
         raise AssumptionError(f"seed: need an integer < 2**32, got {seed}")
-    return dict(problem=problem, methods=ms, epochs=ctx.epochs,
-                steps_per_epoch=ctx.steps_per_epoch, keys=engine.seed_keys(seed, seeds),
-                momentum=momentum, dtype=dtype_for(bool(x64)), mesh=mesh)
-
-
-def _simulate(problem, ms, ctx, seeds, seed, momentum, x64, mesh):
-    return engine.simulate(**_call(problem, ms, ctx, seeds, seed, momentum, x64, mesh))
-
-
-def precompile(runs, *, epochs: int, steps_per_epoch: int, seeds: int, seed: int = 0,
-               momentum: float = 0.0, x64: bool = False, mesh=None) -> int:
-    """Compile, in parallel, the programs that :func:`run` will need for each (problem,
-    methods, lr) in ``runs`` (a study over problems of several shapes); returns how many."""
-    calls = []
-    for problem, methods, lr in runs:
-        ctx = run_context(problem, lr, epochs, steps_per_epoch)
-        calls.append(_call(problem, build_methods(methods, ctx), ctx, seeds, seed, momentum,
-                           x64, mesh))
-    return engine.precompile(calls)
+    return engine.simulate(problem, ms, epochs=ctx.epochs, steps_per_epoch=ctx.steps_per_epoch,
+                           keys=engine.seed_keys(seed, seeds), momentum=momentum,
+                           dtype=dtype_for(bool(x64)), mesh=mesh)
 
 
 def _report(problem, trajs, ms, ctx, theory) -> dict:
