@@ -49,8 +49,7 @@ def run_context(problem: Problem, lr, epochs, steps_per_epoch) -> RunContext:
     epochs = v.integer("epochs", epochs, lo=3)
     steps = v.integer("steps_per_epoch", steps_per_epoch, lo=1)
     problem.check_lr(lr)
-    if hasattr(problem, "check_steps"):
-        problem.check_steps(steps)
+    problem.check_steps(steps)
     return RunContext(lr=lr, epochs=epochs, steps_per_epoch=steps,
                       mu=problem.mu if problem.mu is not None else float("nan"),
                       L=problem.L if problem.L is not None else float("nan"),

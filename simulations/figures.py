@@ -408,5 +408,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys_exit = main()
-    raise SystemExit(sys_exit)
+    raise SystemExit(main())

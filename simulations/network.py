@@ -158,15 +158,12 @@ def train(model, method, data, *, epochs, batch_size, lr, momentum, weight_decay
 
 def summarize(traj, method, epochs):
     """The method's block of results.json from its per-seed arrays."""
-    from .stats import mean_ci
+    from .stats import mean_band
     block = {}
     for key in ("train_loss", "train_accuracy", "test_loss", "test_accuracy"):
-        mean, lo, hi = mean_ci(traj[key])
-        block[key], block[key + "_ci"] = mean, np.stack([lo, hi], axis=1)
+        block[key], block[key + "_ci"] = mean_band(traj[key])
     ang = traj["angle_deg"]
-    angle = np.full(epochs + 1, np.nan)
-    angle_ci = np.full((epochs + 1, 2), np.nan)
-    angle[2:], angle_ci[2:, 0], angle_ci[2:, 1] = mean_ci(ang[:, 2:])
+    angle, angle_ci = mean_band(ang)
     lr = traj["lr"]
     drops = ([np.flatnonzero(row[1:] < row[:-1] * (1 - 1e-6)).tolist() for row in lr]
              if method in DROPPING else [[] for _ in lr])
@@ -174,7 +171,7 @@ def summarize(traj, method, epochs):
                for row in traj["train_loss"]]
     hit = [r for r in reached if r is not None]
     acc = traj["test_accuracy"][:, -1]
-    _, acc_lo, acc_hi = mean_ci(acc[:, None])
+    acc_ci = block["test_accuracy_ci"][-1]
     return block | {
         "lr": lr.mean(axis=0), "lr_q10": np.quantile(lr, 0.1, axis=0),
         "lr_q90": np.quantile(lr, 0.9, axis=0), "angle_deg": angle, "angle_deg_ci": angle_ci,
@@ -183,7 +180,7 @@ def summarize(traj, method, epochs):
                                   "mean": float(np.mean(hit)) if hit else None,
                                   "fraction_of_seeds": len(hit) / len(reached)},
         "final": {"test_accuracy": float(acc.mean()),
-                  "test_accuracy_ci": [float(acc_lo[0]), float(acc_hi[0])],
+                  "test_accuracy_ci": [float(acc_ci[0]), float(acc_ci[1])],
                   "train_loss": float(traj["train_loss"][:, -1].mean()),
                   "mean_drops": float(np.mean([len(d) for d in drops]))}}
 

@@ -25,7 +25,7 @@ import numpy as np
 from autodrop_theory.errors import AssumptionError
 
 from .engine import Trajectories
-from .stats import mean_ci
+from .stats import mean_band
 
 __all__ = ["Results", "method_results", "cr_ranks", "first_drop_text", "to_json",
            "write_outputs"]
@@ -38,20 +38,13 @@ def method_results(traj: Trajectories, steps_per_epoch: int, config: dict,
     its non-finite values make the affected means null in results.json and ``diverged_seeds``
     counts it."""
     epochs = traj.lr.shape[1]
-    sq, lo, hi = mean_ci(traj.sq_dist)
-    sub, sub_lo, sub_hi = mean_ci(traj.subopt)
-    with np.errstate(invalid="ignore"):
-        # boundaries 0 and 1 have no angle (all nan): keep them nan without a warning
-        defined = np.isfinite(traj.angle_deg).any(axis=0)
-        angle = np.full(epochs + 1, np.nan)
-        angle_ci = np.full((epochs + 1, 2), np.nan)
-        angle[defined], angle_ci[defined, 0], angle_ci[defined, 1] = mean_ci(
-            traj.angle_deg[:, defined])
+    sq, sq_ci = mean_band(traj.sq_dist)
+    sub, sub_ci = mean_band(traj.subopt)
+    angle, angle_ci = mean_band(traj.angle_deg)     # boundaries 0 and 1 have no angle: nan
     final_ratio = (float(sq[-1] / cramer_rao_final) if cramer_rao_final else None)
     extra = {}
     for key, values in traj.extra.items():   # the problem's further metrics, e.g. test accuracy
-        mean, lo_, hi_ = mean_ci(values)
-        extra[key], extra[key + "_ci"] = mean, np.stack([lo_, hi_], axis=1)
+        extra[key], extra[key + "_ci"] = mean_band(values)
     firsts = [row[0] for row in traj.drop_epochs() if row]
     first_drop = {"mean": float(np.mean(firsts)) if firsts else None,
                   "fraction_of_seeds": len(firsts) / traj.dropped.shape[0]}
@@ -63,16 +56,16 @@ def method_results(traj: Trajectories, steps_per_epoch: int, config: dict,
         "lr_q10": np.quantile(lr, 0.1, axis=0),
         "lr_q90": np.quantile(lr, 0.9, axis=0),
         "mean_sq_dist": sq,
-        "mean_sq_dist_ci": np.stack([lo, hi], axis=1),
+        "mean_sq_dist_ci": sq_ci,
         "suboptimality": sub,
-        "suboptimality_ci": np.stack([sub_lo, sub_hi], axis=1),
+        "suboptimality_ci": sub_ci,
         "angle_deg": angle,
         "angle_deg_ci": angle_ci,
         "drop_epochs": traj.drop_epochs(),
         "seed0": {"angle_deg": traj.angle_deg[0], "lr": lr[0]},
         "diverged_seeds": int(traj.diverged.sum()),
         "config": config,
-        "final": {"mean_sq_dist": sq[-1], "ci": [lo[-1], hi[-1]], "suboptimality": sub[-1],
+        "final": {"mean_sq_dist": sq[-1], "ci": [sq_ci[-1, 0], sq_ci[-1, 1]], "suboptimality": sub[-1],
                   "cramer_rao_ratio": final_ratio,
                   "mean_drops": float(traj.dropped.sum(axis=1).mean()),
                   "angle_deg": angle[-1]},

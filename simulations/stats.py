@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-__all__ = ["mean_ci", "z_scores", "rate_exponent"]
+__all__ = ["mean_ci", "mean_band", "z_scores", "rate_exponent"]
 
 
 def mean_ci(samples, level: float = 0.95):
@@ -22,6 +22,21 @@ def mean_ci(samples, level: float = 0.95):
     mean = x.mean(axis=0)
     half = stats.t.ppf(0.5 + level / 2, n - 1) * x.std(axis=0, ddof=1) / np.sqrt(n)
     return mean, mean - half, mean + half
+
+
+def mean_band(samples, level: float = 0.95):
+    """(mean, band) per column of ``samples`` (axis 0 = seeds): :func:`mean_ci` with the
+    interval as an (n, 2) array [lo, hi]; columns with no finite sample (an angle not yet
+    defined) are nan without a warning."""
+    x = np.asarray(samples, dtype=np.float64)
+    defined = np.isfinite(x).any(axis=0)
+    if defined.all():          # no copy: the column sums are exactly those of mean_ci(x)
+        mean, lo, hi = mean_ci(x, level)
+        return mean, np.stack([lo, hi], axis=-1)
+    mean = np.full(x.shape[1:], np.nan)
+    band = np.full(x.shape[1:] + (2,), np.nan)
+    mean[defined], band[defined, 0], band[defined, 1] = mean_ci(x[:, defined], level)
+    return mean, band
 
 
 def z_scores(samples, expected, rtol: float = 1e-9):

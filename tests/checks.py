@@ -56,3 +56,14 @@ def assert_valid_results(folder):
                          "results.schema.json").read_text())
     doc = json.loads((Path(folder) / "results.json").read_text())
     jsonschema.validate(doc, schema)
+
+
+def assert_refused(main, argv, needle, tmp_path, capsys):
+    """A command refuses ``argv``: exit status 2, one line on stderr containing ``needle``, and
+    nothing written into the output folder (``--out`` added unless ``argv`` names one)."""
+    out = tmp_path / "out"
+    extra = [] if "--out" in argv else ["--out", str(out)]
+    assert main(argv + extra) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and needle in err, err
+    assert not out.exists()

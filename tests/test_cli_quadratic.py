@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from simulations import methods, quadratic
-from checks import assert_redraws, assert_valid_results
+from checks import assert_redraws, assert_refused, assert_valid_results
 
 SMALL = ["--quick", "--epochs", "12", "--seeds", "4", "--dim", "8", "--quiet"]
 
@@ -84,12 +84,7 @@ def test_same_seed_reproduces_the_numbers(run_dir, tmp_path):
     (["--out", "/proc/x"], "--out: cannot write under '/proc'"),
 ])
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(argv, needle, tmp_path, capsys):
-    out = tmp_path / "out"
-    extra = [] if "--out" in argv else ["--out", str(out)]
-    assert quadratic.main(argv + extra) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and needle in err, err
-    assert not out.exists()
+    assert_refused(quadratic.main, argv, needle, tmp_path, capsys)
 
 
 def test_module_runs_as_a_command(tmp_path):

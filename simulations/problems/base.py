@@ -14,7 +14,8 @@ same compiled program with its own data: spectra, noise, initial points and data
 
 A :class:`Problem` (host side) implements:
     kind, data(dtype) -> pytree of device arrays, dim, mu, L (None where unknown),
-    check_lr(lr) (raises AssumptionError where the rate is unstable),
+    check_lr(lr), check_steps(K) (raise AssumptionError where the rate is unstable or an
+    epoch of K steps impossible),
     exact_model (a QuadraticModel, or None), theory(lr, epochs, K) -> dict,
     cramer_rao(t) -> float or None, angle_theory(lrs, K) -> (angles, levels) or None,
     record() -> the ``problem`` block of results.json.
@@ -65,6 +66,10 @@ class Problem(abc.ABC):
 
     def check_lr(self, lr: float) -> None:
         """Raise AssumptionError where ``lr`` is known to be unstable (default: no check)."""
+
+    def check_steps(self, steps_per_epoch: int) -> None:
+        """Raise AssumptionError where an epoch of that many steps is impossible (default: no
+        check; a data problem sampling without replacement has at most n // B steps)."""
 
     def theory(self, lr: float, epochs: int, steps_per_epoch: int) -> dict:
         return {}
