@@ -75,4 +75,8 @@ FS = Assumption("FS", "finite sum of L-smooth, mu-strongly convex f_i; sigma_*^2
 Q = QuadraticAssumption("Q", "f = 1/2 y^T H y, g = H y + xi, xi ~ N(0, C), H and C commuting",
                         (S.h, S.c), (_Ge(S.h, 0), _Ge(S.c, 0)))
 
-ASSUMPTIONS = {a.name: a for a in (SC, SM, BV, FS, Q)}
+CV = Assumption("CV", "f convex with a minimiser x*; ||x_1 - x*||^2 <= D^2 and E||g_t||^2 <= G^2 "
+               "(the convex last-iterate setting)", (S.D_sq, S.G_sq),
+               (_Ge(S.D_sq, 0), _Ge(S.G_sq, 0)))
+
+ASSUMPTIONS = {a.name: a for a in (SC, SM, BV, FS, Q, CV)}

@@ -12,6 +12,7 @@ A :class:`Bound` holds
                       decay like a power;
     ``reference``     where it comes from, with a theorem locator;
     ``proof``         the name of the machine-checked proof in ``proofs`` that establishes it.
+Bounds over a rate sequence (one rate per step) are in :mod:`autodrop_theory.schedule_bounds`.
 ``bound(**numbers)`` checks the conditions first and raises :class:`AssumptionError` naming the
 violated one; ``bound.numpy()`` and ``bound.jax()`` give unchecked evaluators (lambdify).
 
@@ -179,9 +180,12 @@ SGD_ONE_STEP_FINITE_SUM = Bound(
     assumptions=("FS",),
     kind="tight",
     rate_exponent=None, rate_variable=None,
-    reference="docs/theory.md §2b. At eta = 1/L: the worst case of one SGD step computed by "
-              "performance estimation (Taylor & Bach, COLT 2019; PEPit's SGD example); this "
-              "package adds the closed form for every eta > 0 and its checked certificate.  "
+    reference="docs/theory.md §2b. The same closed form, for every eta, is the 'empirically "
+              "tight' guarantee of one SGD step reported with the performance-estimation "
+              "toolboxes (PESTO, Taylor, Hendrickx, Glineur 2017; PEPit's SGD example wc_sgd; "
+              "Taylor & Bach, COLT 2019), found there by solving the SDP numerically; this "
+              "package adds its proof (a machine-checked S-lemma certificate) and an instance "
+              "attaining it, and tests it against PEPit's SDP value.  "
               "The exact worst case of E||y_1||^2 over all finite "
               "sums of L-smooth, mu-strongly convex f_i with variance sigma_*^2 at x*, for every "
               "step size eta > 0.  Derivation: the two-point interpolation condition of each f_i "

@@ -23,6 +23,10 @@ h = sp.Symbol("h", nonnegative=True)                    # a Hessian eigenvalue h
 c = sp.Symbol("c", nonnegative=True)                    # a noise variance c_i
 y0 = sp.Symbol("y0", real=True)                         # a coordinate of y_0
 i = sp.Idx("i")                                         # coordinate index, 1..d
+# rate sequences (docs/theory.md §2d): one rate per step, checked at every step
+lr_t = sp.Symbol("lr_t", positive=True)                 # the rate eta_t of one step
+D_sq = sp.Symbol("D_sq", nonnegative=True)              # ||x_1 - x*||^2 <= D^2 (convex case)
+G_sq = sp.Symbol("G_sq", nonnegative=True)              # E||g_t||^2 <= G^2 (convex case)
 
 
 
@@ -39,7 +43,8 @@ Gt, Ge, Lt, Le = (_relation(r) for r in (sp.StrictGreaterThan, sp.GreaterThan,
 
 LATEX_NAMES = {mu: r"\mu", L: "L", sigma_sq: r"\sigma^{2}", sigma_star_sq: r"\sigma_*^{2}",
                lr: r"\eta", r0_sq: r"\|y_0\|^{2}", t: "t", T: "T", rho: r"\rho",
-               eps: r"\varepsilon", K: "K", d: "d", h: "h", c: "c", y0: "y_{0}"}
+               eps: r"\varepsilon", K: "K", d: "d", h: "h", c: "c", y0: "y_{0}",
+               lr_t: r"\eta_t", D_sq: "D^{2}", G_sq: "G^{2}"}
 
 __all__ = ["mu", "L", "sigma_sq", "sigma_star_sq", "lr", "r0_sq", "t", "T", "rho", "eps", "K",
-           "d", "h", "c", "y0", "i", "LATEX_NAMES", "Gt", "Ge", "Lt", "Le"]
+           "d", "h", "c", "y0", "i", "lr_t", "D_sq", "G_sq", "LATEX_NAMES", "Gt", "Ge", "Lt", "Le"]

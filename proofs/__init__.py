@@ -4,9 +4,9 @@ Each module holds one theorem (or the parts of one) as data (:class:`proofs.chec
 :data:`THEOREMS` lists them in dependency order.
 """
 
-from . import (angle_moments, autodrop_guard, certificate, geometric_sums, sgd_constant_step, sgd_one_step,
-               sgd_one_step_finite_sum, sgd_quadratic_exact, stagewise, stationary_angle,
-               stationary_variance)
+from . import (angle_moments, autodrop_guard, certificate, geometric_sums, sgd_constant_step,
+               sgd_one_step, sgd_one_step_finite_sum, sgd_quadratic_exact, sgd_schedule,
+               stagewise, stationary_angle, stationary_variance)
 from .checker import check_all
 
 THEOREMS = (
@@ -14,6 +14,7 @@ THEOREMS = (
     sgd_constant_step.PROOF,
     sgd_one_step_finite_sum.PROOF,
     sgd_quadratic_exact.PROOF,
+    *sgd_schedule.PROOFS,
     stationary_variance.PROOF,
     *geometric_sums.PROOFS,
     *stagewise.PROOFS,

@@ -57,6 +57,8 @@ class Trajectories(NamedTuple):
     dropped: np.ndarray      # (S, E) int: drops during epoch e (at its end, for epoch-wise rules)
     mean_loss: np.ndarray    # (S, E) the epoch's mean stochastic loss
     extra: dict = {}         # name -> (S, E+1): the problem's further metrics, if any
+    schedule_stat: np.ndarray = None   # (S,) the scaled adaptive-schedule statistic (§2d)
+    lr_max: np.ndarray = None          # (S,) the largest rate of any step
 
     @property
     def diverged(self) -> np.ndarray:
@@ -72,72 +74,128 @@ def seed_keys(seed: int, seeds: int):
     return jax.random.split(jax.random.PRNGKey(seed), seeds)
 
 
-def _family_epoch(kind, family, steps, momentum_on, data, hp, carry, noise, e, beta):
+# ------------------------------------------- the adaptive-schedule check (docs/theory.md §2d)
+# Per method and seed, in the run's dtype: the scaled left side minus right side of
+# SGD_ADAPTIVE_SCHEDULE, restarted wherever the method moves x outside an SGD step.  With
+# q_t = (1 - eta_t mu)^2, P_t the product of q since the segment's start tau and c = q_ref^(T -
+# tau), the carry holds D = log P_t - (t - tau) log q_ref (exactly 0 while lr = lr_ref),
+# A = P_t sum_{s<t} eta_s^2 / P_{s+1} (A <- q_t A + eta_t^2: bounded, no exponentials), the
+# closed segments' total, the segment's start term c ||y_tau||^2, and the largest rate used
+# (the host checks it against the bound's conditions).  A segment's term is
+# (c / P_t) (||y_t||^2 - sigma^2 A) - c ||y_tau||^2 with c / P_t = exp((T - t) log q_ref - D).
+def _log_q_ref(check):
+    return 2.0 * jnp.log(jnp.abs(1.0 - check["lr_ref"] * check["mu"]))
+
+
+def _check_init(check, sq0):
+    zero = jnp.zeros((), sq0.dtype)
+    return (zero, zero, zero, jnp.exp(check["total"] * _log_q_ref(check)) * sq0, zero)
+
+
+def _check_step(check, chk, lr, lq_ref):
+    d, acc, stat, start, lr_max = chk
+    a = 1.0 - lr * check["mu"]
+    return (d + (jnp.log(a * a) - lq_ref), a * a * acc + lr * lr, stat, start,
+            jnp.maximum(lr_max, lr))
+
+
+def _check_close(check, chk, t):
+    """(c / P_t, the segment's start term): its term is c/P_t (||y_t||^2 - sigma^2 A) - start."""
+    d, acc, stat, start, _ = chk
+    return jnp.exp((check["total"] - t.astype(d.dtype)) * _log_q_ref(check) - d), start
+
+
+def _check_term(check, chk, t, sq_end):
+    ratio, start = _check_close(check, chk, t)
+    return ratio * (sq_end - check["sigma_sq"] * chk[1]) - start
+
+
+def _check_boundary(check, chk, t, sq_end, sq_new, moved):
+    """Close the segment and restart it at x_new where the method moved x."""
+    d, acc, stat, start, lr_max = chk
+    zero = jnp.zeros_like(d)
+    restart = jnp.exp((check["total"] - t.astype(d.dtype)) * _log_q_ref(check))
+    return (jnp.where(moved, zero, d), jnp.where(moved, zero, acc),
+            jnp.where(moved, stat + _check_term(check, chk, t, sq_end), stat),
+            jnp.where(moved, restart * sq_new, start), lr_max)
+
+
+def _family_epoch(kind, family, steps, momentum_on, data, hp, carry, noise, e, beta, check):
     """One epoch of one method: K steps, then the boundary update and the records."""
-    x, state, x_prev, t, delta = carry
+    x, state, x_prev, t, delta, chk = carry
     dt = x.dtype
     zero = jnp.zeros((), dt)
     inv_k = jnp.asarray(1.0 / steps, dt)
     report = family.report or (lambda hp, state, x: x)
+    lq_ref = _log_q_ref(check)
 
     def step(c, xi):
-        x, delta, t, lr_sum, loss_sum, state = c
+        x, delta, t, lr_sum, loss_sum, state, chk = c
         lr = family.lr(hp, state, t)
         g, loss = kind.grad(data, x, xi)
         dx = -lr * g + beta * delta if momentum_on else -lr * g
         if family.observe is not None:     # per-step diagnostics (Pflug, SASA, averaging)
             state = family.observe(hp, state, StepInfo(x, x + dx, g, lr, t, loss))
-        return (x + dx, dx, t + 1, lr_sum + lr, loss_sum + loss, state), None
+        chk = _check_step(check, chk, lr, lq_ref)
+        return (x + dx, dx, t + 1, lr_sum + lr, loss_sum + loss, state, chk), None
 
     drops_before = drop_count(state)      # per-step drops count in this epoch
-    (x_end, delta, t, lr_sum, loss_sum, state), _ = jax.lax.scan(
-        step, (x, delta, t, zero, zero, state), noise)
+    (x_end, delta, t, lr_sum, loss_sum, state, chk), _ = jax.lax.scan(
+        step, (x, delta, t, zero, zero, state, chk), noise)
     x_new, state = family.update(hp, state, x_end, EpochInfo(e, loss_sum * inv_k))
+    chk = _check_boundary(check, chk, t, kind.sq_dist(data, x_end), kind.sq_dist(data, x_new),
+                          jnp.any(x_new != x_end))
     ang = jnp.where(e >= 1, angle_deg(x_new - x, x - x_prev), jnp.asarray(jnp.nan, dt))
     x_eval = report(hp, state, x_new)   # e.g. the Polyak-Ruppert average
     metrics = kind.metrics(data, x_eval) if kind.metrics is not None else {}
     rec = (kind.sq_dist(data, x_eval), kind.subopt(data, x_eval), ang, lr_sum * inv_k,
            drop_count(state) - drops_before, loss_sum * inv_k, metrics)
-    return (x_new, state, x, t, delta), rec
+    return (x_new, state, x, t, delta, chk), rec
 
 
-def _one_seed(kind, families, epochs, steps, momentum_on, data, hps, beta, key):
+def _one_seed(kind, families, epochs, steps, momentum_on, data, hps, beta, check, key):
     x0 = kind.x0(data, jax.random.fold_in(key, INIT_STREAM))
+    sq0, sub0 = kind.sq_dist(data, x0), kind.subopt(data, x0)
     carries = []
     for family, hp in zip(families, hps):
         m = jax.tree_util.tree_leaves(hp)[0].shape[0]
         state = jax.vmap(family.init, in_axes=(0, None))(hp, x0)
         xs = jnp.broadcast_to(x0, (m,) + x0.shape)
-        carries.append((xs, state, xs, jnp.zeros((m,), jnp.int32), jnp.zeros_like(xs)))
+        chk = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (m,)),
+                                     _check_init(check, sq0))
+        carries.append((xs, state, xs, jnp.zeros((m,), jnp.int32), jnp.zeros_like(xs), chk))
 
     def epoch(carries, e):
         noise = kind.epoch_noise(data, jax.random.fold_in(key, e), steps)
         out = [jax.vmap(functools.partial(_family_epoch, kind, family, steps, momentum_on),
-                        in_axes=(None, 0, 0, None, None, None))(data, hp, c, noise, e, beta)
+                        in_axes=(None, 0, 0, None, None, None, None))(
+                            data, hp, c, noise, e, beta, check)
                for family, hp, c in zip(families, hps, carries)]
         return [c for c, _ in out], [r for _, r in out]
 
-    _, recs = jax.lax.scan(epoch, carries, jnp.arange(epochs, dtype=jnp.int32))
-    sq0, sub0 = kind.sq_dist(data, x0), kind.subopt(data, x0)
+    finals, recs = jax.lax.scan(epoch, carries, jnp.arange(epochs, dtype=jnp.int32))
     extra0 = kind.metrics(data, x0) if kind.metrics is not None else {}
     results = []
-    for (sq, sub, ang, lr, dropped, loss, extra) in recs:   # (E, M, ...) per family
-        m = sq.shape[1]
+    for (sq, sub, ang, lr, dropped, loss, extra), final in zip(recs, finals):
+        m = sq.shape[1]     # (E, M, ...) per family
+        x_last, t_last, chk = final[0], final[3], final[5]
+        stat = chk[2] + jax.vmap(lambda c, t, x: _check_term(check, c, t, kind.sq_dist(data, x)))(
+            chk, t_last, x_last)
 
         def first(v0, v):
             return jnp.concatenate([jnp.broadcast_to(v0.astype(v.dtype), (1, m)), v]).T
 
         results.append((first(sq0, sq), first(sub0, sub),
                         first(jnp.asarray(jnp.nan, ang.dtype), ang), lr.T, dropped.T, loss.T,
-                        {k: first(extra0[k], extra[k]) for k in extra}))
+                        {k: first(extra0[k], extra[k]) for k in extra}, stat, chk[4]))
     return results
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1, 2, 3, 4))
-def _simulate(kind, families, epochs, steps, momentum_on, data, hps, beta, keys):
+def _simulate(kind, families, epochs, steps, momentum_on, data, hps, beta, check, keys):
     _TRACES[0] += 1        # runs only while tracing: one per compiled program
     return jax.vmap(lambda k: _one_seed(kind, families, epochs, steps, momentum_on, data, hps,
-                                        beta, k))(keys)
+                                        beta, check, k))(keys)
 
 
 def seed_mesh(devices=None):
@@ -146,7 +204,18 @@ def seed_mesh(devices=None):
     return jax.sharding.Mesh(devices, ("seeds",))
 
 
-def _prepare(problem: Problem, methods, epochs, steps_per_epoch, keys, momentum, dtype, mesh):
+def check_constants(problem: Problem, lr_ref, epochs: int, steps: int) -> dict:
+    """The constants of the adaptive-schedule check: the problem's (mu, sigma^2) of BV, the
+    reference rate and the budget T (zeros, a check that measures nothing, where the problem
+    has no such constants or no reference rate is given)."""
+    bv = problem.bv_constants()
+    ok = bv is not None and lr_ref is not None and lr_ref * bv["mu"] < 1.0
+    return {"mu": bv["mu"] if ok else 0.0, "sigma_sq": bv["sigma_sq"] if ok else 0.0,
+            "lr_ref": float(lr_ref) if ok else 0.0, "total": float(epochs * steps)}
+
+
+def _prepare(problem: Problem, methods, epochs, steps_per_epoch, keys, momentum, dtype, mesh,
+             lr_ref):
     """Validate and lay out one call: (static structure, array arguments, groups, seed count)."""
     epochs = v.integer("epochs", epochs, lo=1)
     steps = v.integer("steps_per_epoch", steps_per_epoch, lo=1)
@@ -176,12 +245,14 @@ def _prepare(problem: Problem, methods, epochs, steps_per_epoch, keys, momentum,
         keys = jax.device_put(keys, jax.sharding.NamedSharding(
             mesh, jax.sharding.PartitionSpec("seeds")))
     static = (problem.kind, tuple(families), epochs, steps, beta != 0.0)
-    args = (data, hps, jnp.asarray(beta, dtype), keys)
+    check = {k: jnp.asarray(val, dtype) for k, val in
+             check_constants(problem, lr_ref, epochs, steps).items()}
+    args = (data, hps, jnp.asarray(beta, dtype), check, keys)
     return static, args, groups, names, n
 
 
 def simulate(problem: Problem, methods, *, epochs: int, steps_per_epoch: int, keys,
-             momentum: float = 0.0, dtype=jnp.float32, mesh=None) -> dict:
+             momentum: float = 0.0, dtype=jnp.float32, mesh=None, lr_ref=None) -> dict:
     """Run every method in ``methods`` (a list of :class:`~.methods.base.Method`) on
     ``problem`` for every key in ``keys`` (one seed each); returns name -> Trajectories.
 
@@ -190,14 +261,19 @@ def simulate(problem: Problem, methods, *, epochs: int, steps_per_epoch: int, ke
     the method).  ``mesh`` (e.g. :func:`seed_mesh`): shard the seeds over its devices (the seed
     count is padded to a multiple of the device count; the padding is dropped).  The compiled
     program is cached (by ``jax.jit``) by the call's static structure and argument shapes.
+    ``lr_ref``: the reference rate of the adaptive-schedule check (docs/theory.md §2d; the run's
+    initial rate); without it ``schedule_stat`` is None.
     """
     static, args, groups, names, n = _prepare(problem, methods, epochs, steps_per_epoch, keys,
-                                              momentum, dtype, mesh)
+                                              momentum, dtype, mesh, lr_ref)
+    measured = float(args[3]["lr_ref"]) > 0
     out = jax.device_get(_simulate(*static, *args))   # jit caches one program per structure
     trajs = {}
     for group, arrays in zip(groups, out):
-        *main, extra = arrays
+        *main, extra, stat, lr_max = arrays
         for i, m in enumerate(group):
-            trajs[m.name] = Trajectories(*(np.asarray(a[:n, i]) for a in main),
-                                         {k: np.asarray(a[:n, i]) for k, a in extra.items()})
+            trajs[m.name] = Trajectories(
+                *(np.asarray(a[:n, i]) for a in main),
+                {k: np.asarray(a[:n, i]) for k, a in extra.items()},
+                np.asarray(stat[:n, i]) if measured else None, np.asarray(lr_max[:n, i]))
     return {name: trajs[name] for name in names}

@@ -26,6 +26,7 @@ from .methods.base import Method, RunContext
 from .problems.base import Problem
 from .provenance import metadata
 from .results import Results, method_results
+from .schedule_check import schedule_check
 from .stats import z_scores
 
 __all__ = ["run", "sweep", "build_methods", "run_context", "dtype_for"]
@@ -84,7 +85,7 @@ def _simulate(problem, ms, ctx, seeds, seed, momentum, x64, mesh):
         raise AssumptionError(f"seed: need an integer < 2**32, got {seed}")
     return engine.simulate(problem, ms, epochs=ctx.epochs, steps_per_epoch=ctx.steps_per_epoch,
                            keys=engine.seed_keys(seed, seeds), momentum=momentum,
-                           dtype=dtype_for(bool(x64)), mesh=mesh)
+                           dtype=dtype_for(bool(x64)), mesh=mesh, lr_ref=ctx.lr)
 
 
 def _report(problem, trajs, ms, ctx, theory) -> dict:
@@ -123,6 +124,8 @@ def run(problem: Problem, methods=("autodrop", "constant"), *, lr, epochs: int,
     ms = build_methods(methods, ctx)
     trajs = _simulate(problem, ms, ctx, seeds, seed, momentum, x64, mesh)
     theory = problem.theory(ctx.lr, ctx.epochs, ctx.steps_per_epoch)
+    theory["schedule_check"] = schedule_check(problem, trajs, ctx.lr,
+                                              ctx.epochs * ctx.steps_per_epoch, momentum)
     blocks = {"problem": problem.record() | {"steps_per_epoch": ctx.steps_per_epoch,
                                              "epochs": ctx.epochs, "seeds": seeds,
                                              "lr": ctx.lr, "momentum": momentum},

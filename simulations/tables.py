@@ -7,7 +7,7 @@ import numpy as np
 from .cli import print_table
 from .results import cr_ranks, first_drop_text
 
-__all__ = ["fmt", "status", "quadratic_table", "logistic_table"]
+__all__ = ["fmt", "status", "quadratic_table", "logistic_table", "schedule_check_lines"]
 
 
 def fmt(x, spec=".4g"):
@@ -48,6 +48,7 @@ def quadratic_table(results) -> None:
         print(f"constant vs exact theory (docs/theory.md §2c): max |z| = {a['max_abs_z']:.2f} "
               f"over {a['boundaries']} boundaries; the 95% CI covers the exact value at "
               f"{100 * a['fraction_exact_in_ci']:.0f}% of them")
+    schedule_check_lines(th)
 
 
 def logistic_table(results) -> None:
@@ -72,3 +73,23 @@ def logistic_table(results) -> None:
                      f"{fmt(re['ci'][1], '.2f')}]", status(m, p["seeds"])])
     print_table(["method", "f - f*", "95% CI", "||x-x*||^2", "CR ratio", "rank", "test acc",
                  "drops", "1st drop", "rate exponent [95% CI]", "status"], rows)
+    schedule_check_lines(results.theory)
+
+
+def schedule_check_lines(theory: dict) -> None:
+    """One line per method: the adaptive-schedule check of docs/theory.md §2d on the realised
+    schedules (mean of the scaled E[Z_T] - ||y_0||^2, in units of the reference noise budget,
+    with its 95% CI; the theorem says <= 0)."""
+    checks = theory.get("schedule_check") or {}
+    if not checks:
+        return
+    print("adaptive-schedule check (docs/theory.md §2d), per seed's own schedule: "
+          "c (E[Z_T] - ||y_0||^2) <= 0, in units of the noise budget")
+    for name, c in checks.items():
+        if "mean" not in c:
+            print(f"  {name}: not evaluated ({c['why']})")
+            continue
+        verdict = ("consistent" if c["consistent"] else "VIOLATED") if c["covered"] else \
+            f"not covered: {c['why']}"
+        print(f"  {name}: {c['mean']:.3g} [{c['ci'][0]:.3g}, {c['ci'][1]:.3g}], "
+              f"z = {c['z']:.2f}: {verdict}")

@@ -18,7 +18,8 @@ A :class:`Problem` (host side) implements:
     epoch of K steps impossible),
     exact_model (a QuadraticModel, or None), theory(lr, epochs, K) -> dict,
     cramer_rao(t) -> float or None, angle_theory(lrs, K) -> (angles, levels) or None,
-    record() -> the ``problem`` block of results.json.
+    record() -> the ``problem`` block of results.json,
+    bv_constants() -> the constants of the adaptive-schedule check, or None.
 The default implementations below say "no theory"; a new problem is one module.
 """
 
@@ -78,4 +79,10 @@ class Problem(abc.ABC):
         return None
 
     def angle_theory(self, lrs, steps_per_epoch: int):
+        return None
+
+    def bv_constants(self) -> Optional[dict]:
+        """{"mu", "L", "sigma_sq", "covered", "why"}: the constants of SC + SM + BV for the
+        adaptive-schedule check (docs/theory.md §2d), "covered" False (with the reason) where
+        the problem's noise is outside BV's conditional unbiasedness; None: unknown."""
         return None

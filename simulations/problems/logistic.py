@@ -319,7 +319,7 @@ class LogisticProblem(Problem):
         ``cramer_rao_suboptimality`` = tr(C_B H^{-1}) / (2 t), the counterpart for f - f*."""
         from autodrop_theory.bounds import SGD_CONSTANT_STEP, SGD_ONE_STEP_FINITE_SUM
         model, B, K, E = self.model, self.batch_size, steps_per_epoch, epochs
-        A, x = model.data.A_train, model.x_star
+        x = model.x_star
         s2 = model.minibatch_sigma_star_sq(B, self.sampling)
         r = r0 = float(x @ x - 2 * x @ self.x0 + self.x0 @ self.x0)
         constants = dict(mu=model.mu, L=model.L_batch, lr=lr, sigma_star_sq=s2)
@@ -336,7 +336,7 @@ class LogisticProblem(Problem):
             if not r < 1e12 * max(r0, 1.0):
                 fs = None
                 break
-        sigma_bv = float((A * A).sum() / (model.n_train * B))
+        sigma_bv = self._sigma_bv()
         t = np.arange(E + 1) * K
         try:
             cs = SGD_CONSTANT_STEP(mu=model.mu, L=model.L, sigma_sq=sigma_bv, lr=lr, r0_sq=r0,
@@ -351,6 +351,19 @@ class LogisticProblem(Problem):
                 "bounds_valid": self.sampling == "replacement",
                 "cramer_rao": [None] + self.cramer_rao(t[1:]).tolist(),
                 "predicted_angle_deg": None}
+
+    def _sigma_bv(self) -> float:
+        """BV's sigma^2 = sum_i ||a_i||^2 / (n B): each sample's loss gradient has norm at
+        most ||a_i||, and a minibatch of B rows drawn with replacement divides the variance."""
+        A = self.model.data.A_train
+        return float((A * A).sum() / (self.model.n_train * self.batch_size))
+
+    def bv_constants(self) -> dict:
+        covered = self.sampling == "replacement"
+        return {"mu": self.model.mu, "L": self.model.L, "sigma_sq": self._sigma_bv(),
+                "covered": covered,
+                "why": None if covered else "reshuffling: a step's gradient noise is not "
+                "unbiased given the past (sampling without replacement)"}
 
     def record(self) -> dict:
         m = self.model

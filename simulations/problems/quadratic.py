@@ -144,6 +144,11 @@ class QuadraticProblem(Problem):
                   for lr in np.unique(lrs)]
         return angles, levels
 
+    def bv_constants(self) -> dict:
+        m = self.exact_model
+        return {"mu": m.mu, "L": m.L, "sigma_sq": m.sigma_sq, "covered": m.mu > 0,
+                "why": None if m.mu > 0 else "a flat direction (mu = 0): not strongly convex"}
+
     def record(self) -> dict:
         m = self.exact_model
         small = m.dim <= 2000
