@@ -33,8 +33,10 @@ import sympy as sp
 
 from autodrop_theory import symbols as S
 from proofs.checker import Fact, Proof, Step
+from proofs.sgd_one_step import PROOF as ONE_STEP
+from proofs.sgd_one_step import G, V, Y1, p, r
 
-r, p, G, V, Y1 = sp.symbols("r p G V Y_1", nonnegative=True)
+_SHARED = {f.name: f for f in ONE_STEP.facts}      # the expansion and BV, as in §2a
 P = sp.Symbol("P", positive=True)                # P_t > 0
 Acc = sp.Symbol("A", nonnegative=True)           # sum_{s<t} eta_s^2 / P_{s+1}
 eta, mu, L, s2, r0, t = S.lr, S.mu, S.L, S.sigma_sq, S.r0_sq, S.t
@@ -46,15 +48,13 @@ SHARP = Proof(
           "+ eta^2 sigma^2 (docs/theory.md §2d)",
     lhs=Y1, relation="<=", rhs=q * r + eta ** 2 * s2,
     facts=(
-        Fact("expansion", Y1 - (r - 2 * eta * p + eta ** 2 * (G + V)), "eq",
-             "E||y - eta g||^2 = ||y||^2 - 2 eta <grad f, y> + eta^2 (||grad f||^2 + "
-             "E||g - grad f||^2)"),
+        _SHARED["expansion"],
         Fact("interpolation", p - mu * L / (mu + L) * r - G / (mu + L), "ge",
              "<grad f(x), x - x*> >= mu L/(mu+L) ||x - x*||^2 + ||grad f(x)||^2/(mu+L) "
              "(SC + SM; Nesterov 2004, Thm 2.1.12)"),
         Fact("gradient_lower", G - mu ** 2 * r, "ge",
              "||grad f(x)|| >= mu ||x - x*|| (SC), squared"),
-        Fact("bounded_variance", s2 - V, "ge", "E||g - grad f||^2 <= sigma^2 (BV)"),
+        _SHARED["bounded_variance"],
         Fact("step_size", 2 - eta * (mu + L), "ge", "eta <= 2/(mu + L)"),
     ),
     nonneg=("step_size",),
