@@ -24,7 +24,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 import sympy as sp
@@ -56,6 +56,9 @@ class Bound:
     # per-coordinate bounds (model Q): keyword -> symbol of the summand, and the summand
     coordinates: tuple = ()
     term: Optional[sp.Expr] = None
+    # a numerically stable evaluator of the summand (or the bound), (xp, **symbol values),
+    # where the lambdified expression cancels catastrophically; equal to it in exact arithmetic
+    stable: Optional[Callable] = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -130,12 +133,19 @@ class Bound:
 
     def numpy(self):
         """Unchecked numpy evaluator of the summand (or the bound) in ``self.symbols`` order."""
-        return sp.lambdify(self.symbols, self._body, "numpy")
+        return self._lambdify("numpy")
+
+    def _lambdify(self, module):
+        if self.stable is None:
+            return sp.lambdify(self.symbols, self._body, module)
+        xp = np if module == "numpy" else __import__("jax.numpy", fromlist=["numpy"])
+        names = [s.name for s in self.symbols]
+        return lambda *args: self.stable(xp, **dict(zip(names, args)))
 
     def jax(self):
         """Unchecked ``jax.numpy`` evaluator, keyword arguments as in ``__call__``; traceable."""
         import jax.numpy as jnp
-        fn = sp.lambdify(self.symbols, self._body, "jax")
+        fn = self._lambdify("jax")
         coord = dict((sym.name, kw) for kw, sym in self.coordinates)
 
         def evaluate(**numbers):
@@ -205,6 +215,20 @@ SGD_ONE_STEP_FINITE_SUM = Bound(
 _q = 1 - S.lr * S.h
 _term_exact = _q ** (2 * S.t) * S.y0 ** 2 + S.lr ** 2 * S.c * (1 - _q ** (2 * S.t)) / (1 - _q ** 2)
 _coords_exact = (("hessian_eigs", S.h), ("noise_var", S.c), ("y0", S.y0))
+
+
+def _exact_stable(xp, *, h, c, y0, lr, t):
+    """The §2c summand without cancellation: q^{2t} = exp(2t log|q|) and
+    (1 - q^{2t})/(1 - q^2) = -expm1(2t log|q|)/(h lr (2 - h lr)), q = 1 - h lr (the naive form
+    is 0/0 once h lr < 1e-16)."""
+    x = h * lr
+    small = x < 0.5
+    log_abs_q = xp.where(small, xp.log1p(-xp.where(small, x, 0.0)),
+                         xp.log(xp.maximum(xp.abs(1.0 - x), 1e-300)))   # q = 0: q^{2t} = 0
+    e = 2.0 * t * log_abs_q
+    # sum_{j<t} q^{2j}; its limit t where h lr underflows to 0
+    geo = xp.where(x > 0.0, -xp.expm1(e) / xp.where(x > 0.0, x * (2.0 - x), 1.0), t)
+    return xp.exp(e) * y0 ** 2 + lr ** 2 * c * geo
 SGD_QUADRATIC_EXACT = Bound(
     name="SGD_QUADRATIC_EXACT",
     expr=_coordinate_sum(_term_exact, _coords_exact),
@@ -217,7 +241,7 @@ SGD_QUADRATIC_EXACT = Bound(
               "+ eta^2 c_i (1 - a_i^{2t}) / (1 - a_i^2), a_i = 1 - eta h_i (exact; h_i > 0 here, see angular.expected_sq_dist "
               "for h_i = 0).",
     proof="sgd_quadratic_exact",
-    coordinates=_coords_exact, term=_term_exact,
+    coordinates=_coords_exact, term=_term_exact, stable=_exact_stable,
 )
 
 # ------------------------------------------------------------------ docs/theory.md §3a
@@ -243,6 +267,13 @@ STAGEWISE = Bound(
 
 # ------------------------------------------------------------------ iteration complexity
 _floor = S.lr * S.sigma_sq / S.mu
+
+
+def _complexity_stable(xp, *, mu, L, sigma_sq, r0_sq, lr, eps):  # noqa: N803
+    """-log(1 - lr mu) as -log1p(-lr mu): the naive form is 0 once lr mu < 1e-16 (and the
+    bound would claim 0 steps)."""
+    return xp.ceil(xp.maximum(0.0, xp.log(r0_sq / (eps - lr * sigma_sq / mu))
+                              / (-xp.log1p(-lr * mu))))
 ITERATION_COMPLEXITY_CONSTANT = Bound(
     name="ITERATION_COMPLEXITY_CONSTANT",
     expr=sp.ceiling(sp.Max(0, sp.log(S.r0_sq / (S.eps - _floor)) / (-sp.log(1 - S.lr * S.mu)))),
@@ -255,6 +286,7 @@ ITERATION_COMPLEXITY_CONSTANT = Bound(
     reference="docs/theory.md §2a inverted: at a constant rate eta, "
               "t >= ln(r_0/(eps - eta sigma^2/mu)) / (-ln(1 - eta mu)) steps give E||y_t||^2 <= eps (needs eps > eta sigma^2/mu).",
     proof=None,
+    stable=_complexity_stable,
 )
 ITERATION_COMPLEXITY_STAGEWISE = Bound(
     name="ITERATION_COMPLEXITY_STAGEWISE",

@@ -30,12 +30,20 @@ __all__ = ["stagewise_schedule", "first_stage_length"]
 
 def first_stage_length(mu, sigma_sq, lr, r0_sq) -> int:
     """T_0 = ceil(max(0, ln(mu r_0 / (eta_0 sigma^2))) / (eta_0 mu))."""
-    if sigma_sq <= 0:
+    mu = v.in_range("mu", mu, 0.0, None, lo_open=True)
+    if isinstance(sigma_sq, (int, float)) and not isinstance(sigma_sq, bool) and sigma_sq <= 0:
         raise AssumptionError(f"sigma_sq: need sigma_sq > 0 for the stage-wise schedule, "
                               f"got {sigma_sq!r}")
-    if r0_sq <= 0:
+    sigma_sq = v.in_range("sigma_sq", sigma_sq, 0.0, None, lo_open=True)
+    lr = v.in_range("lr", lr, 0.0, None, lo_open=True)
+    r0_sq = v.in_range("r0_sq", r0_sq, 0.0, None)
+    if r0_sq == 0:
         return 0
-    return int(math.ceil(max(0.0, math.log(mu * r0_sq / (lr * sigma_sq))) / (lr * mu)))
+    steps = math.ceil(max(0.0, math.log(mu * r0_sq) - math.log(lr * sigma_sq)) / (lr * mu))
+    if steps > 2 ** 62:
+        raise AssumptionError(f"lr: the first stage would last more than 2^62 steps "
+                              f"(lr mu = {lr * mu:.3g})")
+    return int(steps)
 
 
 def stagewise_schedule(mu, L, sigma_sq, lr, rho, r0_sq, stages: int):  # noqa: N803
@@ -54,5 +62,10 @@ def stagewise_schedule(mu, L, sigma_sq, lr, rho, r0_sq, stages: int):  # noqa: N
     rates = lr * rho ** np.arange(stages)
     lengths = np.empty(stages, dtype=np.int64)
     lengths[0] = first_stage_length(mu, sigma_sq, lr, r0_sq)
-    lengths[1:] = np.ceil(math.log(2.0 / rho) / (rates[1:] * mu)).astype(np.int64)
+    rest = np.ceil(math.log(2.0 / rho) / (rates[1:] * mu))
+    if np.any(rest > 2.0 ** 62):
+        raise AssumptionError(f"stages: stage {int(np.argmax(rest > 2.0 ** 62)) + 1} would "
+                              f"last more than 2^62 steps (lr mu rho^k = "
+                              f"{float(rates[-1] * mu):.3g}); use fewer stages")
+    lengths[1:] = rest.astype(np.int64)
     return rates, lengths
