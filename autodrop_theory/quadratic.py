@@ -99,7 +99,13 @@ def epoch_factors(hessian_eigs, noise_var, lr: float, steps_per_epoch: int):
     """
     h = np.asarray(hessian_eigs, dtype=np.float64)
     c = np.asarray(noise_var, dtype=np.float64)
-    a = 1.0 - lr * h
-    alpha = a ** steps_per_epoch
+    x = lr * h
+    a = 1.0 - x
+    # a^K as sign^K exp(K log|a|) with log|a| = log1p(-x): a itself rounds to 1 once x < 1e-16,
+    # and a^K would then miss the decay exp(-K x) of a long epoch
+    with np.errstate(divide="ignore"):
+        log_abs = np.where(x < 0.5, np.log1p(-np.minimum(x, 0.5)), np.log(np.abs(a)))
+    sign = np.where(a < 0, (-1.0) ** (steps_per_epoch % 2), 1.0)
+    alpha = np.where(a == 0.0, 0.0, sign * np.exp(steps_per_epoch * log_abs))
     s = geometric_sum(a * a, lr * h * (2.0 - lr * h), steps_per_epoch)
     return alpha, lr * lr * c * s

@@ -42,7 +42,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the test
                       "'autodrop-theory[test]'") from exc
 
 __all__ = ["ORDER", "inside", "outside", "interval", "quadratic_instances", "rate_sequences",
-           "ROUND"]
+           "ROUND", "DrawnRandom"]
 
 ORDER = ("mu", "L", "sigma_sq", "sigma_star_sq", "r0_sq", "rho", "lr", "eps", "D_sq", "G_sq",
          "t", "T", "K", "d", "h", "c", "y0", "lr_t")
@@ -269,21 +269,23 @@ def outside(target, index: int, max_length: int = MAX_LENGTH):
 
 
 @st.composite
-def quadratic_instances(draw, max_dim: int = 8, flat: bool = False):
-    """(h, c, y0) of model Q: d in [1, max_dim] (shrinks to 1), eigenvalues in (0, 1] with
-    L = max h = 1 scaled by a drawn factor, noise variances >= 0 (some exactly 0), any y0;
-    ``flat`` allows eigenvalues exactly 0 (diffusing directions)."""
+def quadratic_instances(draw, max_dim: int = 8, flat: bool = False, max_eig: float = 1.0,
+                        min_noise: float = 0.0):
+    """(h, c, y0) of model Q: d in [1, max_dim] (shrinks to 1), eigenvalues in (0, max_eig]
+    (round values and max_eig itself drawn often), noise variances in [min_noise, min_noise + 2]
+    (exactly min_noise often), y0 anywhere in [-5, 5]^d (round values often); ``flat`` also
+    draws instances with one eigenvalue exactly 0 (a diffusing direction)."""
     d = draw(st.integers(1, max_dim), label="d")
     unit = st.one_of(st.sampled_from([1.0, 0.5, 0.1, 0.01]), st.floats(1e-3, 1.0))
-    h = np.array([draw(unit, label="h") for _ in range(d)])
+    h = np.array([draw(unit, label="h") for _ in range(d)]) * max_eig
     if flat and d > 1 and draw(st.booleans(), label="flat"):
-        h[draw(st.integers(0, d - 1))] = 0.0
-    scale = draw(st.sampled_from([1.0, 2.0, 0.5, 10.0]), label="scale")
-    c = np.array([draw(st.one_of(st.sampled_from([0.0, 1.0, 0.1]), st.floats(0.0, 2.0)),
-                       label="c") for _ in range(d)])
+        h[draw(st.integers(0, d - 1), label="flat index")] = 0.0
+    c = min_noise + np.array([draw(st.one_of(st.sampled_from([0.0, 1.0, 0.1]),
+                                             st.floats(0.0, 2.0)), label="c")
+                              for _ in range(d)])
     y0 = np.array([draw(st.one_of(st.sampled_from([1.0, -1.0, 0.0]), st.floats(-5.0, 5.0)),
                         label="y0") for _ in range(d)])
-    return h * scale, c * scale, y0
+    return h, c, y0
 
 
 def rate_sequences(cap: float, min_size: int = 1, max_size: int = MAX_LENGTH,
@@ -295,3 +297,32 @@ def rate_sequences(cap: float, min_size: int = 1, max_size: int = MAX_LENGTH,
     if open_cap:
         seq = seq.map(lambda fs: [min(f, 1.0 - 1e-9) for f in fs])
     return seq.map(lambda fs: np.asarray(fs, dtype=np.float64) * cap)
+
+
+class DrawnRandom:
+    """A stand-in for ``numpy.random.Generator`` whose numbers hypothesis draws (and shrinks:
+    uniforms towards their lower end, normals towards 0, integers towards ``low``), for code
+    that builds random instances from a generator: ``DrawnRandom(data)`` with
+    ``data = st.data()``.  Normals are drawn in [-4, 4]."""
+
+    def __init__(self, data):
+        self._data = data
+
+    def _floats(self, lo, hi, size):
+        n = 1 if size is None else int(np.prod(size))
+        vals = self._data.draw(st.lists(st.floats(lo, hi, allow_subnormal=False),
+                                        min_size=n, max_size=n))
+        return vals[0] if size is None else np.asarray(vals, dtype=np.float64).reshape(size)
+
+    def uniform(self, low=0.0, high=1.0, size=None):
+        return self._floats(float(low), float(high), size)
+
+    def standard_normal(self, size=None):
+        return self._floats(-4.0, 4.0, size)
+
+    def integers(self, low, high=None):
+        low, high = (0, low) if high is None else (low, high)
+        return self._data.draw(st.integers(int(low), int(high) - 1))
+
+    def permutation(self, n):
+        return np.asarray(self._data.draw(st.permutations(range(int(n)))))

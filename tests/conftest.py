@@ -12,8 +12,8 @@ jax.config.update("jax_numpy_dtype_promotion", "strict")
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=60,
                           print_blob=True)
 # The thorough search (not derandomized, thousands of examples), one documented command:
-#   AUTODROP_PROPERTY_STATS=docs/property_stats.json \
-#       python -m pytest -p no:xdist tests/test_properties.py --hypothesis-profile thorough
+#   AUTODROP_PROPERTY_STATS=docs/property_stats.json python -m pytest -o addopts="" \
+#       tests/test_properties.py --hypothesis-profile thorough
 settings.register_profile("thorough", derandomize=False, deadline=None, max_examples=2000,
                           print_blob=True)
 settings.load_profile("ci")

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 import reference_quadratic as ref
 from autodrop_theory import AssumptionError, angular
+from autodrop_theory.strategies import quadratic_instances
 from autodrop_theory.quadratic import epoch_factors, geometric_sum
 
 
@@ -20,11 +21,13 @@ def instance(seed, d=6, h_zero=False):
     return h, c, y0
 
 
-@given(seed=st.integers(0, 10**6), K=st.integers(1, 6), h_zero=st.booleans(),
+@given(inst=quadratic_instances(max_dim=6, flat=True, min_noise=0.01),
+       rotation=st.integers(0, 2 ** 16), K=st.integers(1, 6),
        lrs=st.lists(st.sampled_from([0.3, 0.9, 1.5, 1.9]), min_size=3, max_size=6))
-def test_expected_sq_dist_and_angles_match_dense_rotated_reference(seed, K, h_zero, lrs):
-    h, c, y0 = instance(seed, h_zero=h_zero)
-    H, C, ry0 = ref.rotated(h, c, y0, seed)
+def test_expected_sq_dist_and_angles_match_dense_rotated_reference(inst, rotation, K, lrs):
+    """Instances shrink to d = 1; ``rotation`` only picks the dense reference's eigenbasis."""
+    h, c, y0 = inst
+    H, C, ry0 = ref.rotated(h, c, y0, rotation)
     np.testing.assert_allclose(angular.expected_sq_dist(h, c, y0, lrs, K),
                                ref.sq_dist(H, C, ry0, lrs, K), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(angular.expected_angles(h, c, y0, lrs, K),
@@ -40,10 +43,10 @@ def test_a_corrupted_closed_form_is_caught_by_the_reference():
         np.testing.assert_allclose(bad, ref.sq_dist(H, C, ry0, [0.5, 0.5, 0.5], 3), rtol=1e-6)
 
 
-@given(seed=st.integers(0, 10**6), K=st.integers(1, 40), lr=st.floats(0.05, 1.95))
-def test_stationary_angle_is_the_limit_and_in_range(seed, K, lr):
-    h, c, _ = instance(seed)
-    c = c + 0.01
+@given(inst=quadratic_instances(max_dim=6, min_noise=0.01), K=st.integers(1, 40),
+       lr=st.floats(0.05, 1.95))
+def test_stationary_angle_is_the_limit_and_in_range(inst, K, lr):
+    h, c, _ = inst
     w = angular.stationary_angle(h, c, lr, K)
     assert 90.0 < w <= 180.0
     alpha, _ = epoch_factors(h, c, lr, K)
@@ -98,12 +101,12 @@ def test_bad_input_raises_assumption_error(call, needle):
 
 
 # ------------------------------------------------------------------ invariances
-@given(seed=st.integers(0, 10**6), scale=st.floats(0.1, 10.0))
-def test_permutation_and_joint_scaling_invariance(seed, scale):
-    h, c, y0 = instance(seed)
-    c = c + 0.01
+@given(inst=quadratic_instances(max_dim=6, min_noise=0.01), scale=st.floats(0.1, 10.0),
+       data=st.data())
+def test_permutation_and_joint_scaling_invariance(inst, scale, data):
+    h, c, y0 = inst
     lrs, K = [0.5, 0.5, 0.2, 0.2], 3
-    p = np.random.default_rng(seed).permutation(h.size)
+    p = np.array(data.draw(st.permutations(range(h.size)), label="permutation"))
     a = angular.expected_angles(h, c, y0, lrs, K)
     np.testing.assert_allclose(angular.expected_angles(h[p], c[p], y0[p], lrs, K), a, atol=1e-9)
     # y0 -> s y0 and noise sd -> s sd: every second moment scales by s^2, angles do not move
@@ -122,12 +125,11 @@ def per_coordinate_P(h, c, y0, lrs, K):
                      for i in range(h.size)]).T          # (E+1, d)
 
 
-@given(seed=st.integers(0, 10**6), K=st.integers(1, 20), lr=st.floats(0.05, 0.95),
-       d=st.integers(1, 50))
-def test_isotropic_certificate_equivalence(seed, K, lr, d):
-    rng = np.random.default_rng(seed)
-    h, c = np.full(d, rng.uniform(0.1, 1.0)), np.full(d, rng.uniform(0.01, 1.0))
-    y0 = rng.standard_normal(d) * rng.uniform(0, 10)
+@given(K=st.integers(1, 20), lr=st.floats(0.05, 0.95), h1=st.floats(0.1, 1.0),
+       c1=st.floats(0.01, 1.0), y0=st.lists(st.floats(-30.0, 30.0), min_size=1, max_size=50))
+def test_isotropic_certificate_equivalence(K, lr, h1, c1, y0):
+    d = len(y0)
+    h, c, y0 = np.full(d, h1), np.full(d, c1), np.asarray(y0)
     E = 12
     lrs = np.full(E, lr)
     ang = angular.expected_angles(h, c, y0, lrs, K)                    # n = 1..E-1
@@ -142,10 +144,10 @@ def test_isotropic_certificate_equivalence(seed, K, lr, d):
             assert (ang[n - 1] >= 90) == (lhs <= rhs), (n, ang[n - 1], lhs, rhs)
 
 
-@given(seed=st.integers(0, 10**6), K=st.integers(1, 10), lr=st.floats(0.05, 0.95))
-def test_anisotropic_weighted_certificate_equivalence(seed, K, lr):
-    h, c, y0 = instance(seed)
-    c = c + 0.01
+@given(inst=quadratic_instances(max_dim=6, min_noise=0.01), K=st.integers(1, 10),
+       lr=st.floats(0.05, 0.95))
+def test_anisotropic_weighted_certificate_equivalence(inst, K, lr):
+    h, c, y0 = inst
     y0 = y0 * 3
     E = 10
     lrs = np.full(E, lr)
@@ -221,9 +223,9 @@ def per_step_momentum_reference(h, c, y0, lrs, K, beta):
     return np.sum(out, axis=0)
 
 
-@given(seed=st.integers(0, 10**6), K=st.integers(1, 6), beta=st.floats(0.0, 0.95))
-def test_momentum_closed_form_matches_per_step_reference(seed, K, beta):
-    h, c, y0 = instance(seed)
+@given(inst=quadratic_instances(max_dim=6), K=st.integers(1, 6), beta=st.floats(0.0, 0.95))
+def test_momentum_closed_form_matches_per_step_reference(inst, K, beta):
+    h, c, y0 = inst
     lrs = [0.4, 0.4, 0.1]
     np.testing.assert_allclose(angular.expected_sq_dist_momentum(h, c, y0, lrs, K, beta),
                                per_step_momentum_reference(h, c, y0, lrs, K, beta),

@@ -11,8 +11,8 @@ unbiased estimator for the Cramer-Rao limit.
 
 The tightest ratio truth/bound per bound is collected; with the environment variable
 AUTODROP_PROPERTY_STATS=FILE the run writes them (and the example counts) to FILE:
-    AUTODROP_PROPERTY_STATS=docs/property_stats.json \\
-        python -m pytest -p no:xdist tests/test_properties.py --hypothesis-profile thorough
+    AUTODROP_PROPERTY_STATS=docs/property_stats.json python -m pytest -o addopts="" \\
+        tests/test_properties.py --hypothesis-profile thorough
 """
 
 import dataclasses

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autodrop_theory import AssumptionError
+from autodrop_theory.strategies import DrawnRandom
 from autodrop_theory.rule import AutoDropConfig, init, update
 
 
@@ -195,14 +196,14 @@ def reference_rule(cfg, points):
     return out
 
 
-@given(seed=st.integers(0, 2**31 - 1), extra=st.integers(0, 4), tail=st.booleans(),
+@given(data=st.data(), extra=st.integers(0, 4), tail=st.booleans(),
        guard=st.sampled_from([0.0, 60.0, 90.0]), theta=st.sampled_from([2.0, 10.0, 30.0]))
-def test_rule_matches_independent_reference(seed, extra, tail, guard, theta):
+def test_rule_matches_independent_reference(data, extra, tail, guard, theta):
+    """The trajectory's steps are drawn (and shrunk) by hypothesis."""
     tail = tail and extra > 0
     cfg = AutoDropConfig(lr=1.0, drop_factor=0.5, threshold_deg=theta, max_threshold_deg=60.0,
                          min_lr=0.1, extra_epochs=extra, tail_average=tail, guard_deg=guard)
-    rng = np.random.default_rng(seed)
-    pts = list(np.cumsum(rng.standard_normal((25, 3)), axis=0))
+    pts = list(np.cumsum(DrawnRandom(data).standard_normal((25, 3)), axis=0))
     states, outs = run(cfg, pts)
     # the reference sees the trajectory as the rule returns it (replaced points included)
     ref = reference_rule(cfg, pts)
@@ -210,6 +211,40 @@ def test_rule_matches_independent_reference(seed, extra, tail, guard, theta):
         assert float(s.lr) == pytest.approx(lr, rel=1e-12)
         assert float(s.theta) == pytest.approx(th, rel=1e-12)
         np.testing.assert_allclose(o, x, rtol=1e-10, atol=1e-12)
+
+
+@given(data=st.data(), lr=st.sampled_from([1.0, 0.5, 3.0]), rho=st.floats(0.05, 0.95),
+       theta=st.floats(0.5, 40.0), cap=st.floats(1.0, 4.0), floor=st.floats(0.0, 0.9),
+       extra=st.integers(0, 3), tail=st.booleans(), guard=st.sampled_from([0.0, 90.0]))
+def test_rule_invariants_on_drawn_configurations_and_trajectories(data, lr, rho, theta, cap,
+                                                                   floor, extra, tail, guard):
+    """Whatever the configuration and trajectory: the rate never increases and never goes
+    below min_lr; it changes only when a drop is reported (a firing); theta never decreases
+    and stays within [theta_0, theta_max]; the returned point is the input, except at a firing
+    with tail averaging (at the floor too), where it is the linearly weighted mean of the last
+    extra_epochs inputs."""
+    tail = tail and extra > 0
+    cfg = AutoDropConfig(lr=lr, drop_factor=rho, threshold_deg=theta,
+                         max_threshold_deg=theta * cap, min_lr=lr * floor, extra_epochs=extra,
+                         tail_average=tail, guard_deg=guard)
+    pts = list(np.cumsum(DrawnRandom(data).standard_normal((20, 2)), axis=0))
+    states, outs = run(cfg, pts)
+    lrs = [lr] + [float(s.lr) for s in states]
+    thetas = [theta] + [float(s.theta) for s in states]
+    assert all(b <= a for a, b in zip(lrs, lrs[1:]))
+    assert min(lrs) >= cfg.min_lr * (1 - 1e-12)
+    assert all(b >= a for a, b in zip(thetas, thetas[1:]))
+    assert max(thetas) <= cfg.max_threshold_deg * (1 + 1e-12)
+    weights = np.arange(1, extra + 1) / (extra * (extra + 1) / 2)
+    fires = [0] + [int(s.num_fires) for s in states]
+    for k, (s, out) in enumerate(zip(states, outs)):
+        if lrs[k + 1] != lrs[k]:
+            assert bool(s.dropped) and fires[k + 1] == fires[k] + 1
+        if fires[k + 1] > fires[k] and tail:      # a firing (a drop, or at the floor) jumps
+            np.testing.assert_allclose(out, weights @ np.array(pts[k + 2 - extra:k + 2]),
+                                       rtol=1e-10, atol=1e-12)
+        else:
+            np.testing.assert_array_equal(out, pts[k + 1])
 
 
 # ------------------------------------------------------------------ jit / vmap
