@@ -101,6 +101,8 @@ class Bound:
         coord = dict(self.coordinates)
         args = {}
         for key, value in numbers.items():
+            if isinstance(value, (bool, np.bool_)) or np.asarray(value).dtype == bool:
+                raise AssumptionError(f"{key}: need a number, got a bool {value!r}")
             a = np.asarray(value, dtype=np.float64)
             if not np.all(np.isfinite(a)):
                 raise AssumptionError(f"{key}: need finite values, got {value!r}")

@@ -67,6 +67,7 @@ class QuadraticModel:
 def check_stable_lr(hessian_eigs: np.ndarray, lr, name: str = "lr") -> float:
     """Validate 0 < lr and lr * h_i < 2 for every h_i (docs/theory.md §2c); return lr as a float."""
     lr = v.in_range(name, lr, 0.0, None, lo_open=True)
+    hessian_eigs = v.vector("hessian_eigs", hessian_eigs, nonnegative=True)
     top = lr * float(np.max(hessian_eigs))
     if top >= 2.0:
         raise AssumptionError(
@@ -95,10 +96,14 @@ def epoch_factors(hessian_eigs, noise_var, lr: float, steps_per_epoch: int):
 
     alpha_i = (1 - lr h_i)^K and q_i = lr^2 c_i sum_{j<K} (1 - lr h_i)^{2j}; exact at h_i = 0
     (alpha = 1, q = K lr^2 c_i) and when lr h_i = 1 (alpha = 0, q = lr^2 c_i).
-    Inputs are assumed validated by the caller (see :func:`check_stable_lr`).
+    Raises AssumptionError naming the argument outside: h_i >= 0, c_i >= 0 (same length),
+    lr > 0 with lr h_i < 2, K >= 1.
     """
-    h = np.asarray(hessian_eigs, dtype=np.float64)
-    c = np.asarray(noise_var, dtype=np.float64)
+    h = v.vector("hessian_eigs", hessian_eigs, nonnegative=True)
+    c = v.vector("noise_var", noise_var, nonnegative=True, length=h.size,
+                 length_of="hessian_eigs")
+    lr = check_stable_lr(h, lr)
+    steps_per_epoch = v.integer("steps_per_epoch", steps_per_epoch, lo=1)
     x = lr * h
     a = 1.0 - x
     # a^K as sign^K exp(K log|a|) with log|a| = log1p(-x): a itself rounds to 1 once x < 1e-16,

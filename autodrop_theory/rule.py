@@ -100,7 +100,8 @@ class AutoDropConfig:
     def __post_init__(self):
         v.in_range("lr", self.lr, 0.0, None, lo_open=True)
         v.in_range("drop_factor", self.drop_factor, 0.0, 1.0, lo_open=True, hi_open=True)
-        v.in_range("threshold_z", self.threshold_z, 0.0, None, lo_open=True)
+        # beyond z ~ 4 every saturated epoch fires; 10 is far past any use
+        v.in_range("threshold_z", self.threshold_z, 0.0, 10.0, lo_open=True)
         if self.threshold_deg is not None:
             v.in_range("threshold_deg", self.threshold_deg, 0.0, 180.0, lo_open=True)
         if self.max_threshold_deg is not None:
@@ -139,9 +140,9 @@ def calibrated_threshold_deg(dim: int, z: float = 0.25) -> float:
     """
     from .angular import stationary_fluctuations
     dim = v.integer("dim", dim, lo=1)
-    z = v.in_range("z", z, 0.0, None, lo_open=True)
+    z = v.in_range("z", z, 0.0, 10.0, lo_open=True)
     ref = stationary_fluctuations([1.0], [1.0], 1.0, 1)["change_sd_deg"]
-    return float(z * ref / dim ** 0.5)
+    return float(min(180.0, z * ref / dim ** 0.5))
 
 
 class AutoDropHyper(NamedTuple):

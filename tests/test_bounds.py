@@ -237,7 +237,7 @@ def test_constant_rate_iteration_complexity_reaches_eps(data):
     assume(y0 @ y0 > 0)
     lr = rng.uniform(0.05, 1.0) / h.max()
     floor = lr * c.sum() / h.min()
-    assume(floor > 0)
+    assume(floor > 0 and lr * h.min() < 1)      # the bound's conditions (lr mu = 1 is excluded)
     eps = floor * rng.uniform(1.05, 3.0)
     t = int(B.ITERATION_COMPLEXITY.constant(mu=h.min(), L=h.max(), sigma_sq=c.sum(), lr=lr,
                                             r0_sq=y0 @ y0, eps=eps))
