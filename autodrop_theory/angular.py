@@ -53,7 +53,8 @@ def _moments(hessian_eigs, noise_var, y0, lrs, steps_per_epoch):
     """Per-coordinate alpha_n, q_n (shape (E, d)) and P_n (shape (E+1, d))."""
     h, c, y0 = _instance(hessian_eigs, noise_var, y0)
     lrs, K = _schedule(h, lrs, steps_per_epoch)
-    factors = [epoch_factors(h, c, lr, K) for lr in lrs]
+    distinct = {lr: epoch_factors(h, c, lr, K) for lr in np.unique(lrs)}   # schedules repeat
+    factors = [distinct[lr] for lr in lrs]
     alpha = np.array([f[0] for f in factors])
     q = np.array([f[1] for f in factors])
     P = np.empty((lrs.size + 1, h.size))
