@@ -41,7 +41,7 @@ from .symbols import Ge as _Ge, Gt as _Gt, Le as _Le, Lt as _Lt
 
 __all__ = ["ScheduleBound", "SGD_SCHEDULE", "SGD_ADAPTIVE_SCHEDULE", "SGD_SCHEDULE_FINITE_SUM",
            "SGD_QUADRATIC_SCHEDULE", "CONVEX_LAST_ITERATE", "SCHEDULE_BOUNDS",
-           "adaptive_statistic"]
+           "adaptive_statistic", "RATES"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,8 +105,9 @@ class ScheduleBound(Bound):
         return functools.partial(self.evaluator, jnp)
 
 
-# indexed notation for the displayed statements
-_eta = sp.IndexedBase("eta")
+# indexed notation for the displayed statements: RATES[t] is eta_t
+RATES = sp.IndexedBase("eta")
+_eta = RATES
 _s, _t, _k = (sp.Symbol(n, integer=True, nonnegative=True) for n in ("s", "t", "k"))
 
 

@@ -16,7 +16,9 @@ numbers are those of the unsharded run.  Nothing is synchronised with the host u
 Recorded per seed, at the E+1 epoch boundaries n = 0..E: ||x - x*||^2, f - f*, and the angle
 between the displacements of epochs n-1 and n-2 (nan for n < 2); per epoch e = 0..E-1: the mean
 rate used and how many times the rate was dropped during it (at its end for the epoch-wise
-rules; per-step rules such as Pflug's may drop inside an epoch).
+rules; per-step rules such as Pflug's may drop inside an epoch).  Per seed and method, once: the
+statistic of the adaptive-schedule check (docs/theory.md §2d, accumulated step by step in the
+run's dtype) and the largest rate used.
 """
 
 from __future__ import annotations

@@ -50,10 +50,10 @@ def schedule_check(problem, trajs: dict, lr: float, total_steps: int, momentum: 
     bv = problem.bv_constants()
     out = {}
     for name, traj in trajs.items():
-        if traj.schedule_stat is None or bv is None:
-            out[name] = {"covered": False, "why": _why_not(bv, traj, momentum)}
-            continue
         why = _why_not(bv, traj, momentum)
+        if traj.schedule_stat is None or bv is None:
+            out[name] = {"covered": False, "why": why}
+            continue
         scale = _scale(bv, lr, total_steps)
         s = np.asarray(traj.schedule_stat, np.float64) / scale
         mean, lo, hi = mean_ci(s)

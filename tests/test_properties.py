@@ -31,7 +31,7 @@ from autodrop_theory import schedule_bounds as SB
 from autodrop_theory import symbols as S
 from autodrop_theory.stagewise import stagewise_schedule
 from test_bounds import two_component_worst_instance
-from test_schedule_bounds import _finite_sum_moment
+from test_schedule_bounds import finite_sum_moment
 
 ALL = {**bounds.BOUNDS, **SB.SCHEDULE_BOUNDS}
 STATS = {}
@@ -145,7 +145,7 @@ def _adaptive(kw, data):
 
 def _finite_sum_schedule(kw, data):
     g = math.sqrt(kw["sigma_star_sq"])
-    return _finite_sum_moment([np.array([[kw["mu"]]]), np.array([[kw["L"]]])],
+    return finite_sum_moment([np.array([[kw["mu"]]]), np.array([[kw["L"]]])],
                               [np.array([g]), np.array([-g])],
                               np.array([math.sqrt(kw["r0_sq"])]), kw["lrs"]), None
 

@@ -65,7 +65,7 @@ def test_the_displayed_statement_equals_the_evaluator(name):
                                                                               "r0_sq", "D_sq",
                                                                               "G_sq")}
         exact = b.expr.subs({**subs, S.T: T}).doit().subs(
-            {SB._eta[first + j]: sp.nsimplify(x) for j, x in enumerate(lrs)})
+            {SB.RATES[first + j]: sp.nsimplify(x) for j, x in enumerate(lrs)})
         assert float(b(lrs=lrs, **kw)) == pytest.approx(float(exact), rel=1e-10)
         assert float(b.jax()(jnp.asarray(lrs), **kw)) == pytest.approx(float(exact), rel=1e-10)
 
@@ -195,7 +195,7 @@ def test_adaptive_statistic_refuses_rates_outside_the_conditions():
 
 
 # ----------------------------------------------------------------- finite sums
-def _finite_sum_instance(rng, n=3, d=2):
+def finite_sum_quadratics(rng, n=3, d=2):
     """f = mean_i 1/2 (x - c_i)^T A_i (x - c_i): (A_i, grad f_i(x*), constants, y_0)."""
     A = []  # noqa: N806
     for _ in range(n):
@@ -210,7 +210,7 @@ def _finite_sum_instance(rng, n=3, d=2):
     return A, g_star, consts, rng.standard_normal(d)
 
 
-def _finite_sum_moment(A, g_star, y0, lrs):  # noqa: N803
+def finite_sum_moment(A, g_star, y0, lrs):  # noqa: N803
     """Exact E||y_T||^2 of SGD sampling one f_i uniformly with replacement per step: y <-
     (I - eta A_i) y - eta grad f_i(x*); the mean and the second-moment matrix are linear."""
     eye, n = np.eye(y0.size), len(A)
@@ -228,9 +228,9 @@ def _finite_sum_moment(A, g_star, y0, lrs):  # noqa: N803
 @given(data=st.data(), T=st.integers(1, 12))  # noqa: N803
 def test_finite_sum_schedule_bound_holds_on_exact_finite_sum_moments(data, T):  # noqa: N803
     rng = DrawnRandom(data)
-    A, g_star, consts, y0 = _finite_sum_instance(rng)  # noqa: N806
+    A, g_star, consts, y0 = finite_sum_quadratics(rng)  # noqa: N806
     lrs = rng.uniform(0.05, 2.5, T) / consts["L"]
-    truth = _finite_sum_moment(A, g_star, y0, lrs)
+    truth = finite_sum_moment(A, g_star, y0, lrs)
     bound = SB.SGD_SCHEDULE_FINITE_SUM(lrs=lrs, r0_sq=float(y0 @ y0), **consts)
     assert truth <= bound * (1 + 1e-9)
 
@@ -293,5 +293,5 @@ def test_convex_last_iterate_bound_is_tight_at_one_step_and_a_corrupt_one_is_cau
     term halved the bound is below the truth."""
     G, D = 1.5, 2.0  # noqa: N806
     assert SB.CONVEX_LAST_ITERATE(lrs=[D / G], D_sq=D * D, G_sq=G * G) == pytest.approx(G * D)
-    corrupt = SB._convex_last(np, np.array([D / G]), D_sq=D * D / 2, G_sq=G * G)
+    corrupt = SB.CONVEX_LAST_ITERATE.numpy()(np.array([D / G]), D_sq=D * D / 2, G_sq=G * G)
     assert not respects("upper", corrupt, G * D)
