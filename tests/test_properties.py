@@ -248,25 +248,34 @@ def test_points_just_outside_each_condition_are_refused(name):
 
 
 def _weakened(b):
-    """The bound 1% lower (tight bounds) or with its noise term halved (upper bounds)."""
+    """The bound made 1% stronger than it is (1% lower for tight and upper bounds, 1% higher for
+    lower bounds), or, for the upper bounds with a noise term sigma^2 in their value, with that
+    term halved."""
+    factor = sp.Rational(101, 100) if b.kind == "lower" else sp.Rational(99, 100)
     if isinstance(b, SB.ScheduleBound):
-        if "sigma_sq" in b.keywords:
+        if b.name == "SGD_SCHEDULE":
             return dataclasses.replace(b, evaluator=lambda xp, lrs, **kw: b.evaluator(
                 xp, lrs, **{**kw, "sigma_sq": kw["sigma_sq"] / 2}))
-        return dataclasses.replace(b, evaluator=lambda xp, lrs, **kw: 0.99 * b.evaluator(
+        return dataclasses.replace(b, evaluator=lambda xp, lrs, **kw: float(factor) * b.evaluator(
             xp, lrs, **kw))
-    if b.kind == "upper" and S.sigma_sq in b.expr.free_symbols:
+    if b.kind == "upper" and S.sigma_sq in b.expr.free_symbols and b.name == "SGD_CONSTANT_STEP":
         return dataclasses.replace(b, expr=b.expr.subs(S.sigma_sq, S.sigma_sq / 2),
                                    stable=None)
-    stable = None if b.stable is None else (lambda xp, **kw: 0.99 * b.stable(xp, **kw))
-    body = dict(expr=b.expr * sp.Rational(99, 100), stable=stable)
+    stable = None if b.stable is None else (lambda xp, **kw: float(factor) * b.stable(xp, **kw))
+    body = dict(expr=b.expr * factor, stable=stable)
     if b.term is not None:
-        body["term"] = b.term * sp.Rational(99, 100)
+        body["term"] = b.term * factor
     return dataclasses.replace(b, **body)
 
 
+# Every bound that some truth attains (docs/property_stats.json: tightest ratio 1).  Not here:
+# STAGEWISE (tightest 0.27: a 1% change cannot be seen) and ITERATION_COMPLEXITY_CONSTANT (its
+# factor 1 - eta mu is attained by no quadratic, whose factor is (1 - eta mu)^2, so 1% fewer
+# steps still reach eps on every truth available).
 WEAKENED = ["SGD_CONSTANT_STEP", "SGD_ONE_STEP_FINITE_SUM", "SGD_QUADRATIC_EXACT",
-            "SGD_SCHEDULE", "SGD_QUADRATIC_SCHEDULE"]
+            "SGD_SCHEDULE", "SGD_QUADRATIC_SCHEDULE", "SGD_ADAPTIVE_SCHEDULE",
+            "SGD_SCHEDULE_FINITE_SUM", "CONVEX_LAST_ITERATE", "CRAMER_RAO",
+            "ITERATION_COMPLEXITY_STAGEWISE"]
 
 
 @pytest.mark.parametrize("name", WEAKENED)
