@@ -118,7 +118,8 @@ def _suffix_log(xp, logq):
 
 
 def _log_contraction(xp, lrs, mu):
-    return 2.0 * xp.log(xp.abs(1.0 - lrs * mu))
+    # |1 - lr mu| = 0 (lr = 1/mu = 1/L) contracts to 0: log 0 as a very negative finite number
+    return 2.0 * xp.log(xp.maximum(xp.abs(1.0 - lrs * mu), 1e-300))
 
 
 # ------------------------------------------------------------------ any fixed sequence
