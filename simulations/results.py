@@ -106,15 +106,40 @@ def to_json(obj):
     return obj
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:       # exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale_staging(out: Path) -> list:
+    """Remove ``.partial-PID-*`` folders of processes that are gone; return what was removed."""
+    removed = []
+    for p in Path(out).glob(".partial-*"):
+        parts = p.name.split("-")
+        pid = int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
+        if p.is_dir() and (pid is None or not _alive(pid)):
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
 def write_outputs(out_dir, results: dict, figures=None) -> list:
     """Write the figures (``figures(tmpdir) -> [paths]``) and results.json into ``out_dir``.
 
     Everything is written into a temporary folder inside ``out_dir`` first and moved in with
     ``os.replace`` once complete, results.json last, so a failure leaves no partial output.
+    The folder is named after the writing process (``.partial-PID-*``); one left behind by a
+    process that no longer exists (killed with -9) is removed by the next write.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
+    remove_stale_staging(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f".partial-{os.getpid()}-", dir=out))
     try:
         names = [Path(p).name for p in (figures(tmp) if figures else [])]
         with open(tmp / "results.json", "w") as fh:
