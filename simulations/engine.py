@@ -61,11 +61,23 @@ class Trajectories(NamedTuple):
     extra: dict = {}         # name -> (S, E+1): the problem's further metrics, if any
     schedule_stat: np.ndarray = None   # (S,) the scaled adaptive-schedule statistic (§2d)
     lr_max: np.ndarray = None          # (S,) the largest rate of any step
+    x_finite: np.ndarray = None        # (S,) bool: the iterate stayed finite at every boundary
 
     @property
     def diverged(self) -> np.ndarray:
-        """(S,) bool: a seed whose error became non-finite at any boundary."""
+        """(S,) bool: a seed whose iterate left every bounded region (became non-finite in the
+        run's dtype); without that record, one whose error became non-finite."""
+        if self.x_finite is not None:
+            return ~np.asarray(self.x_finite, bool)
         return ~np.all(np.isfinite(self.sq_dist), axis=1)
+
+    @property
+    def overflowed(self) -> np.ndarray:
+        """(S,) bool: a seed whose iterate stayed finite but whose ||x - x*||^2 or f - f*
+        overflowed the run's dtype (a float32 limit, not a divergence: rerun with --x64)."""
+        bad = ~(np.all(np.isfinite(self.sq_dist), axis=1) & np.all(np.isfinite(self.subopt),
+                                                                   axis=1))
+        return bad & ~self.diverged
 
     def drop_epochs(self) -> list:
         return [np.flatnonzero(row).tolist() for row in self.dropped]
@@ -124,7 +136,7 @@ def _check_boundary(check, chk, t, sq_end, sq_new, moved):
 
 def _family_epoch(kind, family, steps, momentum_on, data, hp, carry, noise, e, beta, check):
     """One epoch of one method: K steps, then the boundary update and the records."""
-    x, state, x_prev, t, delta, chk = carry
+    x, state, x_prev, t, delta, chk, finite = carry
     dt = x.dtype
     zero = jnp.zeros((), dt)
     inv_k = jnp.asarray(1.0 / steps, dt)
@@ -152,7 +164,8 @@ def _family_epoch(kind, family, steps, momentum_on, data, hp, carry, noise, e, b
     metrics = kind.metrics(data, x_eval) if kind.metrics is not None else {}
     rec = (kind.sq_dist(data, x_eval), kind.subopt(data, x_eval), ang, lr_sum * inv_k,
            drop_count(state) - drops_before, loss_sum * inv_k, metrics)
-    return (x_new, state, x, t, delta, chk), rec
+    finite = finite & jnp.all(jnp.isfinite(x_new))    # the iterate itself, not a diagnostic
+    return (x_new, state, x, t, delta, chk, finite), rec
 
 
 def _one_seed(kind, families, epochs, steps, momentum_on, data, hps, beta, check, key):
@@ -165,7 +178,8 @@ def _one_seed(kind, families, epochs, steps, momentum_on, data, hps, beta, check
         xs = jnp.broadcast_to(x0, (m,) + x0.shape)
         chk = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (m,)),
                                      _check_init(check, sq0))
-        carries.append((xs, state, xs, jnp.zeros((m,), jnp.int32), jnp.zeros_like(xs), chk))
+        carries.append((xs, state, xs, jnp.zeros((m,), jnp.int32), jnp.zeros_like(xs), chk,
+                        jnp.ones((m,), bool)))
 
     def epoch(carries, e):
         noise = kind.epoch_noise(data, jax.random.fold_in(key, e), steps)
@@ -189,7 +203,8 @@ def _one_seed(kind, families, epochs, steps, momentum_on, data, hps, beta, check
 
         results.append((first(sq0, sq), first(sub0, sub),
                         first(jnp.asarray(jnp.nan, ang.dtype), ang), lr.T, dropped.T, loss.T,
-                        {k: first(extra0[k], extra[k]) for k in extra}, stat, chk[4]))
+                        {k: first(extra0[k], extra[k]) for k in extra}, stat, chk[4],
+                        final[6]))
     return results
 
 
@@ -272,10 +287,11 @@ def simulate(problem: Problem, methods, *, epochs: int, steps_per_epoch: int, ke
     out = jax.device_get(_simulate(*static, *args))   # jit caches one program per structure
     trajs = {}
     for group, arrays in zip(groups, out):
-        *main, extra, stat, lr_max = arrays
+        *main, extra, stat, lr_max, finite = arrays
         for i, m in enumerate(group):
             trajs[m.name] = Trajectories(
                 *(np.asarray(a[:n, i]) for a in main),
                 {k: np.asarray(a[:n, i]) for k, a in extra.items()},
-                np.asarray(stat[:n, i]) if measured else None, np.asarray(lr_max[:n, i]))
+                np.asarray(stat[:n, i]) if measured else None, np.asarray(lr_max[:n, i]),
+                np.asarray(finite[:n, i]))
     return {name: trajs[name] for name in names}

@@ -36,7 +36,8 @@ def method_results(traj: Trajectories, steps_per_epoch: int, config: dict,
     """Means over seeds with 95% Student-t intervals (also for the problem's extra metrics,
     under their own names); a diverged seed is reported, not hidden:
     its non-finite values make the affected means null in results.json and ``diverged_seeds``
-    counts it."""
+    counts it; ``overflowed_seeds`` counts seeds whose iterate stayed finite while a diagnostic
+    overflowed the run's dtype."""
     epochs = traj.lr.shape[1]
     sq, sq_ci = mean_band(traj.sq_dist)
     sub, sub_ci = mean_band(traj.subopt)
@@ -64,6 +65,7 @@ def method_results(traj: Trajectories, steps_per_epoch: int, config: dict,
         "drop_epochs": traj.drop_epochs(),
         "seed0": {"angle_deg": traj.angle_deg[0], "lr": lr[0]},
         "diverged_seeds": int(traj.diverged.sum()),
+        "overflowed_seeds": int(traj.overflowed.sum()),
         "config": config,
         "final": {"mean_sq_dist": sq[-1], "ci": [sq_ci[-1, 0], sq_ci[-1, 1]], "suboptimality": sub[-1],
                   "cramer_rao_ratio": final_ratio,
@@ -73,8 +75,10 @@ def method_results(traj: Trajectories, steps_per_epoch: int, config: dict,
 
 
 def cr_ranks(methods: dict) -> dict:
-    """name -> rank (1 = lowest final Cramer-Rao ratio); methods without a ratio get none."""
-    ratios = {n: m["final"]["cramer_rao_ratio"] for n, m in methods.items()}
+    """name -> rank (1 = lowest final Cramer-Rao ratio); methods without a ratio, and methods
+    with a diverged or overflowed seed (their mean is not over every seed), get none."""
+    ratios = {n: m["final"]["cramer_rao_ratio"] for n, m in methods.items()
+              if not m.get("diverged_seeds") and not m.get("overflowed_seeds")}
     order = sorted((n for n, r in ratios.items() if r is not None and np.isfinite(r)),
                    key=ratios.get)
     return {n: i + 1 for i, n in enumerate(order)}

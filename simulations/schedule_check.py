@@ -56,6 +56,10 @@ def schedule_check(problem, trajs: dict, lr: float, total_steps: int, momentum: 
             continue
         scale = _scale(bv, lr, total_steps)
         s = np.asarray(traj.schedule_stat, np.float64) / scale
+        if not np.all(np.isfinite(s)):
+            out[name] = {"covered": False, "why": why or "a seed diverged or overflowed the "
+                         "run's dtype (rerun with --x64)"}
+            continue
         mean, lo, hi = mean_ci(s)
         se = float(np.std(s, ddof=1) / np.sqrt(s.size))
         z = float(mean / se) if se > 0 else (0.0 if mean <= 0 else math.inf)

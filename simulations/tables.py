@@ -15,8 +15,10 @@ def fmt(x, spec=".4g"):
 
 
 def status(m: dict, seeds: int) -> str:
-    div = m["diverged_seeds"]
-    return f"DIVERGED {div}/{seeds}" if div else "ok"
+    div, over = m["diverged_seeds"], m.get("overflowed_seeds", 0)
+    if div:
+        return f"DIVERGED {div}/{seeds}"
+    return f"OVERFLOW {over}/{seeds} (--x64)" if over else "ok"
 
 
 def quadratic_table(results) -> None:

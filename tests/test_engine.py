@@ -16,6 +16,7 @@ import pytest
 import simulations as sim
 from autodrop_theory import AssumptionError
 from simulations import engine, figures, problems
+from simulations.results import cr_ranks
 from simulations.methods import autodrop
 from simulations.methods.base import RunContext
 
@@ -177,3 +178,29 @@ def test_x64_draws_the_same_noise_as_float32():
             for x64, seed in ((False, 0), (True, 0), (False, 1))}
     np.testing.assert_allclose(runs[True, 0], runs[False, 0], rtol=1e-4)
     assert np.max(np.abs(runs[False, 1] / runs[False, 0] - 1)) > 1e-2
+
+
+def test_overflow_of_a_diagnostic_is_not_divergence_and_gets_no_rank():
+    """sigma^2 = 1e38 in float32: the iterates stay finite while ||x||^2 overflows.  Reported as
+    overflowed (not diverged), without a rank; in float64 the same run is fine and ranked."""
+    big = problems.default_problem(dim=12, sigma_sq=1e38, seed=5)
+    f32 = sim.run(big, ["constant", "step_decay"], **BUDGET)
+    f64 = sim.run(big, ["constant", "step_decay"], **BUDGET, x64=True)
+    for name in ("constant", "step_decay"):
+        m = f32.methods[name]
+        assert m["overflowed_seeds"] > 0 and m["diverged_seeds"] == 0
+        assert f64.methods[name]["overflowed_seeds"] == 0
+    assert cr_ranks(f32.methods) == {} and set(cr_ranks(f64.methods)) == {"constant",
+                                                                         "step_decay"}
+    assert not f32.theory["schedule_check"]["constant"]["covered"]
+
+
+def test_divergence_means_the_iterate_left_every_bounded_region():
+    """The semantics on constructed records: a non-finite iterate is a divergence whatever the
+    diagnostics say; finite iterates with a non-finite diagnostic are an overflow."""
+    sq = np.array([[1.0, np.inf], [1.0, 2.0], [1.0, np.inf]])
+    t = engine.Trajectories(sq, sq.copy(), np.full((3, 2), np.nan), np.ones((3, 1)),
+                            np.zeros((3, 1), int), np.zeros((3, 1)),
+                            x_finite=np.array([True, True, False]))
+    assert t.diverged.tolist() == [False, False, True]
+    assert t.overflowed.tolist() == [True, False, False]
