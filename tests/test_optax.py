@@ -49,6 +49,12 @@ def test_bad_arguments_are_refused_naming_them():
         ado.read(optax.sgd(0.1).init(jnp.ones(2)))
 
 
+def _normals(key, epoch, K, d):  # noqa: N803
+    """Epoch ``epoch``'s standard normals as the simulator draws them (float32, from
+    fold_in(seed key, epoch); cast by the caller)."""
+    return jax.random.normal(jax.random.fold_in(key, epoch), (K, d), jnp.float32)
+
+
 def _quadratic_loop(tx, model, keys, epochs, K, dtype=jnp.float64):
     """A plain optax training loop on the quadratic, with the engine's noise stream: epoch e of
     a seed draws sd * N(0, I) of shape (K, d) from fold_in(key, e).  Returns, per seed, the
@@ -61,7 +67,7 @@ def _quadratic_loop(tx, model, keys, epochs, K, dtype=jnp.float64):
 
         def epoch(carry, e):
             x, s = carry
-            noise = sd * jax.random.normal(jax.random.fold_in(key, e), (K, h.shape[0]), dtype)
+            noise = sd * _normals(key, e, K, h.shape[0]).astype(dtype)
 
             def step(c, xi):
                 x, s = c
@@ -138,8 +144,8 @@ def test_released_code_timing_reproduces_a_numpy_reimplementation():
     E, K = 60, 10
     key = engine.seed_keys(3, 1)
     sd = np.sqrt(model.noise_var)
-    noise = np.stack([sd * np.asarray(jax.random.normal(jax.random.fold_in(key[0], e), (K, 30),
-                                                        jnp.float64)) for e in range(E)])
+    noise = np.stack([sd * np.asarray(_normals(key[0], e, K, 30), np.float64)
+                      for e in range(E)])
     ref_sq, ref_drops = _released_numpy(model, noise, CFG, K)
     sq, _, drops = map(np.asarray, _quadratic_loop(
         ado.autodrop(CFG, K, snapshot="after_first_step"), model, key, E, K))
