@@ -19,9 +19,10 @@ def mean_ci(samples, level: float = 0.95):
     n = x.shape[0]
     if n < 2:
         raise ValueError(f"samples: need at least 2 seeds for a confidence interval, got {n}")
-    mean = x.mean(axis=0)
-    half = stats.t.ppf(0.5 + level / 2, n - 1) * x.std(axis=0, ddof=1) / np.sqrt(n)
-    return mean, mean - half, mean + half
+    with np.errstate(invalid="ignore", over="ignore"):    # a diverged seed: nan, by design
+        mean = x.mean(axis=0)
+        half = stats.t.ppf(0.5 + level / 2, n - 1) * x.std(axis=0, ddof=1) / np.sqrt(n)
+        return mean, mean - half, mean + half
 
 
 def mean_band(samples, level: float = 0.95):
