@@ -101,7 +101,9 @@ def _report(problem, trajs, ms, ctx, theory) -> dict:
         if at is not None:
             block["angle_theory_seed0"], block["stationary_levels_deg"] = at
         out[m.name] = block
-    if "constant" in trajs and "exact_sq_dist_constant" in theory:
+    constant = trajs.get("constant")
+    if constant is not None and "exact_sq_dist_constant" in theory and not (
+            constant.diverged.any() or constant.overflowed.any()):
         # the simulation against docs/theory.md §2c, per boundary
         x64 = trajs["constant"].sq_dist.dtype == np.float64
         z = z_scores(trajs["constant"].sq_dist, theory["exact_sq_dist_constant"],
