@@ -92,12 +92,15 @@ class Bound:
         return sp.latex(self.expr, symbol_names=S.LATEX_NAMES)
 
     # -- evaluation -----------------------------------------------------------------------------
-    def _arguments(self, numbers: dict) -> dict:
+    def _check_keywords(self, numbers: dict) -> None:
         names = set(self.keywords)
         missing, extra = names - set(numbers), set(numbers) - names
         if missing or extra:
             raise AssumptionError(f"{self.name}: need keywords {sorted(names)}; missing "
                                   f"{sorted(missing)}, unexpected {sorted(extra)}")
+
+    def _arguments(self, numbers: dict) -> dict:
+        self._check_keywords(numbers)
         coord = dict(self.coordinates)
         args = {}
         for key, value in numbers.items():

@@ -68,11 +68,7 @@ class ScheduleBound(Bound):
         return tuple(sorted(names | {"lrs"} | {kw for kw, _ in self.per_coordinate}))
 
     def __call__(self, **numbers):
-        names = set(self.keywords)
-        missing, extra = names - set(numbers), set(numbers) - names
-        if missing or extra:
-            raise AssumptionError(f"{self.name}: need keywords {sorted(names)}; missing "
-                                  f"{sorted(missing)}, unexpected {sorted(extra)}")
+        self._check_keywords(numbers)
         lrs = v.vector("lrs", numbers["lrs"])
         coord = dict(self.per_coordinate)
         args, checks = {}, {S.lr_t.name: lrs[:, None] if coord else lrs}
@@ -201,16 +197,18 @@ def adaptive_statistic(*, mu, L, sigma_sq, lrs, sq_dist_start, sq_dist_end,  # n
 
 # ------------------------------------------------------------------ finite sums
 def _iterate_finite_sum(xp, lrs, *, mu, L, sigma_star_sq, r0_sq):  # noqa: N803
-    step = (SGD_ONE_STEP_FINITE_SUM.jax() if xp is not np else None)
-    if step is None:
+    """r_{t+1} = phi_{eta_t}(r_t): a host loop over the steps in numpy, a scan in JAX."""
+    if xp is np:
         fn = SGD_ONE_STEP_FINITE_SUM.numpy()
+        vals = dict(mu=mu, L=L, sigma_star_sq=sigma_star_sq)
         order = [sym.name for sym in SGD_ONE_STEP_FINITE_SUM.symbols]
         r = float(r0_sq)
         for lr in np.asarray(lrs, dtype=np.float64):
-            vals = dict(mu=mu, L=L, sigma_star_sq=sigma_star_sq, r0_sq=r, lr=float(lr))
+            vals.update(r0_sq=r, lr=float(lr))
             r = float(fn(*[vals[n] for n in order]))
         return r
     import jax
+    step = SGD_ONE_STEP_FINITE_SUM.jax()
 
     def body(r, lr):
         return step(mu=mu, L=L, sigma_star_sq=sigma_star_sq, r0_sq=r, lr=lr), None

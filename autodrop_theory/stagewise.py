@@ -31,9 +31,6 @@ __all__ = ["stagewise_schedule", "first_stage_length"]
 def first_stage_length(mu, sigma_sq, lr, r0_sq) -> int:
     """T_0 = ceil(max(0, ln(mu r_0 / (eta_0 sigma^2))) / (eta_0 mu))."""
     mu = v.in_range("mu", mu, 0.0, None, lo_open=True)
-    if isinstance(sigma_sq, (int, float)) and not isinstance(sigma_sq, bool) and sigma_sq <= 0:
-        raise AssumptionError(f"sigma_sq: need sigma_sq > 0 for the stage-wise schedule, "
-                              f"got {sigma_sq!r}")
     sigma_sq = v.in_range("sigma_sq", sigma_sq, 0.0, None, lo_open=True)
     lr = v.in_range("lr", lr, 0.0, None, lo_open=True)
     r0_sq = v.in_range("r0_sq", r0_sq, 0.0, None)

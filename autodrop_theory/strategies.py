@@ -260,12 +260,7 @@ def outside(target, index: int, max_length: int = MAX_LENGTH):
     if not 0 <= index < len(conds):
         raise AssumptionError(f"index: need 0 <= index < {len(conds)}, got {index}")
 
-    @st.composite
-    def draw_outside(draw):
-        point = _draw_point(draw, target, index, max_length)
-        assume(point is not None)
-        return point
-    return draw_outside()
+    return st.composite(lambda draw: _draw_point(draw, target, index, max_length))()
 
 
 @st.composite

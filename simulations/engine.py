@@ -113,15 +113,11 @@ def _check_step(check, chk, lr, lq_ref):
             jnp.maximum(lr_max, lr))
 
 
-def _check_close(check, chk, t):
-    """(c / P_t, the segment's start term): its term is c/P_t (||y_t||^2 - sigma^2 A) - start."""
-    d, acc, stat, start, _ = chk
-    return jnp.exp((check["total"] - t.astype(d.dtype)) * _log_q_ref(check) - d), start
-
-
 def _check_term(check, chk, t, sq_end):
-    ratio, start = _check_close(check, chk, t)
-    return ratio * (sq_end - check["sigma_sq"] * chk[1]) - start
+    """The segment's term c/P_t (||y_t||^2 - sigma^2 A) - c ||y_tau||^2."""
+    d, acc, _, start, _ = chk
+    ratio = jnp.exp((check["total"] - t.astype(d.dtype)) * _log_q_ref(check) - d)
+    return ratio * (sq_end - check["sigma_sq"] * acc) - start
 
 
 def _check_boundary(check, chk, t, sq_end, sq_new, moved):

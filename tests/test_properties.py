@@ -258,7 +258,7 @@ def _weakened(b):
                 xp, lrs, **{**kw, "sigma_sq": kw["sigma_sq"] / 2}))
         return dataclasses.replace(b, evaluator=lambda xp, lrs, **kw: float(factor) * b.evaluator(
             xp, lrs, **kw))
-    if b.kind == "upper" and S.sigma_sq in b.expr.free_symbols and b.name == "SGD_CONSTANT_STEP":
+    if b.name == "SGD_CONSTANT_STEP":
         return dataclasses.replace(b, expr=b.expr.subs(S.sigma_sq, S.sigma_sq / 2),
                                    stable=None)
     stable = None if b.stable is None else (lambda xp, **kw: float(factor) * b.stable(xp, **kw))

@@ -308,8 +308,8 @@ class LogisticProblem(Problem):
     def theory(self, lr: float, epochs: int, steps_per_epoch: int) -> dict:
         """Upper bounds on E||x - x*||^2 and the asymptotic Cramer-Rao yardsticks, per boundary.
 
-        ``finite_sum_bound``: SGD_ONE_STEP_FINITE_SUM with (mu, L_B, minibatch sigma_*^2)
-        iterated over the steps at the constant rate (valid for sampling with replacement: every
+        ``finite_sum_bound``: SGD_SCHEDULE_FINITE_SUM (SGD_ONE_STEP_FINITE_SUM with (mu, L_B,
+        minibatch sigma_*^2) iterated over the steps) at the constant rate (valid for sampling with replacement: every
         minibatch function is mu-strongly convex and L_B-smooth, and the bound is increasing and
         concave in ||y||^2, so Jensen's inequality lets it be iterated in expectation; null where
         it exceeds 1e12 times the start: vacuous at this rate); ``constant_step_bound``:
@@ -317,21 +317,19 @@ class LogisticProblem(Problem):
         (each sample's loss gradient has norm <= ||a_i||), null unless lr <= 1/L.  Both hold
         for sampling with replacement; with reshuffling they are references (``bounds_valid``).
         ``cramer_rao_suboptimality`` = tr(C_B H^{-1}) / (2 t), the counterpart for f - f*."""
-        from autodrop_theory.bounds import SGD_CONSTANT_STEP, SGD_ONE_STEP_FINITE_SUM
+        from autodrop_theory.bounds import SGD_CONSTANT_STEP
+        from autodrop_theory.schedule_bounds import SGD_SCHEDULE_FINITE_SUM
         model, B, K, E = self.model, self.batch_size, steps_per_epoch, epochs
         x = model.x_star
         s2 = model.minibatch_sigma_star_sq(B, self.sampling)
         r = r0 = float(x @ x - 2 * x @ self.x0 + self.x0 @ self.x0)
-        constants = dict(mu=model.mu, L=model.L_batch, lr=lr, sigma_star_sq=s2)
-        SGD_ONE_STEP_FINITE_SUM(r0_sq=r, **constants)          # checks the conditions once
-        step = SGD_ONE_STEP_FINITE_SUM.numpy()
-        order = [sym.name for sym in SGD_ONE_STEP_FINITE_SUM.symbols]
+        constants = dict(mu=model.mu, L=model.L_batch, sigma_star_sq=s2)
+        epoch = np.full(K, lr)
+        SGD_SCHEDULE_FINITE_SUM(r0_sq=r, lrs=epoch, **constants)   # checks the conditions once
+        iterate = SGD_SCHEDULE_FINITE_SUM.numpy()
         fs = [r]
-        for _ in range(E):
-            for _ in range(K):
-                r = float(step(*[r if n == "r0_sq" else constants[n] for n in order]))
-                if not r < 1e12 * max(r0, 1.0):
-                    break
+        for _ in range(E):      # one epoch of the iterated one-step bound at a time
+            r = float(iterate(epoch, r0_sq=r, **constants))
             fs.append(r)
             if not r < 1e12 * max(r0, 1.0):
                 fs = None
