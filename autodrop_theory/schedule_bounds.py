@@ -202,11 +202,12 @@ def _iterate_finite_sum(xp, lrs, *, mu, L, sigma_star_sq, r0_sq):  # noqa: N803
         fn = SGD_ONE_STEP_FINITE_SUM.numpy()
         vals = dict(mu=mu, L=L, sigma_star_sq=sigma_star_sq)
         order = [sym.name for sym in SGD_ONE_STEP_FINITE_SUM.symbols]
-        r = float(r0_sq)
-        for lr in np.asarray(lrs, dtype=np.float64):
-            vals.update(r0_sq=r, lr=float(lr))
-            r = float(fn(*[vals[n] for n in order]))
-        return r
+        r = np.float64(r0_sq)            # numpy scalars: a vacuous bound overflows to inf
+        with np.errstate(over="ignore", invalid="ignore"):
+            for lr in np.asarray(lrs, dtype=np.float64):
+                vals.update(r0_sq=r, lr=lr)
+                r = np.float64(fn(*[vals[n] for n in order]))
+        return float(r)
     import jax
     step = SGD_ONE_STEP_FINITE_SUM.jax()
 
