@@ -4,24 +4,28 @@ Each module holds one theorem (or the parts of one) as data (:class:`proofs.chec
 :data:`THEOREMS` lists them in dependency order.
 """
 
-from . import (angle_moments, autodrop_guard, certificate, geometric_sums, sgd_constant_step,
-               sgd_one_step, sgd_one_step_finite_sum, sgd_quadratic_exact, sgd_schedule,
-               stagewise, stationary_angle, stationary_variance)
-from .checker import check_all
-
-THEOREMS = (
-    sgd_one_step.PROOF,
-    sgd_constant_step.PROOF,
-    sgd_one_step_finite_sum.PROOF,
-    sgd_quadratic_exact.PROOF,
-    *sgd_schedule.PROOFS,
-    stationary_variance.PROOF,
-    *geometric_sums.PROOFS,
-    *stagewise.PROOFS,
-    *angle_moments.PROOFS,
-    *stationary_angle.PROOFS,
-    *certificate.PROOFS,
-    *autodrop_guard.PROOFS,
-)
+import importlib
 
 __all__ = ["THEOREMS", "check_all"]
+_ORDER = (   # dependency order: (module, attribute holding one proof or a tuple of proofs)
+    ("sgd_one_step", "PROOF"), ("sgd_constant_step", "PROOF"),
+    ("sgd_one_step_finite_sum", "PROOF"), ("sgd_quadratic_exact", "PROOF"),
+    ("sgd_schedule", "PROOFS"), ("stationary_variance", "PROOF"), ("geometric_sums", "PROOFS"),
+    ("stagewise", "PROOFS"), ("angle_moments", "PROOFS"), ("stationary_angle", "PROOFS"),
+    ("certificate", "PROOFS"), ("autodrop_guard", "PROOFS"),
+)
+
+
+def __getattr__(name):
+    """``THEOREMS`` and ``check_all``, built on first use (they load sympy), so that
+    ``python -m proofs --help`` and its refusals of bad flags are immediate."""
+    if name == "THEOREMS":
+        found = []
+        for module, attr in _ORDER:
+            value = getattr(importlib.import_module(f"{__name__}.{module}"), attr)
+            found += list(value) if attr == "PROOFS" else [value]
+        globals()["THEOREMS"] = tuple(found)
+        return globals()["THEOREMS"]
+    if name == "check_all":
+        return importlib.import_module(f"{__name__}.checker").check_all
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

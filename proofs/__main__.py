@@ -7,20 +7,30 @@ One line per theorem (name, number of steps, status); ``-v`` adds one line per s
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from . import THEOREMS
-from .checker import check_all
-from .render import markdown
+from autodrop_theory.commandline import CliError, OneLineParser, check_out
+
+PROG = "python -m proofs"
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m proofs", description=__doc__.splitlines()[0])
+    """Bad flags (or a ``--latex`` folder that cannot be written) exit with status 2 and one
+    line, before any proof is checked."""
+    parser = OneLineParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="one line per step")
     parser.add_argument("--latex", metavar="DIR", help="write the rendered proofs to DIR")
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+        if args.latex is not None:
+            check_out(args.latex, "--latex")
+    except CliError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    from . import THEOREMS
+    from .checker import check_all
+    from .render import markdown
     reports = check_all(THEOREMS)
     width = max(len(r.name) for r in reports)
     for r in reports:

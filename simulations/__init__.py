@@ -13,11 +13,20 @@ registry (``methods.REGISTRY``; build one with overrides, e.g.
 hyperparameters as one compiled program.
 """
 
-from . import methods, problems
-from .experiment import run, sweep
-from .results import Results
+import importlib
 
 __all__ = ["run", "sweep", "save", "Results", "problems", "methods"]
+_LAZY = {"run": "experiment", "sweep": "experiment", "Results": "results"}
+
+
+def __getattr__(name):
+    """The API, imported on first use: a command's ``--help`` and its refusals of bad flags run
+    without loading JAX, scipy or sympy."""
+    if name in ("problems", "methods"):
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def save(results, out_dir) -> list:

@@ -21,16 +21,10 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from scipy import stats
 
-from autodrop_theory import angular
-from autodrop_theory.quadratic import QuadraticModel
-from autodrop_theory.rule import AutoDropConfig, calibrated_threshold_deg
+from autodrop_theory.errors import AssumptionError
 
-from . import cli, engine, experiment, tables
-from .methods import autodrop, schedules
-from .methods.base import RunContext
-from .problems import QuadraticProblem, default_model, default_problem
+from . import cli, memory
 
 PROG = "simulations.angular"
 DEFAULTS = dict(seeds=200, dim=100, epochs=150, steps_per_epoch=10, lr=0.5,
@@ -51,6 +45,10 @@ def _parser():
 
 def _constant_runs(model, lrs, K, S, seed, dtype):
     """Constant-rate runs at every rate in ``lrs`` from ``model.y0``, one compiled call."""
+    from . import engine
+    from .methods import schedules
+    from .methods.base import RunContext
+    from .problems import QuadraticProblem
     problem = QuadraticProblem(model)
     ctx = RunContext(lr=max(lrs), epochs=STATIONARY_EPOCHS, steps_per_epoch=K, mu=model.mu,
                      L=model.L, dim=model.dim)
@@ -66,6 +64,21 @@ def _body(argv) -> int:
     start = time.perf_counter()
     args = cli.parse(_parser(), argv, DEFAULTS, QUICK)
     names = cli.resolve_methods(args.methods)
+    try:        # the largest of its runs: the fluctuation study at d = max(DIMS), 4 S seeds
+        memory.check(max(args.dim, max(DIMS)), max(len(names), len(KAPPAS)),
+                     max(args.epochs, STATIONARY_EPOCHS), args.steps_per_epoch,
+                     4 * max(8, args.seeds // 4) + args.seeds, 8 if args.x64 else 4)
+    except AssumptionError as exc:
+        raise cli.flag_error(exc) from None
+    from scipy import stats
+
+    from autodrop_theory import angular
+    from autodrop_theory.quadratic import QuadraticModel
+    from autodrop_theory.rule import AutoDropConfig, calibrated_threshold_deg
+
+    from . import experiment, tables
+    from .methods import autodrop, schedules
+    from .problems import default_model, default_problem
     results = cli.run_flags(
         args, lambda: default_problem(args.dim, args.mu, args.L, args.sigma_sq, args.seed),
         lambda ctx: [schedules.step_decay(ctx, fractions=(1 / 3, 2 / 3), factor=args.drop_factor)

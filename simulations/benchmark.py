@@ -13,15 +13,11 @@ from __future__ import annotations
 
 import time
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 
 from autodrop_theory.errors import AssumptionError
 
-from . import cli, engine, experiment
-from .methods import schedules
-from .problems import QuadraticProblem, default_model
+from . import cli, memory
 
 PROG = "simulations.benchmark"
 
@@ -49,6 +45,15 @@ def _parser():
 def _body(argv) -> int:
     args = cli.parse(_parser(), argv, dict(dim=100, seeds=100, epochs=300, steps_per_epoch=10,
                                            lr=0.5), dict(seeds=32, epochs=100))
+    try:        # the NumPy baseline holds one epoch's noise and the iterate for all seeds too
+        memory.check(args.dim, 2, args.epochs, args.steps_per_epoch, args.seeds)
+    except AssumptionError as exc:
+        raise cli.flag_error(exc) from None
+    import jax.numpy as jnp
+
+    from . import engine, experiment
+    from .methods import schedules
+    from .problems import QuadraticProblem, default_model
     model = default_model(dim=args.dim)
     E, K, S = args.epochs, args.steps_per_epoch, args.seeds
     problem = QuadraticProblem(model)

@@ -8,28 +8,17 @@ the figures, and nothing half-written is left in the output folder.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
-import tempfile
 
+from autodrop_theory.commandline import CliError, OneLineParser, check_out
 from autodrop_theory.errors import AssumptionError
 
-from . import methods as registry
-from .provenance import metadata
+from . import methods as registry    # (names only: the registry imports a method on first use)
 
-__all__ = ["CliError", "make_parser", "parse", "resolve_methods", "flag_error",
+__all__ = ["CliError", "make_parser", "parse", "show_defaults", "check_out", "resolve_methods", "flag_error",
            "finish", "entry_point", "progress", "print_table", "add_quadratic_flags", "main",
            "typed", "run_flags"]
-
-
-class CliError(Exception):
-    """Bad command-line input: main() prints the message as one line and returns 2."""
-
-
-class _OneLineParser(argparse.ArgumentParser):
-    def error(self, message):  # argparse would print usage and exit; we want one line, exit 2
-        raise CliError(message)
 
 
 def typed(kind, cond, desc):
@@ -46,8 +35,12 @@ def typed(kind, cond, desc):
 
 positive_int = typed(int, lambda v: v >= 1, "an integer >= 1")
 nonneg_int = typed(int, lambda v: v >= 0, "an integer >= 0")
-positive_float = typed(float, lambda v: math.isfinite(v) and v > 0, "a finite number > 0")
-nonneg_float = typed(float, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0")
+# a float flag feeds a float32 simulation: it must be a normal float32 number
+F32_MIN, F32_MAX = 1.1754943508222875e-38, 3.4028234663852886e38
+positive_float = typed(float, lambda v: F32_MIN <= v <= F32_MAX,
+                       "a number in [1.2e-38, 3.4e38] (float32's normal range)")
+nonneg_float = typed(float, lambda v: v == 0 or F32_MIN <= v <= F32_MAX,
+                     "0 or a number in [1.2e-38, 3.4e38] (float32's normal range)")
 
 
 def make_parser(prog: str, description: str, omit=()) -> argparse.ArgumentParser:
@@ -55,10 +48,10 @@ def make_parser(prog: str, description: str, omit=()) -> argparse.ArgumentParser
     without dashes, e.g. ``("dim", "lr")`` for a study that sets them itself: a command takes no
     flag it would ignore); defaults of None are filled by :func:`parse` from the command's
     normal or ``--quick`` defaults, and an omitted flag reads as None (False for switches)."""
-    p = _OneLineParser(prog=prog, description=description)
+    p = OneLineParser(prog=prog, description=description)
     shared = [
         ("--quick", dict(action="store_true", help="a small run (under 30 s on 2 cores)")),
-        ("--out", dict(type=str, default=None, help="output folder (default results/<exp>/)")),
+        ("--out", dict(type=str, default=None, help="output folder")),
         ("--seeds", dict(type=typed(int, lambda v: v >= 2, "an integer >= 2 (a confidence "
                                     "interval needs two seeds)"), default=None,
                          help="number of seeds")),
@@ -88,6 +81,7 @@ def make_parser(prog: str, description: str, omit=()) -> argparse.ArgumentParser
 def parse(parser, argv, defaults: dict, quick: dict):
     """Parse ``argv``; fill unset flags from ``quick`` (with --quick) over ``defaults``; check
     that ``--out`` can be written before anything runs."""
+    show_defaults(parser, defaults, quick)
     args = parser.parse_args(argv)
     for key, value in {**defaults, **(quick if args.quick else {})}.items():
         if getattr(args, key, None) is None:
@@ -97,24 +91,19 @@ def parse(parser, argv, defaults: dict, quick: dict):
     return args
 
 
-def check_out(out: str) -> None:
-    """``--out`` must name a folder that exists or can be created and written: not empty, not
-    an existing file, below a folder where a probe folder can be made (and is removed at once:
-    a later refusal of another flag leaves no trace)."""
-    if not out.strip():
-        raise CliError("--out: need a folder name, got ''")
-    path = os.path.abspath(out)
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise CliError(f"--out: {out!r} exists and is not a folder")
-    probe = path
-    while not os.path.exists(probe):
-        probe = os.path.dirname(probe)
-    if not os.path.isdir(probe):
-        raise CliError(f"--out: cannot create a folder under {probe!r}, which is a file")
-    try:                        # a real probe (permissions alone mislead root, e.g. on /proc)
-        os.rmdir(tempfile.mkdtemp(prefix=".probe-", dir=probe))
-    except OSError as exc:
-        raise CliError(f"--out: cannot write under {probe!r} ({exc.strerror})") from None
+def show_defaults(parser, defaults: dict, quick: dict = None) -> None:
+    """Append each flag's default (the command's, else argparse's) and its ``--quick`` value to
+    its ``--help`` line; flags without a default (None) or switches say nothing."""
+    quick = quick or {}
+    for action in parser._actions:      # argparse keeps its flags here (documented in its source)
+        if not action.option_strings or action.nargs == 0 or action.help == argparse.SUPPRESS:
+            continue
+        value = defaults.get(action.dest, action.default)
+        if value is None or "(default" in (action.help or ""):
+            continue
+        text = f"default: {str(value).replace(',', ', ')}" + (f"; --quick: {quick[action.dest]}"
+                                      if action.dest in quick else "")
+        action.help = f"{action.help or ''} ({text.replace('%', '%%')})".strip()
 
 
 def resolve_methods(text: str, exact_model: bool = True) -> list:
@@ -135,9 +124,12 @@ def resolve_methods(text: str, exact_model: bool = True) -> list:
 
 
 def flag_error(exc: AssumptionError) -> CliError:
-    """Turn an AssumptionError ``name: condition`` into ``--name: condition``."""
+    """Turn an AssumptionError ``name: condition`` (or ``a, b: condition``) into ``--name:
+    condition`` (``--a, --b: condition``)."""
     name, _, rest = str(exc).partition(": ")
-    flag = "--" + name.replace("_", "-") if name.isidentifier() else name
+    names = name.split(", ")
+    flag = (", ".join("--" + n.replace("_", "-") for n in names)
+            if all(n.isidentifier() for n in names) else name)
     return CliError(f"{flag}: {rest}" if rest else str(exc))
 
 
@@ -151,6 +143,7 @@ def finish(prog: str, argv, args, start: float, results, figures: bool = True) -
         results = Results(results)
     meta = results.blocks.setdefault("meta", {})
     if "git_commit" not in meta:
+        from .provenance import metadata
         meta.update(metadata({}, args.seed, args.x64, 0.0))
     meta["wall_seconds"] = time.perf_counter() - start
     meta["command"] = " ".join(["python -m " + prog] + list(sys.argv[1:] if argv is None
@@ -179,10 +172,14 @@ def run_flags(args, make_problem, make_methods, lr=None, steps_per_epoch=None):
     """Build the problem and methods from the flags (``make_problem()``; ``make_methods(ctx)``
     -> methods), any AssumptionError becoming a one-line flag error, then run them on the
     flags' seeds; ``lr`` and ``steps_per_epoch`` default to the flags'.  Returns Results."""
-    from . import experiment
+    from . import experiment, memory
     lr = args.lr if lr is None else lr
     K = args.steps_per_epoch if steps_per_epoch is None else steps_per_epoch
     try:
+        dim = getattr(args, "dim", None) or 1       # sizes first: the problem allocates d
+        memory.check(dim, len(args.methods.split(",")) if args.methods != "all" else
+                     len(registry.REGISTRY), args.epochs, K if isinstance(K, int) else 1,
+                     args.seeds, 8 if args.x64 else 4)
         problem = make_problem()
         lr = lr(problem) if callable(lr) else lr
         K = K(problem) if callable(K) else K
@@ -197,8 +194,9 @@ def add_quadratic_flags(p):
     """The instance flags of the quadratic commands (docs: the default problem)."""
     p.add_argument("--mu", type=positive_float, default=0.01, help="smallest eigenvalue")
     p.add_argument("--L", type=positive_float, default=1.0, help="largest eigenvalue")
-    p.add_argument("--sigma-sq", type=nonneg_float, default=1.0,
-                   help="total gradient-noise variance sigma^2 = tr C")
+    p.add_argument("--sigma-sq", type=positive_float, default=1.0,
+                   help="total gradient-noise variance sigma^2 = tr C (> 0: without noise the "
+                   "stationary angle and the Cramer-Rao limit are undefined)")
     return p
 
 

@@ -22,9 +22,7 @@ import numpy as np
 
 from autodrop_theory.errors import AssumptionError
 
-from . import cli, experiment, methods as registry
-from .problems import default_problem
-from .results import Results
+from . import cli, memory, methods as registry
 
 PROG = "simulations.compare"
 GRID = dict(dim=(10, 100, 1000), kappa=(10, 100, 1000), sigma_sq=(0.1, 10.0))
@@ -56,11 +54,15 @@ def _body(argv) -> int:
     start = time.perf_counter()
     args = cli.parse(_parser(), argv, DEFAULTS, QUICK)
     names = cli.resolve_methods(args.methods)
+    from . import experiment
+    from .problems import default_problem
+    from .results import Results
     grid = QUICK_GRID if args.quick else GRID
     settings = list(itertools.product(*grid.values()))
     E, K = args.epochs, args.steps_per_epoch
     problems = {}
     try:        # every setting validated before anything runs
+        memory.check(max(grid["dim"]), len(names), E, K, args.seeds, 8 if args.x64 else 4)
         for d, kappa, s2 in settings:
             problem = default_problem(dim=d, mu=1.0 / kappa, L=1.0, sigma_sq=s2, seed=args.seed)
             ctx = experiment.run_context(problem, 0.5 / problem.L, E, K)

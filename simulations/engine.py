@@ -34,6 +34,7 @@ from autodrop_theory import _validate as v
 from autodrop_theory.errors import AssumptionError
 from autodrop_theory.rule import angle_deg
 
+from . import memory
 from .methods.base import EpochInfo, Method, StepInfo, device_hp, drop_count
 from .problems.base import Problem
 
@@ -246,10 +247,12 @@ def _prepare(problem: Problem, methods, epochs, steps_per_epoch, keys, momentum,
             families.append(m.family)
             groups.append([])
         groups[families.index(m.family)].append(m)
-    hps = [device_hp([m.hp for m in g], dtype) for g in groups]
-    data = problem.data(dtype)
     keys = jnp.asarray(keys)
     n = keys.shape[0]
+    memory.check(problem.dim, len(methods), epochs, steps, n, jnp.dtype(dtype).itemsize)
+    hps = [device_hp([m.hp for m in g], dtype) for g in groups]
+    data = problem.data(dtype)
+    _check_finite(data, dtype)
     if mesh is not None:
         size = mesh.devices.size
         pad = (-n) % size
@@ -262,6 +265,17 @@ def _prepare(problem: Problem, methods, epochs, steps_per_epoch, keys, momentum,
              check_constants(problem, lr_ref, epochs, steps).items()}
     args = (data, hps, jnp.asarray(beta, dtype), check, keys)
     return static, args, groups, names, n
+
+
+def _check_finite(data, dtype) -> None:
+    """The problem's data must be finite in the run's dtype (a float32 cast of 1e300 is inf:
+    the run would compute nonsense, not diverge)."""
+    for leaf in jax.tree_util.tree_leaves(data):
+        a = np.asarray(leaf)
+        if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
+            raise AssumptionError(f"problem: its data are not finite in {jnp.dtype(dtype).name} "
+                                  "(a value beyond the dtype's range); rescale the problem or "
+                                  "run in float64 (x64=True, --x64)")
 
 
 def simulate(problem: Problem, methods, *, epochs: int, steps_per_epoch: int, keys,

@@ -21,7 +21,7 @@ import numpy as np
 from autodrop_theory import _validate as v
 from autodrop_theory.errors import AssumptionError
 
-from . import engine, methods as registry
+from . import engine, memory, methods as registry
 from .methods.base import Method, RunContext
 from .problems.base import Problem
 from .provenance import metadata
@@ -77,6 +77,18 @@ def build_methods(names_or_methods, ctx: RunContext) -> list:
     return out
 
 
+def _as_list(methods) -> list:
+    return [methods] if isinstance(methods, (str, Method)) else list(methods)
+
+
+def _check_memory(problem, n_methods, ctx, seeds, x64):
+    """Refuse (AssumptionError naming ``seeds``) a run whose arrays cannot fit in memory, before
+    anything is built (:mod:`.memory`)."""
+    seeds = v.integer("seeds", seeds, lo=2)
+    memory.check(problem.dim, max(n_methods, 1), ctx.epochs, ctx.steps_per_epoch, seeds,
+                 8 if x64 else 4)
+
+
 def _simulate(problem, ms, ctx, seeds, seed, momentum, x64, mesh):
     """Validate the seeds and run the engine."""
     seeds = v.integer("seeds", seeds, lo=2)
@@ -123,6 +135,7 @@ def run(problem: Problem, methods=("autodrop", "constant"), *, lr, epochs: int,
     docstring.  Returns :class:`~.results.Results` (results.json's layout, docs/results.md)."""
     start = time.perf_counter()
     ctx = run_context(problem, lr, epochs, steps_per_epoch)
+    _check_memory(problem, len(_as_list(methods)), ctx, seeds, x64)
     ms = build_methods(methods, ctx)
     trajs = _simulate(problem, ms, ctx, seeds, seed, momentum, x64, mesh)
     theory = problem.theory(ctx.lr, ctx.epochs, ctx.steps_per_epoch)
@@ -152,6 +165,8 @@ def sweep(problem: Problem, method: str, grid: dict, *, lr, epochs: int, steps_p
         raise AssumptionError(f"grid: need a non-empty dict of non-empty value lists, got "
                               f"{grid!r}")
     base = run_context(problem, lr, epochs, steps_per_epoch)
+    _check_memory(problem, int(np.prod([len(list(vs)) for vs in grid.values()])), base, seeds,
+                  x64)
     factory = registry.REGISTRY[method].factory
     ms = []
     for values in itertools.product(*grid.values()):

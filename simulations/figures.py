@@ -384,24 +384,29 @@ def save(results, out_dir) -> list:
 
 
 def main(argv=None) -> int:
-    """``python -m simulations.figures RESULTS.json [--out DIR]``: redraw a saved run."""
-    import argparse
+    """``python -m simulations.figures RESULTS.json [--out DIR]``: redraw a saved run.  Bad
+    input (a missing or malformed results.json, an --out that cannot be written) exits with
+    status 2 and one line, before anything is drawn."""
     import sys
 
+    from autodrop_theory.commandline import CliError, OneLineParser, check_out
     from autodrop_theory.errors import AssumptionError
-
-    from .results import Results
-    p = argparse.ArgumentParser(prog="simulations.figures", description=main.__doc__)
+    p = OneLineParser(prog="simulations.figures", description=main.__doc__.splitlines()[0])
     p.add_argument("results", help="a results.json (or the folder holding it)")
     p.add_argument("--out", default=None, help="output folder (default: the results' folder)")
-    args = p.parse_args(argv)
     try:
-        res = Results.load(args.results)
-    except AssumptionError as exc:
+        args = p.parse_args(argv)
+        src = Path(args.results)
+        out = Path(args.out) if args.out is not None else (src if src.is_dir() else src.parent)
+        check_out(str(out), "--out" if args.out is not None else "results")
+        from .results import Results
+        try:
+            res = Results.load(args.results)
+        except AssumptionError as exc:
+            raise CliError(str(exc)) from None
+    except CliError as exc:
         print(f"simulations.figures: error: {exc}", file=sys.stderr)
         return 2
-    src = Path(args.results)
-    out = Path(args.out) if args.out else (src if src.is_dir() else src.parent)
     for path in draw(res, out):
         print(path)
     return 0

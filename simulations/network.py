@@ -34,8 +34,10 @@ import time
 
 import numpy as np
 
+from autodrop_theory.errors import AssumptionError
+
 from . import cli
-from .nets import digits, models as nets
+from .nets import digits
 
 PROG = "simulations.network"
 DEFAULTS = dict(seeds=8, epochs=100, methods="all", models="mlp,cnn", out="results/network")
@@ -105,6 +107,8 @@ def train(model, method, data, *, epochs, batch_size, lr, momentum, weight_decay
     from jax.flatten_util import ravel_pytree
 
     from autodrop_theory.rule import angle_deg
+
+    from .nets import models as nets
     init, apply = nets.MODELS[model]
     X, y, Xt, yt = (jnp.asarray(a, dtype) if a.dtype.kind == "f" else jnp.asarray(a)
                     for a in data)
@@ -212,11 +216,19 @@ def _body(argv) -> int:
     start = time.perf_counter()
     args = cli.parse(_parser(), argv, DEFAULTS | {"lr": 0.1}, QUICK)
     methods = _names(args.methods, METHODS, "--methods")
+    from .nets import models as nets
     models = _names(args.models, tuple(nets.MODELS), "--models")
     data = digits.load(args.seed)
     if args.batch_size > data[0].shape[0]:
         raise cli.CliError(f"--batch-size: need batch_size <= n_train = {data[0].shape[0]}, "
                            f"got {args.batch_size}")
+    from . import memory
+    n = data[0].shape[0]
+    try:        # per seed: the E x n minibatch indices (int32), the parameters, the records
+        memory.check(max(nets.num_params(m) for m in models), len(methods), args.epochs, 1,
+                     args.seeds, 8 if args.x64 else 4, extra=4 * args.epochs * n)
+    except AssumptionError as exc:
+        raise cli.flag_error(exc) from None
     if args.lr < 1e-4 and "autodrop_paper" in methods:
         raise cli.CliError(f"--lr: autodrop_paper needs lr >= the published min_lr 0.0001, "
                            f"got {args.lr}")

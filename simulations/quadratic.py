@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import time
 
-from . import cli, experiment, tables
-from .problems import default_problem
+from . import cli
 
 PROG = "simulations.quadratic"
 DEFAULTS = dict(seeds=100, dim=100, epochs=300, steps_per_epoch=10, lr=0.5,
@@ -33,6 +32,8 @@ def _body(argv) -> int:
     p = cli.add_quadratic_flags(cli.make_parser(PROG, __doc__.splitlines()[0]))
     args = cli.parse(p, argv, DEFAULTS, QUICK)
     names = cli.resolve_methods(args.methods)
+    from . import experiment, tables
+    from .problems import default_problem
     results = cli.run_flags(
         args, lambda: default_problem(args.dim, args.mu, args.L, args.sigma_sq, args.seed),
         lambda ctx: experiment.build_methods(names, ctx))

@@ -54,7 +54,7 @@ def schedule_check(problem, trajs: dict, lr: float, total_steps: int, momentum: 
         if traj.schedule_stat is None or bv is None:
             out[name] = {"covered": False, "why": why}
             continue
-        scale = _scale(bv, lr, total_steps)
+        scale = _scale(bv, lr, total_steps) or 1.0   # no noise: deterministic, unscaled
         s = np.asarray(traj.schedule_stat, np.float64) / scale
         if not np.all(np.isfinite(s)):
             out[name] = {"covered": False, "why": why or "a seed diverged or overflowed the "

@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import time
 
-from . import cli, experiment, tables
-from .problems import logistic
-from .stats import rate_exponent
+from . import cli
+from .choices import DATASETS, SAMPLINGS
 
 PROG = "simulations.strongly_convex"
 DEFAULTS = dict(seeds=32, epochs=100, methods="autodrop,autodrop_paper,autodrop_immediate,"
@@ -32,11 +31,11 @@ QUICK = dict(seeds=16, epochs=100)
 
 def _parser():
     p = cli.make_parser(PROG, __doc__.splitlines()[0])
-    p.add_argument("--dataset", choices=logistic.DATASETS, default="breast_cancer")
+    p.add_argument("--dataset", choices=DATASETS, default="breast_cancer")
     p.add_argument("--batch-size", type=cli.positive_int, default=16, help="minibatch size B")
     p.add_argument("--l2", type=cli.positive_float, default=None,
                    help="L2 regularisation (default 1 / n_train)")
-    p.add_argument("--sampling", choices=logistic.SAMPLINGS, default="reshuffle")
+    p.add_argument("--sampling", choices=SAMPLINGS, default="reshuffle")
     return p
 
 
@@ -46,6 +45,9 @@ def _body(argv) -> int:
     names = cli.resolve_methods(args.methods, exact_model=False)
     if args.dim is not None and args.dataset != "synthetic":
         raise cli.CliError(f"--dim: the dimension of {args.dataset} is fixed by the dataset")
+    from . import experiment, tables
+    from .problems import logistic
+    from .stats import rate_exponent
 
     def make_problem():
         data = logistic.load(args.dataset, args.seed, **(

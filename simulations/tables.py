@@ -39,7 +39,8 @@ def quadratic_table(results) -> None:
                      fmt(f["angle_deg"], ".1f"), status(m, S)])
     print(f"quadratic d={p['dim']} mu={p['mu']:g} L={p['L']:g} sigma^2={p['sigma_sq']:g}"
           f" lr={p['lr']:g} K={K} E={E} seeds={S}; Cramer-Rao limit at T={E * K}:"
-          f" {fmt(cr_final)}; predicted stationary angle {th['stationary_angle_deg']:.2f} deg")
+          f" {fmt(cr_final)}; predicted stationary angle {fmt(th['stationary_angle_deg'], '.2f')}"
+          " deg")
     print_table(["method", "E||x-x*||^2", "95% CI", "CR ratio", "rank", "drops",
                  "1st drop", "angle", "status"], rows)
     if "oracle" in methods:

@@ -16,10 +16,9 @@ import time
 
 import numpy as np
 
-from . import cli, experiment
-from .methods import autodrop, schedules
-from .problems import default_problem
-from .results import Results
+from autodrop_theory.errors import AssumptionError
+
+from . import cli, memory
 
 PROG = "simulations.tune_autodrop"
 SETUPS = [(100, 10, 300), (100, 20, 200), (100, 100, 100), (10, 10, 300), (1000, 10, 300),
@@ -41,6 +40,7 @@ def _parser():
 
 
 def _candidate(ctx, kind, value, extra, drops):
+    from .methods import autodrop
     knobs = (dict(threshold_deg=None, threshold_z=value, max_threshold_deg=None)
              if kind == "z" else dict(threshold_deg=value, max_threshold_deg=10.0))
     return autodrop.autodrop(ctx, f"autodrop[{kind}={value:g},{extra},{drops}]",
@@ -51,8 +51,17 @@ def _body(argv) -> int:
     start = time.perf_counter()
     args = cli.parse(_parser(), argv, dict(seeds=64, out="results/tune_autodrop"),
                      dict(seeds=16))
+    from . import experiment
+    from .methods import schedules
+    from .problems import default_problem
+    from .results import Results
     setups, grid = (QUICK_SETUPS, QUICK_GRID) if args.quick else (SETUPS, GRID)
     candidates = list(itertools.product(*grid.values()))
+    try:        # the largest setup, before anything runs
+        for d, K, E in setups:
+            memory.check(d, 2 + len(candidates), E, K, args.seeds, 8 if args.x64 else 4)
+    except AssumptionError as exc:
+        raise cli.flag_error(exc) from None
     ratios = {c: [] for c in candidates}
     baselines = {}
     for d, K, E in cli.progress(setups, args.quiet, PROG):

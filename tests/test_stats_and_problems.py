@@ -43,7 +43,7 @@ def test_default_instance():
     np.testing.assert_allclose(np.diff(np.log(m.hessian_eigs)), np.log(100) / 49)
     assert m.y0 @ m.y0 == pytest.approx(50.0) and m.sigma_sq == pytest.approx(2.0)
     assert not m.y0.flags.writeable
-    with pytest.raises(AssumptionError, match="L: need a value in"):
+    with pytest.raises(AssumptionError, match="mu: need mu <= L = 0.5, got 1"):
         default_model(mu=1.0, L=0.5)
 
 

@@ -149,7 +149,7 @@ def test_cli_end_to_end_on_every_dataset(name, tmp_path):
 
 @pytest.mark.parametrize("argv, needle", [
     (["--dataset", "mnist"], "argument --dataset: invalid choice: 'mnist'"),
-    (["--l2", "-1"], "argument --l2: need a finite number > 0"),
+    (["--l2", "-1"], "argument --l2: need a number in [1.2e-38, 3.4e38]"),
     (["--dim", "5"], "--dim: the dimension of breast_cancer is fixed"),
     (["--batch-size", "100000"], "--batch-size: need batch_size <= n_train"),
     (["--lr", "5"], "--lr: need lr * L < 2"),

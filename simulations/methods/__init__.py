@@ -8,22 +8,35 @@ exact quadratic model (``needs_model``).
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+import importlib
+from typing import NamedTuple
 
 from autodrop_theory.errors import AssumptionError
-
-from . import autodrop, averaged, distance, oracle, pflug, plateau, sasa, schedules
-from .base import (EpochInfo, Family, Method, RunContext, StepInfo, drop_count,  # noqa: F401
-                   rate_state)
 
 __all__ = ["REGISTRY", "Spec", "make", "available", "automatic", "Family", "Method",
            "RunContext", "EpochInfo", "StepInfo"]
 
+_BASE = ("EpochInfo", "Family", "Method", "RunContext", "StepInfo", "drop_count", "rate_state")
+_MODULES = ("autodrop", "averaged", "base", "distance", "oracle", "pflug", "plateau", "sasa",
+            "schedules")
+
 
 class Spec(NamedTuple):
-    factory: Callable
-    family: Family
+    """A registry entry: the factory ``module:function`` and family ``module:NAME`` in this
+    package, looked up (and their modules imported) only when used, so that listing and checking
+    method names (``--help``, a misspelt ``--methods``) imports no numerical library."""
+
+    factory_at: str
+    family_at: str
     needs_model: bool = False
+
+    @property
+    def factory(self):
+        return _attr(self.factory_at)
+
+    @property
+    def family(self):
+        return _attr(self.family_at)
 
     @property
     def automatic(self) -> bool:
@@ -34,20 +47,34 @@ class Spec(NamedTuple):
         return self.family.per_step
 
 
+def _attr(where: str):
+    module, _, name = where.partition(":")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+
+def __getattr__(name):
+    """The interface types of base.py and the family modules, imported on first use."""
+    if name in _BASE:
+        return getattr(importlib.import_module(f"{__name__}.base"), name)
+    if name in _MODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 REGISTRY = {
-    "autodrop": Spec(autodrop.autodrop, autodrop.FAMILY),
-    "autodrop_paper": Spec(autodrop.autodrop_paper, autodrop.FAMILY),
-    "autodrop_immediate": Spec(autodrop.autodrop_immediate, autodrop.FAMILY),
-    "constant": Spec(schedules.constant, schedules.EPOCH_SCHEDULE),
-    "step_decay": Spec(schedules.step_decay, schedules.EPOCH_SCHEDULE),
-    "inverse_time": Spec(schedules.inverse_time, schedules.INVERSE_TIME),
-    "averaged": Spec(averaged.averaged, averaged.FAMILY),
-    "step_decay_gkkn": Spec(schedules.step_decay_gkkn, schedules.GKKN),
-    "plateau": Spec(plateau.plateau, plateau.FAMILY),
-    "pflug": Spec(pflug.pflug, pflug.FAMILY),
-    "distance": Spec(distance.distance, distance.FAMILY),
-    "sasa": Spec(sasa.sasa, sasa.FAMILY),
-    "oracle": Spec(oracle.oracle, schedules.EPOCH_SCHEDULE, needs_model=True),
+    "autodrop": Spec("autodrop:autodrop", "autodrop:FAMILY"),
+    "autodrop_paper": Spec("autodrop:autodrop_paper", "autodrop:FAMILY"),
+    "autodrop_immediate": Spec("autodrop:autodrop_immediate", "autodrop:FAMILY"),
+    "constant": Spec("schedules:constant", "schedules:EPOCH_SCHEDULE"),
+    "step_decay": Spec("schedules:step_decay", "schedules:EPOCH_SCHEDULE"),
+    "inverse_time": Spec("schedules:inverse_time", "schedules:INVERSE_TIME"),
+    "averaged": Spec("averaged:averaged", "averaged:FAMILY"),
+    "step_decay_gkkn": Spec("schedules:step_decay_gkkn", "schedules:GKKN"),
+    "plateau": Spec("plateau:plateau", "plateau:FAMILY"),
+    "pflug": Spec("pflug:pflug", "pflug:FAMILY"),
+    "distance": Spec("distance:distance", "distance:FAMILY"),
+    "sasa": Spec("sasa:sasa", "sasa:FAMILY"),
+    "oracle": Spec("oracle:oracle", "schedules:EPOCH_SCHEDULE", needs_model=True),
 }
 
 

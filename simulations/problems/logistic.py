@@ -39,12 +39,11 @@ from autodrop_theory import _validate as v
 from autodrop_theory.errors import AssumptionError
 
 from .base import Kind, Problem
+from ..choices import DATASETS, SAMPLINGS
 
 __all__ = ["DATASETS", "SAMPLINGS", "Dataset", "prepare", "load", "LogisticModel", "fit",
            "LogisticProblem", "logistic_regression"]
 
-DATASETS = ("synthetic", "breast_cancer", "digits", "wine")
-SAMPLINGS = ("reshuffle", "replacement")
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

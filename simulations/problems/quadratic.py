@@ -108,8 +108,8 @@ class QuadraticProblem(Problem):
 
     def cramer_rao(self, t):
         m = self.exact_model
-        if m.mu <= 0:
-            return None       # a flat direction: the limit is not defined
+        if m.mu <= 0 or m.sigma_sq == 0:
+            return None       # a flat direction (undefined), or no noise (0: no yardstick)
         return CRAMER_RAO(hessian_eigs=m.hessian_eigs, noise_var=m.noise_var, t=t)
 
     def theory(self, lr: float, epochs: int, steps_per_epoch: int) -> dict:
@@ -130,7 +130,8 @@ class QuadraticProblem(Problem):
                 m.hessian_eigs, m.noise_var, m.y0, lrs, K).tolist(),
             "exact_sq_dist_constant": angular.expected_sq_dist(
                 m.hessian_eigs, m.noise_var, m.y0, lrs, K),
-            "stationary_angle_deg": angular.stationary_angle(m.hessian_eigs, m.noise_var, lr, K),
+            "stationary_angle_deg": (angular.stationary_angle(m.hessian_eigs, m.noise_var, lr, K)
+                                     if m.sigma_sq > 0 else None),   # no noise: no stationarity
         }
 
     def angle_theory(self, lrs, steps_per_epoch: int):
@@ -143,7 +144,7 @@ class QuadraticProblem(Problem):
         angles = [None, None] + angular.expected_angles(m.hessian_eigs, m.noise_var, m.y0, lrs,
                                                         steps_per_epoch).tolist()
         levels = [angular.stationary_angle(m.hessian_eigs, m.noise_var, lr, steps_per_epoch)
-                  for lr in np.unique(lrs)]
+                  for lr in np.unique(lrs)] if m.sigma_sq > 0 else []
         return angles, levels
 
     def bv_constants(self) -> dict:
@@ -189,7 +190,9 @@ def default_model(dim: int = 100, mu: float = 0.01, L: float = 1.0,  # noqa: N80
     """
     dim = v.integer("dim", dim, lo=1)
     mu = v.in_range("mu", mu, 0.0, None, lo_open=True)
-    L = v.in_range("L", L, mu, None)  # noqa: N806
+    L = v.in_range("L", L, 0.0, None, lo_open=True)  # noqa: N806
+    if mu > L:
+        raise AssumptionError(f"mu: need mu <= L = {L:g}, got {mu:g}")
     sigma_sq = v.in_range("sigma_sq", sigma_sq, 0.0, None)
     h = np.geomspace(mu, L, dim) if dim > 1 else np.array([mu])
     z = np.random.default_rng(seed).standard_normal(dim)

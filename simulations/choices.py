@@ -1,0 +1,7 @@
+"""The problem names a command line chooses among, importable without any numerical library
+(so that ``--help`` and the refusal of a misspelt name stay fast)."""
+
+__all__ = ["DATASETS", "SAMPLINGS"]
+
+DATASETS = ("synthetic", "breast_cancer", "digits", "wine")
+SAMPLINGS = ("reshuffle", "replacement")

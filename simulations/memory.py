@@ -1,0 +1,70 @@
+"""How much memory a simulation needs, checked before anything is allocated or compiled.
+
+Importable without any numerical library, so a command refuses an impossible size at once.
+The estimate (:func:`estimate`) follows the engine's layout (docs/results.md, "Sizes"): per
+seed, one epoch's noise (K d numbers: the engine draws an epoch's noise at once), each method's
+state (about 8 vectors of d numbers: iterate, previous boundary, momentum, the rule's snapshots
+and tail average) and its records at the E + 1 boundaries (8 series, held about three times in
+float64 on the host: device copy, numpy arrays, statistics).  It is a lower-order estimate,
+not a bound: a run refused by it could never fit, a run accepted may still need more.
+"""
+
+from __future__ import annotations
+
+import os
+
+from autodrop_theory.errors import AssumptionError
+
+__all__ = ["estimate", "available", "check"]
+
+STATE_VECTORS = 8        # vectors of d numbers per method and seed
+RECORD_SERIES = 8        # per-boundary series per method and seed
+HOST_COPIES = 3          # float64 copies of the records on the host
+
+
+def estimate(dim: int, methods: int, epochs: int, steps_per_epoch: int, seeds: int,
+             itemsize: int = 4, extra: int = 0) -> int:
+    """Bytes a run of ``methods`` methods on ``seeds`` seeds needs, plus ``extra`` bytes per
+    seed (e.g. a network run's minibatch indices); exact integer arithmetic: any size, however
+    large, gives a number."""
+    per_seed = extra + (itemsize * (steps_per_epoch * dim + STATE_VECTORS * methods * dim)
+                + 8 * HOST_COPIES * RECORD_SERIES * methods * (epochs + 1))
+    return seeds * per_seed
+
+
+def available() -> int | None:
+    """Bytes of memory available now (Linux ``MemAvailable``; else the physical memory; None
+    where neither is known)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check(dim: int, methods: int, epochs: int, steps_per_epoch: int, seeds: int,
+          itemsize: int = 4, extra: int = 0) -> int:
+    """Raise :class:`AssumptionError` where the :func:`estimate` exceeds the memory available,
+    naming ``seeds`` and the sizes of the largest term (``dim, steps_per_epoch``: one epoch's
+    noise; ``dim``: the states; ``epochs``: the records); return the estimate."""
+    nbytes = estimate(dim, methods, epochs, steps_per_epoch, seeds, itemsize, extra)
+    free = available()
+    if free is not None and nbytes > free:
+        terms = {"dim, steps_per_epoch": itemsize * steps_per_epoch * dim,
+                 "dim": itemsize * STATE_VECTORS * methods * dim,
+                 "epochs": 8 * HOST_COPIES * RECORD_SERIES * methods * (epochs + 1) + extra}
+        raise AssumptionError(
+            f"seeds, {max(terms, key=terms.get)}: the run needs about {_gib(nbytes)} of memory ({seeds} seeds x d = {dim}, "
+            f"{methods} methods, E = {epochs}, K = {steps_per_epoch}), more than the "
+            f"{_gib(free)} available; use fewer seeds, a smaller d, E or K")
+    return nbytes
+
+
+def _gib(nbytes: int) -> str:
+    return f"{nbytes / 2 ** 30:.3g} GiB"
