@@ -32,11 +32,16 @@ from .quadratic import check_stable_lr, epoch_factors
 __all__ = ["expected_sq_dist", "expected_angles", "stationary_angle"]
 
 
-def _instance(hessian_eigs, noise_var, y0=None):
+_NO_Y0 = object()
+
+
+def _instance(hessian_eigs, noise_var, y0=_NO_Y0):
+    """(h, c) validated, or (h, c, y0) where the caller takes an initial point (then None is
+    refused like any other bad y0)."""
     h = v.vector("hessian_eigs", hessian_eigs, nonnegative=True)
     c = v.vector("noise_var", noise_var, nonnegative=True, length=h.size,
                  length_of="hessian_eigs")
-    if y0 is None:
+    if y0 is _NO_Y0:
         return h, c
     return h, c, v.vector("y0", y0, length=h.size, length_of="hessian_eigs")
 

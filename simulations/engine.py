@@ -251,7 +251,8 @@ def _prepare(problem: Problem, methods, epochs, steps_per_epoch, keys, momentum,
     n = keys.shape[0]
     memory.check(problem.dim, len(methods), epochs, steps, n, jnp.dtype(dtype).itemsize)
     hps = [device_hp([m.hp for m in g], dtype) for g in groups]
-    data = problem.data(dtype)
+    with np.errstate(over="ignore"):       # an overflowing cast is refused just below
+        data = problem.data(dtype)
     _check_finite(data, dtype)
     if mesh is not None:
         size = mesh.devices.size

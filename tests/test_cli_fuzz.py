@@ -1,0 +1,163 @@
+"""Every command refuses every bad value of every flag the same way: exit status 2, exactly one
+line on stderr (``PROG: error: ...``) naming the flag, no traceback, nothing written, and nothing
+computed (the entry points of the computation are replaced by a function that fails the test,
+so a refusal that comes late, after a simulation started, cannot pass).
+
+The table is built from value classes (negative, zero, nan, inf, huge, tiny, text, empty,
+unknown name, bad path, plus each flag's own edge such as ``--seeds 1``); for each flag it lists
+the classes that are outside the flag's domain (``--seed 0`` is valid, so "zero" is not listed
+for ``--seed``).  Each case runs in-process, in an empty working folder.
+"""
+
+import contextlib
+import io
+import time
+
+import pytest
+
+NEG, ZERO, NAN, INF, TEXT, EMPTY = "-3", "0", "nan", "inf", "abc", ""
+NEG_INF, FRACTION = "-inf", "2.5"
+HUGE_FLOAT, TINY_FLOAT = "1e300", "1e-300"
+HUGE_SIZE, HUGE_INT = "1000000000000", "99999999999999999999"   # memory; beyond int64
+NUMERIC = {"negative": NEG, "zero": ZERO, "nan": NAN, "inf": INF, "-inf": NEG_INF,
+           "text": TEXT, "empty": EMPTY}
+INT_AT_LEAST_1 = NUMERIC | {"fraction": FRACTION, "huge": HUGE_SIZE, "beyond int64": HUGE_INT}
+POSITIVE_FLOAT = NUMERIC | {"huge": HUGE_FLOAT, "tiny": TINY_FLOAT}
+NONNEG_FLOAT = {k: v for k, v in POSITIVE_FLOAT.items() if k != "zero"}
+SEEDS = INT_AT_LEAST_1 | {"one": "1"}
+EPOCHS = INT_AT_LEAST_1 | {"two": "2"}
+SEED = {k: v for k, v in INT_AT_LEAST_1.items() if k not in ("zero", "huge")} | {
+    "2**32": str(2 ** 32)}
+FRACTION_01 = {k: v for k, v in NUMERIC.items()} | {"one": "1", "huge": HUGE_FLOAT}
+NAME = {"unknown name": "bogus", "empty": EMPTY, "text": "a,,b"}
+PATHS = {"empty": EMPTY, "bad path": "/proc/x", "a file": "{file}", "under a file": "{file}/sub"}
+
+SHARED = {"--seeds": SEEDS, "--seed": SEED, "--methods": NAME | {"twice": "constant,constant"},
+          "--dim": INT_AT_LEAST_1, "--epochs": EPOCHS, "--steps-per-epoch": INT_AT_LEAST_1,
+          "--lr": POSITIVE_FLOAT, "--out": PATHS}
+QUADRATIC = {"--mu": POSITIVE_FLOAT, "--L": POSITIVE_FLOAT, "--sigma-sq": POSITIVE_FLOAT}
+COMMANDS = {
+    "simulations.quadratic": SHARED | QUADRATIC | {"--lr": POSITIVE_FLOAT | {"unstable": "2.5"}},
+    "simulations.angular": SHARED | QUADRATIC | {"--drop-factor": FRACTION_01},
+    "simulations.strongly_convex": SHARED | {
+        "--dim": INT_AT_LEAST_1, "--dataset": NAME, "--sampling": NAME,
+        "--batch-size": INT_AT_LEAST_1 | {"above n_train": "100000"}, "--l2": POSITIVE_FLOAT,
+        "--methods": SHARED["--methods"] | {"needs the model": "oracle"}},
+    "simulations.compare": {k: SHARED[k] for k in ("--seeds", "--seed", "--methods", "--epochs",
+                                                   "--steps-per-epoch", "--out")},
+    "simulations.tune_autodrop": {k: SHARED[k] for k in ("--seeds", "--seed", "--out")},
+    "simulations.benchmark": {k: SHARED[k] for k in ("--seeds", "--seed", "--dim", "--epochs",
+                                                     "--steps-per-epoch", "--lr")},
+    "simulations.network": {k: SHARED[k] for k in ("--seeds", "--seed", "--epochs", "--lr",
+                                                   "--out")} | {
+        "--methods": NAME, "--models": NAME, "--batch-size": INT_AT_LEAST_1,
+        "--momentum": {k: v for k, v in FRACTION_01.items() if k != "zero"},
+        "--weight-decay": NONNEG_FLOAT},
+    "proofs.__main__": {"--latex": PATHS},
+}
+# flags a command does not take (it would ignore them) and switches given a value
+FOREIGN = {"simulations.compare": ["--dim", "--lr"], "simulations.tune_autodrop":
+           ["--methods", "--dim", "--epochs", "--lr", "--no-figures"],
+           "simulations.benchmark": ["--methods", "--out", "--x64", "--quiet"],
+           "simulations.network": ["--dim", "--steps-per-epoch"]}
+PROG = {"proofs.__main__": "python -m proofs"}
+WITHOUT_QUICK = ("proofs.__main__",)
+
+
+def _cases():
+    cases = []
+    for module, flags in COMMANDS.items():
+        for flag, values in flags.items():
+            cases += [pytest.param(module, [flag, value], flag, id=f"{module}:{flag}:{cls}")
+                      for cls, value in values.items()]
+        cases.append(pytest.param(module, ["--bogus"], "--bogus", id=f"{module}:unknown flag"))
+        cases += [pytest.param(module, [flag] if flag in ("--x64", "--quiet", "--no-figures")
+                               else [flag, "1"], flag, id=f"{module}:{flag}:not taken")
+                  for flag in FOREIGN.get(module, [])]
+    cases += [pytest.param("simulations.quadratic", ["--mu", "2", "--L", "1"], "--mu",
+                           id="quadratic:mu above L"),
+              pytest.param("simulations.quadratic", ["--quiet", "extra"], "extra",
+                           id="quadratic:stray argument"),
+              pytest.param("proofs.__main__", ["-v", "yes"], "yes", id="proofs:-v with a value"),
+              pytest.param("simulations.figures", ["{file}"], "results", id="figures:not json"),
+              pytest.param("simulations.figures", ["{missing}"], "results",
+                           id="figures:missing"),
+              pytest.param("simulations.figures", [], "results", id="figures:no argument")]
+    return cases
+
+
+class Computed(AssertionError):
+    """Raised where a refused command would have started computing."""
+
+
+@pytest.fixture
+def no_computation(monkeypatch):
+    import proofs.checker
+    import simulations.benchmark
+    import simulations.engine
+    import simulations.figures
+    import simulations.network
+
+    def fail(*args, **kwargs):
+        raise Computed("the command started computing before refusing its input")
+    for module, name in ((simulations.engine, "simulate"), (simulations.network, "train"),
+                         (simulations.benchmark, "numpy_baseline"), (proofs.checker, "check_all"),
+                         (simulations.figures, "draw")):
+        monkeypatch.setattr(module, name, fail)
+
+
+@pytest.mark.parametrize("module, argv, names", _cases())
+def test_bad_input_is_refused_in_one_line_before_anything_runs(module, argv, names, tmp_path,
+                                                               monkeypatch, no_computation):
+    import importlib
+    work, fixtures = tmp_path / "work", tmp_path / "fixtures"
+    work.mkdir()
+    fixtures.mkdir()
+    (fixtures / "a_file").write_text("not json")
+    argv = [a.format(file=fixtures / "a_file", missing=fixtures / "missing.json") for a in argv]
+    if module not in WITHOUT_QUICK and module != "simulations.figures":
+        argv = ["--quick"] + argv
+        if "--out" not in argv and module != "simulations.benchmark":
+            argv += ["--out", str(work / "out")]
+    monkeypatch.chdir(work)
+    main = importlib.import_module(module).main
+    err = io.StringIO()
+    start = time.perf_counter()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(argv)
+    elapsed = time.perf_counter() - start
+    line = err.getvalue()
+    prog = PROG.get(module, module)
+    assert code == 2, (argv, code, line)
+    assert line.count("\n") == 1 and line.startswith(f"{prog}: error: "), (argv, line)
+    assert names in line, (argv, line)
+    assert "Traceback" not in line
+    assert list(work.iterdir()) == [], (argv, list(work.iterdir()))   # nothing written
+    assert elapsed < 15.0, (argv, elapsed)                              # fail fast
+
+
+def test_the_table_has_at_least_300_cases():
+    assert len(_cases()) >= 300
+
+
+HEAVY = ("jax", "scipy", "sympy")
+
+
+@pytest.mark.parametrize("module", list(COMMANDS) + ["simulations.figures"])
+def test_help_shows_defaults_and_loads_no_numerical_library(module):
+    """``--help`` (and so every refusal at parse time) runs without importing JAX, scipy or
+    sympy: it answers at once; the shared flags show their defaults and ``--quick`` values."""
+    import subprocess
+    import sys
+    code = (f"import sys; from {module} import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit as e:\n    assert e.code == 0\n"
+            f"print('LOADED', sorted(m for m in {HEAVY!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().endswith("LOADED []"), out.stdout[-300:]
+    if module not in ("proofs.__main__", "simulations.figures"):
+        assert "(default: " in out.stdout and "--quick: " in " ".join(out.stdout.split())
+    bad = subprocess.run([sys.executable, "-m", module.removesuffix(".__main__"), "--bogus"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1, bad.stderr

@@ -1,0 +1,113 @@
+"""Every public function refuses input outside its domain with an AssumptionError that names the
+argument, whatever the bad value (hypothesis draws them): negative, zero where excluded, nan,
+inf, booleans, strings, None, wrong shapes.  A function that returned a number (a negative
+variance, a NaN) or raised from inside numpy or JAX fails here.
+
+Each row: (function, valid keyword arguments, the argument to corrupt, a strategy of values
+outside its domain).  The valid call itself is checked to succeed, so a row cannot pass by a
+refusal of something else.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from autodrop_theory import angular, quadratic, rule, stagewise
+from autodrop_theory.errors import AssumptionError
+
+H = np.geomspace(0.01, 1.0, 5)
+C = np.full(5, 0.2)
+Y0 = np.ones(5)
+
+not_a_number = st.sampled_from([None, "0.5", True, False, [0.5], {"a": 1}])
+not_a_vector = st.sampled_from([None, "0.5", True, {"a": 1}])
+nan_inf = st.sampled_from([np.nan, np.inf, -np.inf])
+negative = st.floats(max_value=-1e-12, allow_nan=False, allow_infinity=False, width=64)
+nonpositive = st.one_of(negative, st.just(0.0))
+bad_real = st.one_of(not_a_number, nan_inf, negative)
+bad_positive = st.one_of(not_a_number, nan_inf, nonpositive)
+bad_count = st.one_of(not_a_number, nan_inf, st.integers(max_value=0), st.just(2.5))
+bad_values = st.one_of(                  # a vector whose values are outside the domain
+    not_a_vector, st.just(np.array([1.0, np.nan, 1.0, 1.0, 1.0])),
+    st.just(-np.ones(5)), st.just(np.ones((5, 1))), st.just(np.array([])))
+bad_vector = st.one_of(bad_values, st.just(np.ones(4)))    # ... or of another length
+unstable_lr = st.floats(min_value=2.0, max_value=1e300, allow_nan=False, width=64)
+
+ROWS = [
+    (quadratic.check_stable_lr, dict(hessian_eigs=H, lr=0.5), "lr",
+     st.one_of(bad_positive, unstable_lr)),
+    (quadratic.check_stable_lr, dict(hessian_eigs=H, lr=0.5), "hessian_eigs", bad_values),
+    (quadratic.epoch_factors, dict(hessian_eigs=H, noise_var=C, lr=0.5, steps_per_epoch=3),
+     "lr", st.one_of(bad_positive, unstable_lr)),
+    (quadratic.epoch_factors, dict(hessian_eigs=H, noise_var=C, lr=0.5, steps_per_epoch=3),
+     "steps_per_epoch", bad_count),
+    (quadratic.epoch_factors, dict(hessian_eigs=H, noise_var=C, lr=0.5, steps_per_epoch=3),
+     "noise_var", bad_vector),
+    (angular.stationary_angle, dict(hessian_eigs=H, noise_var=C, lr=0.5, steps_per_epoch=3),
+     "lr", st.one_of(bad_positive, unstable_lr)),
+    (angular.stationary_angle, dict(hessian_eigs=H, noise_var=C, lr=0.5, steps_per_epoch=3),
+     "steps_per_epoch", bad_count),
+    (angular.stationary_angle, dict(hessian_eigs=H, noise_var=C, lr=0.5, steps_per_epoch=3),
+     "hessian_eigs", bad_values),
+    (angular.expected_sq_dist, dict(hessian_eigs=H, noise_var=C, y0=Y0, lrs=[0.5, 0.1],
+                                    steps_per_epoch=3), "y0",
+     st.one_of(not_a_vector, st.just(np.ones(4)), st.just(np.full(5, np.inf)))),
+    (angular.expected_sq_dist, dict(hessian_eigs=H, noise_var=C, y0=Y0, lrs=[0.5, 0.1],
+                                    steps_per_epoch=3), "lrs",
+     st.one_of(not_a_vector, st.just([0.5, np.nan]), st.just([0.5, -0.1]), st.just([3.0]))),
+    (angular.stationary_fluctuations, dict(hessian_eigs=H, noise_var=C, lr=0.5,
+                                           steps_per_epoch=3), "noise_var", bad_vector),
+    (stagewise.first_stage_length, dict(mu=0.1, sigma_sq=1.0, lr=0.5, r0_sq=10.0), "mu",
+     bad_positive),
+    (stagewise.first_stage_length, dict(mu=0.1, sigma_sq=1.0, lr=0.5, r0_sq=10.0), "r0_sq",
+     bad_real),
+    (rule.calibrated_threshold_deg, dict(dim=100, z=0.25), "dim", bad_count),
+    (rule.calibrated_threshold_deg, dict(dim=100, z=0.25), "z", bad_positive),
+]
+
+
+def _id(row):
+    return f"{row[0].__module__.split('.')[-1]}.{row[0].__name__}:{row[2]}"
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[_id(r) for r in ROWS])
+def test_out_of_domain_arguments_are_refused_by_name(row):
+    fn, valid, arg, bad = row
+    fn(**valid)                                  # the valid call works
+
+    @settings(max_examples=25, deadline=None)
+    @given(bad)
+    def refused(value):
+        with pytest.raises(AssumptionError, match=rf"^{arg}\b"):
+            fn(**(valid | {arg: value}))
+    refused()
+
+
+def test_the_rule_refuses_a_snapshot_of_another_size_or_dtype():
+    """(The rule works on the flattened parameters: a snapshot is compared by its number of
+    parameters and dtype, not by its pytree structure.)"""
+    import jax.numpy as jnp
+    state = rule.init(jnp.zeros(3), rule.AutoDropConfig(lr=0.1))
+    for bad in (jnp.zeros(4), jnp.zeros(3, jnp.int32), {"w": jnp.zeros(2)}, None):
+        with pytest.raises(AssumptionError, match=r"^params\b"):
+            rule.update(state, bad)
+    with pytest.raises(AssumptionError, match=r"^params\b"):
+        rule.init(None, rule.AutoDropConfig(lr=0.1))
+
+
+def test_the_run_api_refuses_bad_arguments_by_name():
+    import simulations as sim
+    from simulations import problems
+    p = problems.quadratic(H, C, Y0)
+    ok = dict(lr=0.5, epochs=5, steps_per_epoch=2, seeds=2)
+    for arg, value in (("lr", -1.0), ("lr", 2.5), ("epochs", 2), ("epochs", True),
+                       ("steps_per_epoch", 0), ("seeds", 1), ("seed", -1), ("seed", 2 ** 32),
+                       ("momentum", 1.0), ("seeds", 10 ** 18)):
+        with pytest.raises(AssumptionError, match=rf"^{arg}\b"):
+            sim.run(p, ["constant"], **(ok | {arg: value}))
+    with pytest.raises(AssumptionError, match=r"^methods\b"):
+        sim.run(p, ["bogus"], **ok)
+    with pytest.raises(AssumptionError, match=r"^noise_var\b"):
+        problems.quadratic(H, -C, Y0)
+    with pytest.raises(AssumptionError, match=r"^problem\b"):     # 1e300 is inf in float32
+        sim.run(problems.quadratic(H, np.full(5, 1e300), Y0), ["constant"], **ok)
