@@ -32,7 +32,63 @@ def _order():
 
 STYLE = {"figure.figsize": (3.4, 2.5), "font.size": 8, "axes.labelsize": 8, "legend.fontsize": 6.5,
          "xtick.labelsize": 7, "ytick.labelsize": 7, "lines.linewidth": 1.2,
-         "savefig.bbox": "tight", "pdf.fonttype": 42}
+         "savefig.bbox": "tight", "pdf.fonttype": 42, "figure.constrained_layout.use": True}
+MIN_FONT_PT = 6.0        # no text smaller (checked on every figure by the tests)
+
+
+def _legend_below(fig, ax=None, ncol=2):
+    """One legend for the figure, below every axes (never over the data): the entries of
+    ``ax`` (default: the first axes)."""
+    handles, labels = (ax or fig.axes[0]).get_legend_handles_labels()
+    if handles:       # the figure grows by the legend's height: the axes keep theirs
+        fig.set_figheight(fig.get_figheight() + 0.13 * -(-len(handles) // ncol))
+        fig.legend(handles, labels, loc="outside lower center", ncol=ncol, frameon=False)
+
+
+def _fit_y(ax, arrays, log: bool) -> None:
+    """The y-range of the data (finite values; positive ones on a log axis), with a margin;
+    overlays outside it leave the axes (see :func:`_mark_outside`)."""
+    vals = np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in arrays] or [[]])
+    vals = vals[np.isfinite(vals) & ((vals > 0) if log else True)]
+    if vals.size == 0:
+        return
+    lo, hi = vals.min(), vals.max()
+    if log:
+        pad = (hi / lo) ** 0.05 if hi > lo else 2.0
+        ax.set_ylim(lo / pad, hi * pad)
+    else:
+        pad = 0.05 * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.05
+        ax.set_ylim(lo - pad, hi + pad)
+
+
+def _mark_outside(ax, label: str, values) -> bool:
+    """An overlay entirely above (or below) the y-range: say so at the edge, with its value and
+    an arrow, instead of stretching the axis over orders of magnitude.  True if marked."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    lo, hi = ax.get_ylim()
+    if v.size == 0 or (v.min() <= hi and v.max() >= lo):
+        return False
+    above = v.min() > hi
+    ax.annotate(f"{label}: {v.min() if above else v.max():.2g} {'↑' if above else '↓'}",
+                xy=(0.98, 0.97 if above else 0.03), xycoords="axes fraction", ha="right",
+                va="top" if above else "bottom", fontsize=MIN_FONT_PT)
+    return True
+
+
+def _ended(m: dict, seeds) -> str:
+    """The note for a method some of whose seeds diverged or overflowed ('' if none)."""
+    div, over = m.get("diverged_seeds", 0), m.get("overflowed_seeds", 0)
+    return (f" (diverged {div}/{seeds})" if div else "") + (
+        f" (overflow {over}/{seeds})" if over else "")
+
+
+def _mark_end(ax, x, y, col) -> None:
+    """A cross where a curve ends because seeds diverged (its later means are undefined)."""
+    y = np.asarray(y, dtype=float)
+    ok = np.flatnonzero(np.isfinite(y))
+    if ok.size:
+        ax.plot([np.asarray(x)[ok[-1]]], [y[ok[-1]]], "X", color=col, ms=5, mec="k", mew=0.5)
 
 
 _DASHES = ["-", (0, (5, 1.5)), (0, (1.5, 1)), (0, (3, 1, 1, 1)), (0, (6, 2, 1.5, 2))]
@@ -67,52 +123,65 @@ def _save(fig, folder, stem) -> list:
 
 def error_vs_iterations(folder, methods: dict, theory: dict, stem="error_vs_iterations",
                         key="mean_sq_dist", ylabel=r"$\mathbb{E}\,\|x_t - x^*\|^2$",
-                        overlays=None, legend_below=False) -> list:
+                        overlays=None, seeds=None) -> list:
     """A mean over seeds (``key``, with its 95% band ``key + '_ci'`` when present) against
     iterations, log-log, for every method; theory overlaid: by default the exact constant-rate
     curve and the Cramer-Rao limit (``theory`` keys ``exact_sq_dist_constant``, ``cramer_rao``),
-    or the given ``overlays`` [(label, values per boundary, line style)]."""
+    or the given ``overlays`` [(label, values per boundary, line style)].  The y-range is the
+    methods' (an overlay far outside it is named at the edge); a method with diverged seeds
+    ends in a cross and says so in the legend; the legend sits below the axes."""
     if overlays is None:
         overlays = [(label, theory.get(k), style) for label, k, style in (
             ("exact, constant rate", "exact_sq_dist_constant", "k--"),
             ("Cramer-Rao limit", "cramer_rao", "k:"))]
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots()
+        data = []
         for name, m in methods.items():
             it = np.asarray(m["iterations"])[1:]
+            y = np.asarray(m[key], dtype=float)[1:]
             if m.get(key + "_ci") is not None:
                 ci = np.asarray(m[key + "_ci"], dtype=float)[1:]
                 ax.fill_between(it, ci[:, 0], ci[:, 1], color=color(name), alpha=0.25, lw=0)
-            ax.plot(it, np.asarray(m[key], dtype=float)[1:], color=color(name),
-                    ls=linestyle(name), label=name)
-        it = np.asarray(next(iter(methods.values()))["iterations"])[1:]
-        for label, values, style in overlays:
-            if values is not None:
-                ax.plot(it, np.asarray(values, dtype=float)[1:], style, lw=0.9, label=label)
+                data.append(ci)
+            ax.plot(it, y, color=color(name), ls=linestyle(name), label=name + _ended(m, seeds))
+            if _ended(m, seeds):
+                _mark_end(ax, it, y, color(name))
+            data.append(y)
         ax.set_xscale("log")
         ax.set_yscale("log")
+        _fit_y(ax, data, log=True)
+        it = np.asarray(next(iter(methods.values()))["iterations"])[1:]
+        for label, values, style in overlays:
+            if values is not None and not _mark_outside(ax, label, np.asarray(
+                    values, dtype=float)[1:]):
+                ax.plot(it, np.asarray(values, dtype=float)[1:], style, lw=0.9, label=label)
         ax.set_xlabel("iterations $t$")
         ax.set_ylabel(ylabel)
-        if legend_below or len(methods) > 6:
-            ax.legend(frameon=False, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.22))
-        else:
-            ax.legend(frameon=False, ncol=2, loc="lower left")
+        _legend_below(fig)
         return _save(fig, folder, stem)
 
 
 def curve_vs_epoch(folder, methods: dict, key: str, ylabel: str, stem: str) -> list:
-    """A per-boundary mean with its 95% band (``key``, ``key + '_ci'``) against epochs."""
+    """A per-boundary mean with its 95% band (``key``, ``key + '_ci'``) against epochs; the
+    y-range is that of the boundaries after the first tenth of the run (where the methods
+    differ; the start leaves the axes and is said to)."""
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots()
+        data = []
         for name, m in methods.items():
             y = np.asarray(m[key], dtype=float)
             n = np.arange(y.size)
             lo, hi = np.asarray(m[key + "_ci"], dtype=float).T
             ax.fill_between(n, lo, hi, color=color(name), alpha=0.25, lw=0)
             ax.plot(n, y, color=color(name), ls=linestyle(name), label=name)
+            start = max(1, y.size // 10)
+            data += [lo[start:], hi[start:], y[start:]]
+        _fit_y(ax, data, log=False)
         ax.set_xlabel("epoch boundary $n$")
         ax.set_ylabel(ylabel)
-        ax.legend(frameon=False)
+        ax.set_title(f"(axis: boundaries n >= {start})", fontsize=MIN_FONT_PT, pad=2)
+        _legend_below(fig)
         return _save(fig, folder, stem)
 
 
@@ -127,14 +196,16 @@ def angle_vs_epoch(folder, panels: list, stem="angle_vs_epoch") -> list:
     """
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(len(panels), 1, sharex=True, squeeze=False,
-                                 figsize=(3.4, 1.2 + 1.5 * len(panels)))
+                                 figsize=(3.4, 1.5 + 1.5 * len(panels)))
         for ax, p in zip(axes[:, 0], panels):
             col = color(p["name"])
             n = np.arange(len(p["seed0"]))
             lo, hi = np.asarray(p["ci"], dtype=float).T
-            ax.fill_between(n, lo, hi, color=col, alpha=0.3, lw=0, label="mean, 95% CI")
-            ax.plot(n, np.asarray(p["mean"], dtype=float), color=col, lw=1.0)
-            ax.plot(n, np.asarray(p["seed0"], dtype=float), color="0.35", lw=0.5, label="seed 0")
+            seed0 = np.asarray(p["seed0"], dtype=float)
+            ax.plot(n, seed0, color="0.7", lw=0.4, label="seed 0", zorder=1)   # under the band
+            ax.fill_between(n, lo, hi, color=col, alpha=0.45, lw=0, label="mean, 95% CI",
+                            zorder=2)
+            ax.plot(n, np.asarray(p["mean"], dtype=float), color=col, lw=1.0, zorder=3)
             for i, e in enumerate(p["drops0"]):
                 ax.axvline(e + 1, color="0.2", lw=0.6, ls="-.",
                            label="drop (seed 0)" if i == 0 else None)
@@ -145,10 +216,12 @@ def angle_vs_epoch(folder, panels: list, stem="angle_vs_epoch") -> list:
                 ax.axhline(level, color="0.5", lw=0.6, ls=":",
                            label="stationary angle" if i == 0 else None)
             ax.axhline(90, color="k", lw=0.5)
+            _fit_y(ax, [seed0, lo, hi, [90]] + ([p["theory"]] if p.get("theory") is not None
+                                               else []), log=False)   # spikes included
             ax.set_ylabel("angle (deg)")
             ax.set_title(p["name"], fontsize=7, pad=2)
-        axes[0, 0].legend(frameon=False, fontsize=5.5, ncol=2, loc="lower right")
         axes[-1, 0].set_xlabel("epoch boundary $n$")
+        _legend_below(fig)
         return _save(fig, folder, stem)
 
 
@@ -168,7 +241,7 @@ def lr_vs_iterations(folder, methods: dict, steps_per_epoch: int, stem="lr_vs_it
         ax.set_yscale("log")
         ax.set_xlabel("iterations $t$")
         ax.set_ylabel(r"learning rate $\eta_t$ (mean, 10-90%)")
-        ax.legend(frameon=False, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.22))
+        _legend_below(fig, ncol=3)
         return _save(fig, folder, stem)
 
 
@@ -180,8 +253,7 @@ def angular_phenomenon(folder, panel, kappa_grid, curves, points, fluct, publish
     with the published threshold and the calibrated one."""
     from autodrop_theory.rule import calibrated_threshold_deg
     with plt.rc_context(STYLE):
-        fig, (ax, bx, cx) = plt.subplots(3, 1, figsize=(3.4, 6.6),
-                                         gridspec_kw=dict(hspace=0.55))
+        fig, (ax, bx, cx) = plt.subplots(3, 1, figsize=(3.4, 8.0))
         n = np.arange(len(panel["seed0"]))
         lo, hi = np.asarray(panel["ci"], dtype=float).T
         ax.fill_between(n, lo, hi, color=OKABE_ITO[0], alpha=0.3, lw=0, label="Monte Carlo, 95% CI")
@@ -196,7 +268,8 @@ def angular_phenomenon(folder, panel, kappa_grid, curves, points, fluct, publish
         ax.set_xlabel("epoch boundary $n$")
         ax.set_ylabel("angle (deg)")
         ax.set_title("(a) rise, saturation, reset after each drop", fontsize=7, pad=2)
-        ax.legend(frameon=False, fontsize=5.5, ncol=2, loc="lower right")
+        ax.legend(frameon=False, fontsize=MIN_FONT_PT, ncol=2, loc="upper center",
+                  bbox_to_anchor=(0.5, -0.3))
 
         for i, (k, curve) in enumerate(curves.items()):
             bx.plot(kappa_grid, curve, color=OKABE_ITO[i + 1], ls=_DASHES[i], label=f"theory, K={k}")
@@ -209,7 +282,8 @@ def angular_phenomenon(folder, panel, kappa_grid, curves, points, fluct, publish
         bx.set_xlabel(r"$\kappa = K \eta h$")
         bx.set_ylabel("stationary angle (deg)")
         bx.set_title("(b) saturation level (isotropic)", fontsize=7, pad=2)
-        bx.legend(frameon=False, fontsize=5.5)
+        bx.legend(frameon=False, fontsize=MIN_FONT_PT, ncol=2, loc="upper center",
+                  bbox_to_anchor=(0.5, -0.3))
 
         dims = np.array([f["dim"] for f in fluct])
         dd = np.geomspace(dims.min(), dims.max() * 1e4, 50)
@@ -225,52 +299,68 @@ def angular_phenomenon(folder, panel, kappa_grid, curves, points, fluct, publish
         cx.set_xlabel("dimension $d$")
         cx.set_ylabel("degrees")
         cx.set_title("(c) noise of the angle change vs. the threshold", fontsize=7, pad=2)
-        cx.legend(frameon=False, fontsize=5.5)
+        cx.legend(frameon=False, fontsize=MIN_FONT_PT, ncol=2, loc="upper center",
+                  bbox_to_anchor=(0.5, -0.3))
         return _save(fig, folder, stem)
 
 
 def drop_times(folder, drops: dict, oracle=None, stem="drop_times") -> list:
-    """Every seed's drop epochs per method (one row each, jittered), with the oracle's drop
-    epochs (docs/theory.md §2c: bias down to the noise floor) as vertical lines."""
+    """Every seed's drop epochs per method (one row each, jittered; every method has its row,
+    "never drops" where no seed drops), with the oracle's drop epochs (docs/theory.md §2c: bias
+    down to the noise floor) as vertical lines."""
     rng = np.random.default_rng(0)
-    names = [n for n in drops if any(drops[n])]
+    names = list(drops)
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(3.4, 0.6 + 0.28 * max(len(names), 1)))
+        fig, ax = plt.subplots(figsize=(3.4, 0.9 + 0.28 * max(len(names), 1)))
+        last = max([e + 1 for n in names for row in drops[n] for e in row] + list(
+            np.asarray(oracle or [], dtype=int) + 1) + [1])
         for i, name in enumerate(names):
             xs = [e + 1 for row in drops[name] for e in row]
-            ax.plot(xs, i + rng.uniform(-0.25, 0.25, len(xs)), "o", ms=1.5, alpha=0.35,
-                    color=color(name), mec="none")
+            if xs:
+                ax.plot(xs, i + rng.uniform(-0.25, 0.25, len(xs)), "o", ms=1.5, alpha=0.35,
+                        color=color(name), mec="none")
+            else:
+                ax.text(0.5 * last, i, "never drops", ha="center", va="center",
+                        fontsize=MIN_FONT_PT, color="0.3")
         for j, e in enumerate(oracle or []):
             ax.axvline(e + 1, color="k", ls="--", lw=0.7, label="oracle" if j == 0 else None)
+        ax.set_xlim(0, 1.05 * last)
+        ax.set_ylim(len(names) - 0.5, -0.5)
         ax.set_yticks(range(len(names)), names)
         ax.set_xlabel("drop (epoch boundary)")
-        if oracle:
-            ax.legend(frameon=False, loc="lower right", fontsize=6)
+        _legend_below(fig)
         return _save(fig, folder, stem)
 
 
+FAILURE_MARKS = {"never": ("X", "never drops"), "early": ("<", "drops early (< oracle / 2)"),
+                 "late": (">", "drops late (> 2 x oracle)")}
+
+
 def compare_grid(folder, rows, names, settings, stem="compare") -> list:
-    """log10 Cramer-Rao ratio, methods x settings, values written in the cells; failures marked
-    n (never drops), e (drops early), l (drops late) against the oracle (two-column width)."""
-    value = np.full((len(names), len(settings)), np.nan)
-    mark = [["" for _ in settings] for _ in names]
+    """log10 Cramer-Rao ratio, settings (rows) x methods (columns), one column wide: colour for
+    the value (scale at the side; the numbers are in results.json and the table), a symbol for
+    each failure against the oracle, explained in the legend below."""
+    value = np.full((len(settings), len(names)), np.nan)
+    marks = []
     for r in rows:
-        i = names.index(r["method"])
-        j = settings.index((r["dim"], r["kappa"], r["sigma_sq"]))
+        j = names.index(r["method"])
+        i = settings.index((r["dim"], r["kappa"], r["sigma_sq"]))
         value[i, j] = np.log10(r["cramer_rao_ratio"])
-        mark[i][j] = {"never": "n", "early": "e", "late": "l"}.get(r["failure"], "")
+        if r["failure"]:
+            marks.append((j, i, r["failure"]))
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(max(3.4, 0.42 * len(settings) + 1.6),
-                                        0.3 * len(names) + 1.3))
+        fig, ax = plt.subplots(figsize=(3.4, 2.2 + 0.16 * len(settings)))
         im = ax.imshow(value, cmap="cividis", aspect="auto")
-        for i in range(len(names)):
-            for j in range(len(settings)):
-                ax.text(j, i, f"{10 ** value[i, j]:.2g}{mark[i][j]}", ha="center", va="center",
-                        fontsize=4.5, color="white" if value[i, j] < np.nanmean(value) else "k")
-        ax.set_yticks(range(len(names)), names)
-        ax.set_xticks(range(len(settings)),
-                      [f"d={d}\nκ={k}\nσ²={s:g}" for d, k, s in settings], fontsize=5)
+        for kind, (marker, label) in FAILURE_MARKS.items():
+            pts = [(j, i) for j, i, f in marks if f == kind]
+            if pts:
+                ax.plot(*zip(*pts), marker, ls="none", ms=3.5, mfc="white", mec="k", mew=0.6,
+                        label=label)
+        ax.set_xticks(range(len(names)), names, rotation=90)
+        ax.set_yticks(range(len(settings)),
+                      [f"d={d}, κ={k}, σ²={s:g}" for d, k, s in settings])
         fig.colorbar(im, ax=ax, label=r"$\log_{10}$ (error / Cramér–Rao)")
+        _legend_below(fig, ncol=3)
         return _save(fig, folder, stem)
 
 
@@ -302,9 +392,9 @@ def _run_figures(results, folder) -> list:
         overlay.append(("asymptotic Cramer-Rao", th.get("cramer_rao_suboptimality"), "k:"))
         paths += error_vs_iterations(folder, methods, th, "suboptimality", key="suboptimality",
                                      ylabel=r"$\mathbb{E}\,f(x_t) - f^*$", overlays=overlay,
-                                     legend_below=True)
+                                     seeds=p.get("seeds"))
     else:
-        paths += error_vs_iterations(folder, methods, th)
+        paths += error_vs_iterations(folder, methods, th, seeds=p.get("seeds"))
     paths += angle_vs_epoch(folder, [angle_panel(n, methods[n]) for n in _angle_methods(methods)])
     if all("test_accuracy" in m for m in methods.values()):
         paths += curve_vs_epoch(folder, methods, "test_accuracy", "test accuracy",
@@ -349,8 +439,7 @@ def network_figures(results, folder) -> list:
                 ax.set_ylabel(ylabel)
                 ax.set_title(f"{model} (d = {p['dims'][model]})", fontsize=7, pad=2)
             axes[-1, 0].set_xlabel("epoch boundary $n$")
-            axes[-1, 0].legend(frameon=False, ncol=3, loc="upper center",
-                               bbox_to_anchor=(0.5, -0.35))
+            _legend_below(fig, ncol=3)
             paths += _save(fig, folder, stem)
     return paths
 

@@ -1,5 +1,7 @@
 """The one helper per comparison shape (PEPit style): a bound against an observation."""
 
+import contextlib
+
 import numpy as np
 
 
@@ -31,8 +33,88 @@ def assert_respects(kind, bound, observed, se=0.0, n_se=4.0, rtol=1e-9, what="")
                              f"(index {i}, se {se!r})")
 
 
+def figure_problems(fig, min_pt: float = 6.0) -> list:
+    """What makes a figure unreadable, as found on the drawn figure (one string per problem):
+    visible text smaller than ``min_pt``; a legend whose box holds a plotted point, band vertex
+    or image pixel of any axes (the data a reader would look for under it); two visible texts
+    whose boxes overlap (tick labels, axis labels, titles, legend entries, annotations)."""
+    import matplotlib.collections as mcoll
+    import matplotlib.image as mimage
+    import matplotlib.lines as mlines
+    import matplotlib.text as mtext
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    problems = []
+    undrawn = set()      # tick labels of ticks outside the view: matplotlib does not draw them
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not lo - 1e-9 * abs(hi - lo) <= tick.get_loc() <= hi + 1e-9 * abs(hi - lo):
+                    undrawn |= {id(tick.label1), id(tick.label2)}
+    texts = [t for t in fig.findobj(mtext.Text) if t.get_visible() and t.get_text().strip()
+             and t.figure is not None and id(t) not in undrawn]
+    problems += [f"text {t.get_text()!r} at {t.get_fontsize():.1f} pt" for t in texts
+                 if t.get_fontsize() < min_pt]
+    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
+    for leg in legends:
+        box = leg.get_window_extent(renderer)
+        for ax in fig.axes:
+            inside_axes = ax.get_window_extent(renderer)
+            points = []
+            for line in ax.lines:           # vertices, and 8 points along each segment
+                xy = line.get_transform().transform(line.get_xydata())
+                if line.get_linestyle() not in ("None", "none", "", " ") and len(xy) > 1:
+                    f = np.linspace(0, 1, 9)[:, None, None]
+                    xy = np.concatenate([xy, (xy[:-1] + f * (xy[1:] - xy[:-1])).reshape(-1, 2)])
+                points.append(xy)
+            for coll in ax.collections:
+                if isinstance(coll, mcoll.PolyCollection):
+                    for path in coll.get_paths():
+                        points.append(coll.get_transform().transform(path.vertices))
+            def within(pts, bb):
+                return ((bb.x0 <= pts[:, 0]) & (pts[:, 0] <= bb.x1) & (bb.y0 <= pts[:, 1])
+                        & (pts[:, 1] <= bb.y1))
+            for pts in points:
+                pts = pts[np.all(np.isfinite(pts), axis=1)]
+                if np.any(within(pts, inside_axes) & within(pts, box)):
+                    problems.append(f"legend over the data of axes {ax.get_title()!r}")
+                    break
+            for im in ax.images:
+                if isinstance(im, mimage.AxesImage) and box.overlaps(
+                        im.get_window_extent(renderer)):
+                    problems.append("legend over an image")
+    boxes = [(t, t.get_window_extent(renderer)) for t in texts]
+    for i, (t, a) in enumerate(boxes):
+        for u, b in boxes[i + 1:]:
+            if a.overlaps(b) and min(a.width, b.width) > 0:
+                inter_w = min(a.x1, b.x1) - max(a.x0, b.x0)
+                inter_h = min(a.y1, b.y1) - max(a.y0, b.y0)
+                if inter_w > 1 and inter_h > 1:      # more than a pixel each way
+                    problems.append(f"texts {t.get_text()!r} and {u.get_text()!r} overlap")
+    return problems
+
+
+@contextlib.contextmanager
+def checked_figures():
+    """While open, every figure the package saves is checked by :func:`figure_problems` as it
+    is saved; yields {stem: (figure, problems)}."""
+    from simulations import figures
+    save, found = figures._save, {}
+
+    def checked_save(fig, where, stem):
+        found[stem] = (fig, figure_problems(fig))
+        return save(fig, where, stem)
+    figures._save = checked_save
+    try:
+        yield found
+    finally:
+        figures._save = save
+
+
 def assert_redraws(folder):
-    """The results.json in ``folder`` alone redraws every figure the command wrote there."""
+    """The results.json in ``folder`` alone redraws every figure the command wrote there, and
+    every figure passes :func:`figure_problems` (checked on each figure as it is saved)."""
     from pathlib import Path
 
     from simulations import figures
@@ -40,7 +122,9 @@ def assert_redraws(folder):
     folder = Path(folder)
     written = sorted(p.name for p in folder.iterdir() if p.suffix in (".pdf", ".png"))
     assert written, f"no figures in {folder}"
-    redrawn = figures.draw(Results.load(folder), folder / "redrawn")
+    with checked_figures() as found:
+        redrawn = figures.draw(Results.load(folder), folder / "redrawn")
+    assert {k: problems for k, (_, problems) in found.items() if problems} == {}
     assert sorted(p.name for p in redrawn) == written
     for p in redrawn:
         assert p.stat().st_size > 1000

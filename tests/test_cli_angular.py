@@ -14,7 +14,7 @@ import jax.numpy as jnp
 
 
 def test_angular_command_writes_results_and_figure(tmp_path, monkeypatch):
-    monkeypatch.setattr(angular_cli, "DIMS", (10, 100, 300))     # three dims keep it short
+    monkeypatch.setattr(angular_cli, "DIMS", (10, 100))     # two dims keep it short
     argv = ["--quick", "--epochs", "30", "--seeds", "8", "--quiet", "--out", str(tmp_path)]
     assert angular_cli.main(argv) == 0
     r = json.loads((tmp_path / "results.json").read_text())

@@ -90,7 +90,8 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(argv, needle, tmp_pa
 def test_module_runs_as_a_command(tmp_path):
     """The real entry point, as a user types it (quick mode, smaller to keep the suite short)."""
     proc = subprocess.run([sys.executable, "-m", "simulations.quadratic", "--quick", "--epochs",
-                           "20", "--seeds", "4", "--no-figures", "--out", str(tmp_path)],
+                           "12", "--seeds", "4", "--dim", "8", "--methods", "autodrop,constant",
+                           "--no-figures", "--out", str(tmp_path)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "CR ratio" in proc.stdout and (tmp_path / "results.json").exists()
@@ -106,3 +107,45 @@ def test_out_naming_a_file_is_refused_before_running(tmp_path, capsys):
         assert quadratic.main(["--out", str(out)]) == 2
         assert "--out:" in capsys.readouterr().err
     assert f.read_text() == "x"
+
+
+def test_a_diverged_method_is_marked_where_its_curve_ends(run_dir, tmp_path):
+    """A method whose seeds diverged (its mean becomes null in results.json from the divergence
+    on) ends in a cross, and its legend entry says how many seeds diverged."""
+    from simulations import figures
+    from simulations.results import Results
+    from checks import checked_figures
+    res = Results.load(run_dir)
+    m = res.methods["constant"]
+    E = len(m["mean_sq_dist"]) - 1
+    m["diverged_seeds"] = 3
+    m["mean_sq_dist"] = m["mean_sq_dist"][:E // 2] + [None] * (E + 1 - E // 2)
+    m["mean_sq_dist_ci"] = m["mean_sq_dist_ci"][:E // 2] + [[None, None]] * (E + 1 - E // 2)
+    with checked_figures() as captured:
+        figures.error_vs_iterations(tmp_path, res.methods, res.theory,
+                                    seeds=res.problem["seeds"])
+    fig, problems = captured["error_vs_iterations"]
+    assert problems == []
+    labels = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+    assert "constant (diverged 3/4)" in labels
+    ax = fig.axes[0]
+    crosses = [ln for ln in ax.lines if ln.get_marker() == "X"]
+    assert len(crosses) == 1
+    it = np.asarray(m["iterations"], float)
+    assert crosses[0].get_xdata()[0] == it[E // 2 - 1]      # the last finite mean
+
+
+def test_the_figure_checker_finds_small_text_a_legend_over_data_and_overlapping_labels():
+    import matplotlib.pyplot as plt
+    from checks import figure_problems
+    fig, ax = plt.subplots(layout="constrained")
+    ax.plot(np.arange(10), np.arange(10), label="data")
+    assert figure_problems(fig) == []
+    ax.legend(loc="center")                         # over the line through the middle
+    ax.set_title("tiny", fontsize=4.5)
+    ax.text(2, 2, "first label")
+    ax.text(2.1, 2.05, "second label")
+    found = " | ".join(figure_problems(fig))
+    assert "legend over the data" in found and "'tiny' at 4.5 pt" in found
+    assert "'first label' and 'second label' overlap" in found
+    plt.close(fig)
