@@ -142,6 +142,11 @@ def _body(argv) -> int:
               f"{published} deg -> {thr['published_fire_probability_per_epoch']:.2e}, "
               f"calibrated {calibrated:.3g} deg -> "
               f"{thr['calibrated_fire_probability_per_epoch']:.3f}")
+        cert = thr["certificate"]
+        print(f"90-degree certificate (4c): once the angle crosses 90 deg the weighted error is "
+              f"within F_w = {cert['weighted']:.3g} of its floor, the plain error within "
+              f"{cert['plain']:.3g} (alpha_i in [{cert['alpha_min']:.3g}, "
+              f"{cert['alpha_max']:.3g}])")
         cli.print_table(["d", "sd change (MC)", "sd change (4e)", "sd angle (MC)",
                          "sd angle (4e)"],
                         [[f["dim"], f"{f['change_sd_deg']:.3f}",
