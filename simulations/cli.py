@@ -16,8 +16,9 @@ from autodrop_theory.errors import AssumptionError
 
 from . import methods as registry    # (names only: the registry imports a method on first use)
 
-__all__ = ["CliError", "make_parser", "parse", "show_defaults", "check_out", "resolve_methods", "flag_error",
-           "finish", "entry_point", "progress", "print_table", "add_quadratic_flags", "main",
+__all__ = ["CliError", "make_parser", "parse", "show_defaults", "check_out", "resolve_methods",
+           "flag_error", "finish", "entry_point", "progress", "print_table",
+           "add_quadratic_flags", "main",
            "typed", "run_flags"]
 
 
@@ -101,8 +102,9 @@ def show_defaults(parser, defaults: dict, quick: dict = None) -> None:
         value = defaults.get(action.dest, action.default)
         if value is None or "(default" in (action.help or ""):
             continue
-        text = f"default: {str(value).replace(',', ', ')}" + (f"; --quick: {quick[action.dest]}"
-                                      if action.dest in quick else "")
+        text = f"default: {str(value).replace(',', ', ')}"
+        if action.dest in quick:
+            text += f"; --quick: {quick[action.dest]}"
         action.help = f"{action.help or ''} ({text.replace('%', '%%')})".strip()
 
 

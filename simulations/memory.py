@@ -1,7 +1,7 @@
 """How much memory a simulation needs, checked before anything is allocated or compiled.
 
 Importable without any numerical library, so a command refuses an impossible size at once.
-The estimate (:func:`estimate`) follows the engine's layout (docs/results.md, "Sizes"): per
+The estimate (:func:`estimate`) follows the engine's layout (:mod:`simulations.engine`): per
 seed, one epoch's noise (K d numbers: the engine draws an epoch's noise at once), each method's
 state (about 8 vectors of d numbers: iterate, previous boundary, momentum, the rule's snapshots
 and tail average) and its records at the E + 1 boundaries (8 series, held about three times in
@@ -60,9 +60,10 @@ def check(dim: int, methods: int, epochs: int, steps_per_epoch: int, seeds: int,
                  "dim": itemsize * STATE_VECTORS * methods * dim,
                  "epochs": 8 * HOST_COPIES * RECORD_SERIES * methods * (epochs + 1) + extra}
         raise AssumptionError(
-            f"seeds, {max(terms, key=terms.get)}: the run needs about {_gib(nbytes)} of memory ({seeds} seeds x d = {dim}, "
-            f"{methods} methods, E = {epochs}, K = {steps_per_epoch}), more than the "
-            f"{_gib(free)} available; use fewer seeds, a smaller d, E or K")
+            f"seeds, {max(terms, key=terms.get)}: the run needs about {_gib(nbytes)} of memory "
+            f"({seeds} seeds x d = {dim}, {methods} methods, E = {epochs}, "
+            f"K = {steps_per_epoch}), more than the {_gib(free)} available; use fewer seeds, "
+            "a smaller d, E or K")
     return nbytes
 
 

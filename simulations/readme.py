@@ -97,18 +97,18 @@ def render(record: dict) -> str:
 
 def blocks_in(text: str) -> dict:
     """NAME -> the text between the README's markers."""
-    found = re.findall(r"<!-- readme:([\w-]+) -->\n(.*?)\n<!-- /readme:\1 -->", text, re.S)
-    return dict(found)
+    found = re.findall(r"<!-- readme:([\w-]+) -->\n(.*?)<!-- /readme:\1 -->", text, re.S)
+    return {name: body.removesuffix("\n") for name, body in found}
 
 
 def rewrite(text: str, records: dict) -> str:
     for name, record in records.items():
-        pattern = re.compile(rf"(<!-- readme:{re.escape(name)} -->\n).*?(\n<!-- /readme:"
+        pattern = re.compile(rf"(<!-- readme:{re.escape(name)} -->\n).*?(<!-- /readme:"
                              rf"{re.escape(name)} -->)", re.S)
         if not pattern.search(text):
             raise CliError(f"README.md: no block {name!r} (add <!-- readme:{name} --> "
                            f"and <!-- /readme:{name} -->)")
-        text = pattern.sub(lambda m: m.group(1) + render(record) + m.group(2), text)
+        text = pattern.sub(lambda m: m.group(1) + render(record) + "\n" + m.group(2), text)
     return text
 
 

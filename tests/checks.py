@@ -112,15 +112,19 @@ def checked_figures():
         figures._save = save
 
 
-def assert_redraws(folder):
-    """The results.json in ``folder`` alone redraws every figure the command wrote there, and
-    every figure passes :func:`figure_problems` (checked on each figure as it is saved)."""
+def assert_redraws(folder, expected=None):
+    """The results.json in ``folder`` alone redraws every figure the command wrote there (or,
+    for a run with --no-figures, the figures named in ``expected``), and every figure passes
+    :func:`figure_problems` (checked on each figure as it is saved)."""
     from pathlib import Path
 
     from simulations import figures
     from simulations.results import Results
     folder = Path(folder)
     written = sorted(p.name for p in folder.iterdir() if p.suffix in (".pdf", ".png"))
+    if expected is not None:
+        assert written == [], "the run was to write no figures"
+        written = sorted(f"{stem}.{ext}" for stem in expected for ext in ("pdf", "png"))
     assert written, f"no figures in {folder}"
     with checked_figures() as found:
         redrawn = figures.draw(Results.load(folder), folder / "redrawn")

@@ -54,6 +54,7 @@ COMMANDS = {
         "--momentum": {k: v for k, v in FRACTION_01.items() if k != "zero"},
         "--weight-decay": NONNEG_FLOAT},
     "proofs.__main__": {"--latex": PATHS},
+    "simulations.readme": {"--only": NAME},
 }
 # flags a command does not take (it would ignore them) and switches given a value
 FOREIGN = {"simulations.compare": ["--dim", "--lr"], "simulations.tune_autodrop":
@@ -61,7 +62,7 @@ FOREIGN = {"simulations.compare": ["--dim", "--lr"], "simulations.tune_autodrop"
            "simulations.benchmark": ["--methods", "--out", "--x64", "--quiet"],
            "simulations.network": ["--dim", "--steps-per-epoch"]}
 PROG = {"proofs.__main__": "python -m proofs"}
-WITHOUT_QUICK = ("proofs.__main__",)
+WITHOUT_QUICK = ("proofs.__main__", "simulations.readme")
 
 
 def _cases():
@@ -82,7 +83,9 @@ def _cases():
               pytest.param("simulations.figures", ["{file}"], "results", id="figures:not json"),
               pytest.param("simulations.figures", ["{missing}"], "results",
                            id="figures:missing"),
-              pytest.param("simulations.figures", [], "results", id="figures:no argument")]
+              pytest.param("simulations.figures", [], "results", id="figures:no argument"),
+              pytest.param("simulations.readme", ["--check", "--render"], "--check",
+                           id="readme:check and render")]
     return cases
 
 
@@ -93,6 +96,7 @@ class Computed(AssertionError):
 @pytest.fixture
 def no_computation(monkeypatch):
     import proofs.checker
+    import simulations.readme
     import simulations.benchmark
     import simulations.engine
     import simulations.figures
@@ -102,6 +106,7 @@ def no_computation(monkeypatch):
         raise Computed("the command started computing before refusing its input")
     for module, name in ((simulations.engine, "simulate"), (simulations.network, "train"),
                          (simulations.benchmark, "numpy_baseline"), (proofs.checker, "check_all"),
+                         (simulations.readme, "run_block"),
                          (simulations.figures, "draw")):
         monkeypatch.setattr(module, name, fail)
 
@@ -156,7 +161,7 @@ def test_help_shows_defaults_and_loads_no_numerical_library(module):
                          timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().endswith("LOADED []"), out.stdout[-300:]
-    if module not in ("proofs.__main__", "simulations.figures"):
+    if module not in ("proofs.__main__", "simulations.figures", "simulations.readme"):
         assert "(default: " in out.stdout and "--quick: " in " ".join(out.stdout.split())
     bad = subprocess.run([sys.executable, "-m", module.removesuffix(".__main__"), "--bogus"],
                          capture_output=True, text=True, timeout=60)

@@ -135,12 +135,14 @@ def test_bad_input_is_refused_before_anything_is_compiled(build, needle):
 
 def test_results_round_trip_and_redraw(tmp_path):
     res = sim.run(PROBLEM, ["autodrop", "constant", "oracle"], **BUDGET)
-    paths = sim.save(res, tmp_path / "run")
+    paths = res.save(tmp_path / "run")           # results.json alone (sim.save adds figures)
+    assert [p.name for p in paths] == ["results.json"]
     back = sim.Results.load(tmp_path / "run" / "results.json")
     assert back.to_json() == json.loads(json.dumps(res.to_json()))
     drawn = figures.draw(back, tmp_path / "redrawn")
-    assert sorted(p.name for p in drawn) == sorted(p.name for p in paths
-                                                   if p.name != "results.json")
+    assert sorted(p.name for p in drawn) == sorted(
+        f"{stem}.{ext}" for stem in ("error_vs_iterations", "angle_vs_epoch", "lr_vs_iterations",
+                                     "drop_times") for ext in ("pdf", "png"))
     with pytest.raises(AssumptionError, match="path: cannot read results"):
         sim.Results.load(tmp_path / "missing.json")
 

@@ -21,3 +21,49 @@ def test_the_api_example_runs(tmp_path, capsys):
     assert (tmp_path / "power_law" / "results.json").exists()
     assert len(namespace["sweep"].methods) == 4
     assert set(namespace["again"].methods) == set(namespace["res"].methods)
+
+
+def test_every_generated_block_is_the_stored_output_of_the_command_it_names():
+    """The README's numbers: each generated block is the rendering of what its commands printed
+    (docs/readme_outputs.json, written by ``python -m simulations.readme``), byte for byte; no
+    block is missing, none is unknown."""
+    import json
+
+    from simulations import readme
+    stored = json.loads(readme.OUTPUTS.read_text())
+    blocks = readme.blocks_in(README)
+    assert set(blocks) == set(readme.BLOCKS) <= set(stored)
+    for name, block in readme.BLOCKS.items():
+        assert [r["command"] for r in stored[name]["runs"]] == list(block.commands), name
+        assert blocks[name] == readme.render(stored[name]), f"block {name!r} edited by hand?"
+    edited = README.replace(readme.render(stored["proofs"]).split("\n")[-2], "1 failed")
+    assert readme.blocks_in(edited)["proofs"] != readme.render(stored["proofs"])
+
+
+def test_the_proofs_block_has_not_drifted(capsys):
+    """One block rerun (the cheapest, in this process): what ``python -m proofs`` prints equals
+    the README's block, as ``python -m simulations.readme --check`` checks for every block."""
+    from proofs.__main__ import main
+    from simulations import readme
+    assert main([]) == 0
+    block = readme.blocks_in(README)["proofs"].split("\n")
+    assert block[1].startswith("$ python -m proofs")
+    assert capsys.readouterr().out.rstrip("\n").split("\n") == block[2:-1]
+
+
+def test_every_flag_of_every_command_is_documented():
+    import contextlib
+    import importlib
+    import io
+    commands = ["simulations.quadratic", "simulations.angular", "simulations.strongly_convex",
+                "simulations.compare", "simulations.tune_autodrop", "simulations.benchmark",
+                "simulations.network", "simulations.figures", "simulations.readme",
+                "proofs.__main__"]
+    for module in commands:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+            importlib.import_module(module).main(["--help"])
+        flags = set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*|-v)\b", out.getvalue()))
+        assert flags, module
+        missing = sorted(f for f in flags - {"--help"} if f"`{f}" not in README)
+        assert not missing, f"{module}: {missing} not in the README"
