@@ -76,6 +76,18 @@ def _mark_outside(ax, label: str, values) -> bool:
     return True
 
 
+def _log_x(ax, x) -> None:
+    """A log x-axis whose labels never collide: below two decades, labels at 1, 2 and 5 times
+    each power of ten (matplotlib would label every minor tick), else at the powers only."""
+    import matplotlib.ticker as mticker
+    x = np.asarray(x, dtype=float)
+    x = x[x > 0]
+    ax.set_xscale("log")
+    if x.size and np.log10(x.max() / x.min()) < 2:
+        ax.xaxis.set_major_locator(mticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_minor_formatter(mticker.NullFormatter())
+
+
 def _ended(m: dict, seeds) -> str:
     """The note for a method some of whose seeds diverged or overflowed ('' if none)."""
     div, over = m.get("diverged_seeds", 0), m.get("overflowed_seeds", 0)
@@ -148,7 +160,7 @@ def error_vs_iterations(folder, methods: dict, theory: dict, stem="error_vs_iter
             if _ended(m, seeds):
                 _mark_end(ax, it, y, color(name))
             data.append(y)
-        ax.set_xscale("log")
+        _log_x(ax, np.asarray(next(iter(methods.values()))["iterations"])[1:])
         ax.set_yscale("log")
         _fit_y(ax, data, log=True)
         it = np.asarray(next(iter(methods.values()))["iterations"])[1:]

@@ -128,7 +128,8 @@ def assert_redraws(folder, expected=None):
     assert written, f"no figures in {folder}"
     with checked_figures() as found:
         redrawn = figures.draw(Results.load(folder), folder / "redrawn")
-    assert {k: problems for k, (_, problems) in found.items() if problems} == {}
+    bad = {k: problems for k, (_, problems) in found.items() if problems}
+    assert bad == {}, bad
     assert sorted(p.name for p in redrawn) == written
     for p in redrawn:
         assert p.stat().st_size > 1000
