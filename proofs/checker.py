@@ -8,16 +8,27 @@ of :class:`Step` s e_0 = lhs, e_1, ..., e_m = rhs, each related to the previous 
   are equality facts (g_f = 0) with arbitrary multipliers m_f;
 - a ``<=`` step (e_{k-1} <= e_k) holds when e_k - e_{k-1} = sum_f m_f g_f + residual exactly,
   every multiplier of an inequality fact (g_f >= 0) is *visibly* nonnegative, and so is the
-  residual: built from nonnegative numbers, symbols declared nonnegative, the proof's declared
-  nonnegative atoms (each an inequality fact), even powers, exponentials, sums and products of
-  such (see :func:`visibly_nonnegative`).
+  residual: built from nonnegative real numbers, symbols declared nonnegative, the proof's
+  declared nonnegative atoms (each an inequality fact), even powers, real powers of such bases
+  (a complex exponent is refused: (b+1)**(i pi/log(b+1)) is -1), exponentials of reals, sums over
+  ranges whose length is visibly nonnegative (sympy reads a reversed range as minus a sum),
+  sums and products of such (see :func:`visibly_nonnegative`); nothing undefined, infinite or
+  complex is ever nonnegative.
 - a :class:`Square` in a certificate stands for the fact E||sum_k a_k v_k||^2 >= 0 over vectors
-  whose Gram entries are symbols (``gram``), which the checker expands itself.
+  whose Gram entries are symbols (``gram``), which the checker expands itself; being an
+  inequality, it may appear in ``<=`` steps only, with a visibly nonnegative multiplier.
 
-Identities may reduce modulo algebraic definitions ``S**2 = E`` (``reductions``), for proofs with
-square roots.  Proofs by induction (``induction`` = the variable n) check a base chain at n = 0
-and a step chain from lhs(n+1) to rhs(n+1) with the hypothesis ``rhs(n) - lhs(n) >= 0`` (or
-``= 0``) added by the checker itself.  A fact may cite another proof (``cites``): the checker
+Identities may reduce modulo ``reductions`` (S, S**2 - E): each must be the definition
+S = sqrt(E) of a symbol S declared nonnegative, with E visibly nonnegative (so the root exists);
+anything else would be an axiom and is refused.  Proofs by induction (``induction`` = the
+variable n) check a base chain at n = 0 and a step chain from lhs(n+1) to rhs(n+1) with the
+hypothesis ``rhs(n) - lhs(n) >= 0`` (or ``= 0``) added by the checker itself; every multiplier,
+residual and expression of both chains, and the statement, must be defined for every integer
+n >= 0 (a denominator involving n must be visibly positive: (n+1)/n is refused).
+Known gaps (open): a division by a nonnegative atom is accepted where the theorem's strict
+assumptions make it positive, without checking that strictness; a citation's substitution is
+not checked against the cited theorem's hypotheses; facts without a citation (the model's
+assumptions and the stated lemmas) are taken as given.  A fact may cite another proof (``cites``): the checker
 requires that proof to pass and its statement to match the fact.  No step is accepted on numeric
 evidence.  :func:`check` returns a structured :class:`Report`; the command only formats it.
 """
@@ -144,23 +155,31 @@ def visibly_nonnegative(expr, atoms=(), depth: int = 3) -> bool:
     ``depth`` atoms), e.g. 1 - eta mu = (1 - eta L) + eta (L - mu).
     """
     expr = sp.sympify(expr)
+    if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.I):
+        return False                    # undefined, infinite or complex: never nonnegative
     if expr.is_number:
-        return bool(expr.is_real) and bool(expr >= 0)
+        return expr.is_real is True and bool(expr >= 0)
     if any(_is_zero(expr - a) for a in atoms):
         return True
     if expr.is_Symbol or isinstance(expr, sp.Indexed):
-        return bool(expr.is_nonnegative)
+        return expr.is_nonnegative is True
     if isinstance(expr, sp.exp):
-        return bool(expr.args[0].is_real)
+        return expr.args[0].is_real is True
     if expr.is_Pow:
         base, e = expr.args
         if e.is_integer and e.is_even:
-            return bool(base.is_real)
+            return base.is_real is True
+        if e.is_real is not True:       # b**(I pi / log b) = -1: a complex exponent is refused
+            return False
+        # (1/b with b >= 0 is accepted: where b is a proof's atom, the theorem's strict
+        # assumptions make it positive; that strictness is not checked here, except in the
+        # induction variable, see _undefined_in)
         return visibly_nonnegative(base, atoms, depth)
     if expr.is_Mul:
         return all(visibly_nonnegative(f, atoms, depth) for f in expr.args)
-    if isinstance(expr, sp.Sum):
-        return visibly_nonnegative(expr.function, atoms, depth)
+    if isinstance(expr, sp.Sum):        # sympy reads a reversed range as minus a sum
+        return visibly_nonnegative(expr.function, atoms, depth) and all(
+            visibly_nonnegative(hi - lo + 1, atoms, depth) for _, lo, hi in expr.limits)
     if expr.is_Add:
         if all(visibly_nonnegative(t, atoms, depth) for t in expr.args):
             return True
@@ -170,6 +189,37 @@ def visibly_nonnegative(expr, atoms=(), depth: int = 3) -> bool:
         if depth > 0:
             return any(visibly_nonnegative(sp.expand(expr - a), atoms, depth - 1) for a in atoms)
     return False
+
+
+def visibly_positive(expr, atoms=()) -> bool:
+    """Whether ``expr`` is strictly positive by its form alone: a positive number or symbol
+    (declared positive), a sum of visibly nonnegative terms one of which is visibly positive, a
+    product or real power of visibly positive factors, an exponential of a real.  The proof's
+    atoms are only nonnegative, so they count in sums, never alone."""
+    expr = sp.sympify(expr)
+    if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.I):
+        return False
+    if expr.is_number:
+        return expr.is_real is True and bool(expr > 0)
+    if expr.is_Symbol or isinstance(expr, sp.Indexed):
+        return expr.is_positive is True
+    if isinstance(expr, sp.exp):
+        return expr.args[0].is_real is True
+    if expr.is_Pow:
+        return expr.args[1].is_real is True and visibly_positive(expr.args[0], atoms)
+    if expr.is_Mul:
+        return all(visibly_positive(f, atoms) for f in expr.args)
+    if expr.is_Add:
+        return (all(visibly_nonnegative(t, atoms) for t in expr.args)
+                and any(visibly_positive(t, atoms) for t in expr.args))
+    return False
+
+
+def _undefined_in(expr, n) -> bool:
+    """Whether ``expr`` may be undefined for some integer n >= 0: a denominator factor that
+    involves n and is not visibly positive (e.g. (n + 1)/n at n = 0)."""
+    den = sp.denom(sp.together(sp.sympify(expr)))
+    return any(f.has(n) and not visibly_positive(f) for f in sp.Mul.make_args(sp.factor(den)))
 
 
 def _square(sq: Square, gram) -> sp.Expr:
@@ -185,6 +235,8 @@ def _check_step(proof, prev, step, facts, atoms) -> str:
     cert = sp.Integer(0)
     for item, mult in step.certificate:
         if isinstance(item, Square):
+            if step.relation == "=":
+                return "an '=' step may use equality facts only, got a Square (an inequality)"
             if not visibly_nonnegative(mult, atoms):
                 return f"multiplier {mult} of a square is not visibly nonnegative"
             try:
@@ -239,6 +291,24 @@ def _chain(proof, start, end, steps, facts, atoms, label, problems) -> list:
     return results
 
 
+def _atoms_of(proof) -> list:
+    facts = {f.name: f for f in proof.facts}
+    return [facts[n].expr for n in proof.nonneg if n in facts and facts[n].kind == "ge"]
+
+
+def _reduction_problems(proof) -> list:
+    """A reduction (S, S**2 - E) is the definition S = sqrt(E): S a symbol declared nonnegative,
+    E free of S and visibly nonnegative (so the root exists); anything else is an axiom."""
+    out, atoms = [], _atoms_of(proof)
+    for k, (sym, rel) in enumerate(proof.reductions, 1):
+        root = sym ** 2 - rel if isinstance(sym, sp.Symbol) else None
+        if (root is None or sym.is_nonnegative is not True or root.has(sym)
+                or not visibly_nonnegative(root, atoms)):
+            out.append(f"reduction {k}: ({sym}, {rel}) is not a definition S = sqrt(E) with S "
+                       "declared nonnegative and E visibly nonnegative")
+    return out
+
+
 def check(proof: Proof, registry: Optional[dict] = None, _seen=()) -> Report:
     """Check every step of ``proof``; ``registry`` resolves cited proofs."""
     facts = {f.name: f for f in proof.facts}
@@ -259,6 +329,7 @@ def check(proof: Proof, registry: Optional[dict] = None, _seen=()) -> Report:
                 stmt = (cited.rhs - cited.lhs).subs(dict(f.cite_subs), simultaneous=True)
                 if not _is_zero(stmt - f.expr) or (cited.relation == "=") != (f.kind == "eq"):
                     problems.append(f"fact {f.name!r} is not the statement of {f.cites!r}")
+    problems += _reduction_problems(proof)
     atoms = []
     for name in proof.nonneg:
         if name not in facts or facts[name].kind != "ge":
@@ -268,6 +339,15 @@ def check(proof: Proof, registry: Optional[dict] = None, _seen=()) -> Report:
     results = []
     if proof.induction is not None:
         n = proof.induction
+        for label, chain in (("base", proof.base_steps), ("main", proof.steps)):
+            for k, st in enumerate(chain, 1):
+                terms = [m for _, m in st.certificate] + [st.residual, st.expr]
+                if any(_undefined_in(t, n) for t in terms):
+                    problems.append(f"{label} step {k}: a multiplier, residual or expression "
+                                    f"may be undefined for some {n} >= 0 (a denominator in "
+                                    f"{n} that is not visibly positive)")
+        if any(_undefined_in(side, n) for side in (proof.lhs, proof.rhs)):
+            problems.append(f"the statement may be undefined for some {n} >= 0")
         base_lhs, base_rhs = proof.lhs.subs(n, 0), proof.rhs.subs(n, 0)
         results += _chain(proof, base_lhs, base_rhs, proof.base_steps, facts, atoms, "base",
                           problems)

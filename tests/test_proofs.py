@@ -153,3 +153,62 @@ def test_visibly_nonnegative():
     assert not visibly_nonnegative(x)
     assert not visibly_nonnegative(a - b)
     assert not visibly_nonnegative(sp.Integer(-1) / 3)
+
+
+# ------------------------------------------------------------ adversarial proofs (issue: soundness)
+# Each proves a false statement by one unsound move; the checker must refuse it and name where.
+def _adversarial():
+    x = sp.Symbol("x", real=True)
+    g = sp.Symbol("g", nonnegative=True)
+    b = sp.Symbol("b", positive=True)
+    d = sp.Symbol("d", positive=True, integer=True)
+    n = sp.Symbol("n", nonnegative=True, integer=True)
+    i = sp.Symbol("i", integer=True)
+    # (b + 1)**(i pi / log(b + 1)) = exp(i pi) = -1, built unevaluated as a proof could carry it
+    disguised_minus_one = sp.Pow(b + 1, sp.I * sp.pi / sp.log(b + 1), evaluate=False)
+    return [
+        ("a Square (an inequality) inside an '=' step: x = x - g",
+         Proof("adv_square_eq", "", x, "=", x - g, gram=((g,),),
+               steps=(Step(x - g, "=", "", ((Square((1,)), 1),)),)), "main step 1"),
+        ("a negative multiplier on a square: x <= x - g",
+         Proof("adv_square_neg", "", x, "<=", x - g, gram=((g,),),
+               steps=(Step(x - g, "<=", "", ((Square((1,)), -1),)),)), "main step 1"),
+        ("a complex exponent writing -1 as a 'nonnegative' power: 1 <= 0",
+         Proof("adv_complex", "", sp.Integer(1), "<=", sp.Integer(0),
+               steps=(Step(sp.Integer(0), "<=", "", residual=disguised_minus_one),)),
+         "main step 1"),
+        ("a sum over a reversed range (sympy: minus a sum): 3 <= d for every d >= 1",
+         Proof("adv_sum_limits", "", sp.Integer(3), "<=", d,
+               steps=(Step(d, "<=", "", residual=sp.Sum(1, (i, 4, d))),)), "main step 1"),
+        ("an induction multiplier undefined at n = 0: 0 <= -n for all n >= 0",
+         Proof("adv_induction_mult", "", sp.Integer(0), "<=", -n, induction=n,
+               base_steps=(Step(sp.Integer(0), "=", ""),),
+               steps=(Step(-n - 1, "<=", "", (("hypothesis", (n + 1) / n),)),)), "main step 1"),
+        ("the induction hypothesis of a '<=' theorem used with a negative multiplier: "
+         "0 <= -n for all n >= 0",
+         Proof("adv_hypothesis_sign", "", sp.Integer(0), "<=", -n, induction=n,
+               base_steps=(Step(sp.Integer(0), "=", ""),),
+               steps=(Step(-n - 1, "<=", "", (("hypothesis", -1),), residual=-1 - 2 * n),)),
+         "main step 1"),
+        ("a reduction that is an axiom, not a square root's definition: x = 1",
+         Proof("adv_reduction", "", x, "=", sp.Integer(1), reductions=((x, x - 1),),
+               steps=(Step(sp.Integer(1), "=", ""),)), "reduction 1"),
+    ]
+
+
+@pytest.mark.parametrize("what, proof, where", _adversarial(),
+                         ids=[a[1].name for a in _adversarial()])
+def test_each_unsound_move_is_refused_naming_where(what, proof, where):
+    report = run(proof)
+    assert not report.ok, f"accepted: {what}"
+    assert where in report.message, f"{what}: {report.message}"
+
+
+def test_the_checker_predicates_refuse_complex_powers_reversed_sums_and_undefined_values():
+    b = sp.Symbol("b", positive=True)
+    i, d = sp.Symbol("i", integer=True), sp.Symbol("d", positive=True, integer=True)
+    assert not visibly_nonnegative(sp.Pow(b + 1, sp.I * sp.pi / sp.log(b + 1), evaluate=False))
+    assert not visibly_nonnegative(sp.Sum(1, (i, 4, d)))
+    assert visibly_nonnegative(sp.Sum(1, (i, 1, d)))            # d - 1 + 1 = d >= 0
+    assert not visibly_nonnegative(sp.zoo) and not visibly_nonnegative(sp.I)
+    assert visibly_nonnegative(b ** sp.Rational(1, 3)) and visibly_nonnegative(1 / b)
