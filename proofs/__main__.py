@@ -1,7 +1,9 @@
-"""``python -m proofs [-v] [--latex DIR]``: check every step of every proof.
+"""``python -m proofs [-v] [--latex DIR] [--lemmas]``: check every step of every proof.
 
 One line per theorem (name, number of steps, status); ``-v`` adds one line per step;
-``--latex DIR`` writes each proof as Markdown with LaTeX math.  The last line is exactly
+``--latex DIR`` writes each proof as Markdown with LaTeX math; ``--lemmas`` lists the facts
+stated as known results without proof (role "lemma", :class:`proofs.checker.Fact`), and a line
+always says how many there are and how many steps use them.  The last line is exactly
 ``N theorems, M steps checked, F failed``; the exit status is 0 if and only if F = 0.
 """
 
@@ -21,6 +23,8 @@ def main(argv=None) -> int:
     parser = OneLineParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="one line per step")
     parser.add_argument("--latex", metavar="DIR", help="write the rendered proofs to DIR")
+    parser.add_argument("--lemmas", action="store_true",
+                        help="list the facts taken as known results without proof")
     try:
         args = parser.parse_args(argv)
         if args.latex is not None:
@@ -29,12 +33,15 @@ def main(argv=None) -> int:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
     from . import THEOREMS
-    from .checker import check_all
+    from .checker import check_all, stated_lemmas
     from .render import markdown
     reports = check_all(THEOREMS)
     width = max(len(r.name) for r in reports)
     for r in reports:
-        print(f"{r.name:<{width}}  {r.num_steps:3d} steps  {'ok' if r.ok else 'FAILED: ' + r.message}")
+        if args.lemmas and r.ok:        # --lemmas: the list, failures and the totals only
+            continue
+        status = "ok" if r.ok else "FAILED: " + r.message
+        print(f"{r.name:<{width}}  {r.num_steps:3d} steps  {status}")
         if args.verbose:
             for s in r.steps:
                 print(f"    {s.chain:4s} {s.index:2d} {s.relation:2s} "
@@ -44,6 +51,13 @@ def main(argv=None) -> int:
         out.mkdir(parents=True, exist_ok=True)
         for proof, r in zip(THEOREMS, reports):
             (out / f"{proof.name}.md").write_text(markdown(proof, r))
+    lemmas = stated_lemmas(THEOREMS)
+    if args.lemmas:
+        for proof, fact, uses in lemmas:
+            print(f"lemma {proof.name}.{fact.name} (used in {uses} step{'s' * (uses != 1)}): "
+                  f"{fact.text}")
+    print(f"{len(lemmas)} facts are stated lemmas (known results taken without proof, "
+          f"used by {sum(u for _, _, u in lemmas)} steps; --lemmas lists them)")
     failed = sum(not r.ok for r in reports)
     print(f"{len(reports)} theorems, {sum(r.num_steps for r in reports)} steps checked, "
           f"{failed} failed")

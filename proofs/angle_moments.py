@@ -24,7 +24,7 @@ def _proof(name, title, lhs, moment, closed, steps_between=()):
     return Proof(
         name=name, title=title, lhs=lhs, relation="=", rhs=closed,
         facts=(Fact("model", lhs - D.expect(moment), "eq",
-                    f"expectation under the model: {_model}"),),
+                    f"expectation under the model: {_model}", role="model"),),
         steps=(Step(D.expect(moment), "=", "expectation of the model polynomial",
                     (("model", 1),)),) + steps_between + (
             Step(closed, "=", "collect"),),

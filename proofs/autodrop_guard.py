@@ -73,10 +73,10 @@ DROP_ERROR = Proof(
     lhs=P2, relation="<=", rhs=F(eta) * v(eta),
     facts=(
         Fact("two_epochs", P2 - (v(eta) + alpha(eta) ** 4 * (Pj - v(eta))), "eq",
-             "2c over the two epochs between the certified P_n and the drop"),
+             "2c over the two epochs between the certified P_n and the drop", role="model"),
         Fact("guard", F(eta) * v(eta) - Pj, "ge",
              "the guard passed: E<s_{n+1}, s_n> <= 0 iff P_n <= F v (certificate_isotropic)"),
-        Fact("step", 1 - eta * h, "ge", "eta h <= 1"),
+        Fact("step", 1 - eta * h, "ge", "eta h <= 1", role="hypothesis"),
         Fact("contraction", 1 - alpha(eta) ** 4, "ge", "0 <= 1 - eta h <= 1"),
     ),
     nonneg=("step", "contraction"),
@@ -102,9 +102,9 @@ STAGE_RATIO = Proof(
         Fact("previous_drop", F(eta) * v(eta) - p_k, "ge", "guard_drop_error at stage k - 1",
              cites="guard_drop_error", cite_subs=((P2, p_k),)),
         Fact("Fbar", Fbar - F(eta), "ge", "F_{k-1} <= Fbar: alpha_{k-1} >= alpha_0"),
-        Fact("step", 1 - eta * h, "ge", "eta_{k-1} h <= eta_0 h <= 1"),
-        Fact("step_k", 1 - rho * eta * h, "ge", "eta_k h <= eta_{k-1} h <= 1"),
-        Fact("rho_lt_1", 1 - rho, "ge", "rho < 1"),
+        Fact("step", 1 - eta * h, "ge", "eta_{k-1} h <= eta_0 h <= 1", role="hypothesis"),
+        Fact("step_k", 1 - rho * eta * h, "ge", "eta_k h <= eta_{k-1} h <= 1", role="hypothesis"),
+        Fact("rho_lt_1", 1 - rho, "ge", "rho < 1", role="hypothesis"),
         Fact("alpha_le_1", 1 - alpha(rho * eta), "ge", "0 <= 1 - eta_k h <= 1"),
     ),
     nonneg=("step", "step_k", "rho_lt_1", "alpha_le_1"),
@@ -137,7 +137,7 @@ TIME = Proof(
              "ln(1/alpha_k) >= K eta_k h); 1/eta_k = rho^{-k}/eta_0 summed over k = 1..J"),
         Fact("geometric", (rho ** (-J) - 1) - (1 - rho) * G(J), "eq", "geometric_sum at n = J",
              cites="geometric_sum", cite_subs=((n_geo, J),)),
-        Fact("rho_lt_1", 1 - rho, "ge", "rho < 1"),
+        Fact("rho_lt_1", 1 - rho, "ge", "rho < 1", role="hypothesis"),
     ),
     nonneg=("rho_lt_1",),
     steps=(
@@ -166,7 +166,7 @@ RATE = Proof(
              cites="guard_drop_error", cite_subs=((P2, P_end), (eta, eta_J))),
         Fact("floor", eta_J * c / h - v(eta_J), "ge", "2 - eta_J h >= 1, so v_J <= eta_J c / h"),
         Fact("time", _c_time / eta_J - budget, "ge", "guard_time", cites="guard_time"),
-        Fact("budget", budget, "ge", "T > T_0' + 3 K J"),
+        Fact("budget", budget, "ge", "T > T_0' + 3 K J", role="hypothesis"),
         Fact("step", 1 - eta_J * h, "ge", "eta_J h <= 1"),
     ),
     nonneg=("budget", "step"),
@@ -180,7 +180,7 @@ RATE = Proof(
     ),
     reference="This project (docs/theory.md §4f).",
     assumptions=(S.Gt(h, 0), S.Gt(eta0, 0), S.Le(eta0 * h, 1), S.Gt(rho, 0), S.Lt(rho, 1),
-                 S.Ge(c, 0)),
+                 S.Ge(c, 0), S.Gt(T, T0p + 3 * K * J)),
 )
 
 PROOFS = (DROP_ERROR, STAGE_RATIO, TIME, RATE)

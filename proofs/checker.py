@@ -41,12 +41,23 @@ from typing import Optional
 import sympy as sp
 
 __all__ = ["Fact", "Square", "Step", "Proof", "StepResult", "Report", "check",
-           "visibly_nonnegative", "check_all"]
+           "visibly_nonnegative", "visibly_positive", "check_all", "stated_lemmas",
+           "assumption_atoms", "ROLES"]
+
+
+ROLES = ("hypothesis", "model", "definition", "lemma", "citation")
 
 
 @dataclasses.dataclass(frozen=True)
 class Fact:
-    """``expr >= 0`` (kind "ge") or ``expr = 0`` (kind "eq"), with its justification."""
+    """``expr >= 0`` (kind "ge") or ``expr = 0`` (kind "eq"), with its justification.
+
+    ``role`` says why it may be used: "hypothesis" (a condition on the parameters, which the
+    statement's ``assumptions`` must imply: the checker proves it), "model" (what the model or
+    an assumption set of docs/theory.md §1 says of its objects, e.g. SC's inequality), a
+    "definition" of a symbol, a "citation" of another proof (checked), or a "lemma": a known
+    result stated without proof here (listed by ``python -m proofs --lemmas``).  Default: a
+    citation if ``cites``, else a definition for "eq", else a lemma."""
 
     name: str
     expr: sp.Expr
@@ -54,6 +65,12 @@ class Fact:
     text: str = ""
     cites: Optional[str] = None          # name of a proof whose statement this fact is
     cite_subs: tuple = ()                # substitutions applied to that statement
+    role: Optional[str] = None
+
+    @property
+    def kind_of_use(self) -> str:
+        return self.role or ("citation" if self.cites else
+                             "definition" if self.kind == "eq" else "lemma")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -176,7 +193,16 @@ def visibly_nonnegative(expr, atoms=(), depth: int = 3) -> bool:
         # induction variable, see _undefined_in)
         return visibly_nonnegative(base, atoms, depth)
     if expr.is_Mul:
-        return all(visibly_nonnegative(f, atoms, depth) for f in expr.args)
+        if all(visibly_nonnegative(f, atoms, depth) for f in expr.args):
+            return True
+        coeff, rest = expr.as_coeff_Mul()       # -x (rho - 1): the sign moves to one factor
+        if coeff.is_negative and depth > 0:
+            factors = sp.Mul.make_args(rest)
+            return any(f.is_Add and visibly_nonnegative(sp.expand(coeff * f), atoms, depth - 1)
+                       and all(visibly_nonnegative(g, atoms, depth)
+                               for j, g in enumerate(factors) if j != i)
+                       for i, f in enumerate(factors))
+        return False
     if isinstance(expr, sp.Sum):        # sympy reads a reversed range as minus a sum
         return visibly_nonnegative(expr.function, atoms, depth) and all(
             visibly_nonnegative(hi - lo + 1, atoms, depth) for _, lo, hi in expr.limits)
@@ -296,6 +322,44 @@ def _atoms_of(proof) -> list:
     return [facts[n].expr for n in proof.nonneg if n in facts and facts[n].kind == "ge"]
 
 
+def assumption_atoms(proof) -> list:
+    """The statement's assumptions as expressions that are >= 0 (a <= b, a < b: b - a)."""
+    out = []
+    for rel in proof.assumptions:
+        if isinstance(rel, (sp.GreaterThan, sp.StrictGreaterThan)):
+            out.append(rel.lhs - rel.rhs)
+        elif isinstance(rel, (sp.LessThan, sp.StrictLessThan)):
+            out.append(rel.rhs - rel.lhs)
+    return out
+
+
+def _hypothesis_problems(proof) -> list:
+    """Each fact in the role of a hypothesis must follow from the statement's assumptions (a
+    statement that assumes less than its proof uses is refused: e.g. eta L <= 2 stated, 1 - eta
+    L >= 0 used)."""
+    out, atoms = [], assumption_atoms(proof)
+    for f in proof.facts:
+        if f.kind_of_use not in ROLES:
+            out.append(f"fact {f.name!r}: role must be one of {', '.join(ROLES)}")
+        elif f.kind_of_use == "hypothesis" and not (
+                f.kind == "ge" and visibly_nonnegative(f.expr, atoms, depth=2)):
+            out.append(f"fact {f.name!r}: a hypothesis that the statement's assumptions do not "
+                       "imply")
+    return out
+
+
+def stated_lemmas(proofs) -> list:
+    """(theorem, fact, steps using it) for every fact taken as a known result without proof."""
+    out = []
+    for p in proofs:
+        for f in p.facts:
+            if f.kind_of_use == "lemma":
+                uses = sum(any(item == f.name for item, _ in st.certificate)
+                           for st in tuple(p.steps) + tuple(p.base_steps))
+                out.append((p, f, uses + (f.name in p.nonneg)))
+    return out
+
+
 def _reduction_problems(proof) -> list:
     """A reduction (S, S**2 - E) is the definition S = sqrt(E): S a symbol declared nonnegative,
     E free of S and visibly nonnegative (so the root exists); anything else is an axiom."""
@@ -330,6 +394,7 @@ def check(proof: Proof, registry: Optional[dict] = None, _seen=()) -> Report:
                 if not _is_zero(stmt - f.expr) or (cited.relation == "=") != (f.kind == "eq"):
                     problems.append(f"fact {f.name!r} is not the statement of {f.cites!r}")
     problems += _reduction_problems(proof)
+    problems += _hypothesis_problems(proof)
     atoms = []
     for name in proof.nonneg:
         if name not in facts or facts[name].kind != "ge":

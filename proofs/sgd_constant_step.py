@@ -25,8 +25,8 @@ PROOF = Proof(
         Fact("one_step", ONE_STEP.rhs.subs(r, R(t)) - R(t + 1), "ge",
              "the one-step contraction applied at step t", cites="sgd_one_step",
              cite_subs=((Y1, R(t + 1)), (r, R(t)))),
-        Fact("step_size", 1 - eta * L, "ge", "eta <= 1/L"),
-        Fact("mu_le_L", L - mu, "ge", "mu <= L"),
+        Fact("step_size", 1 - eta * L, "ge", "eta <= 1/L", role="hypothesis"),
+        Fact("mu_le_L", L - mu, "ge", "mu <= L", role="hypothesis"),
     ),
     nonneg=("step_size", "mu_le_L"),
     base_steps=(

@@ -22,11 +22,13 @@ PROOF = Proof(
     lhs=Y1, relation="<=", rhs=(1 - eta * mu) * r + eta ** 2 * s2,
     facts=(
         Fact("expansion", Y1 - (r - 2 * eta * p + eta ** 2 * (G + V)), "eq",
-             "E||y - eta g||^2 = ||y||^2 - 2 eta <grad f, y> + eta^2 (||grad f||^2 + E||g - grad f||^2)"),
+             "E||y - eta g||^2 = ||y||^2 - 2 eta <grad f, y> + eta^2 (||grad f||^2 + E||g - grad f||^2)",
+             role="model"),
         Fact("cocoercive", p - G / L, "ge", "<grad f(x), x - x*> >= ||grad f(x)||^2 / L (SM, convex)"),
-        Fact("strongly_convex", p - mu * r, "ge", "<grad f(x), x - x*> >= mu ||x - x*||^2 (SC)"),
-        Fact("bounded_variance", s2 - V, "ge", "E||g - grad f||^2 <= sigma^2 (BV)"),
-        Fact("step_size", 1 - eta * L, "ge", "eta <= 1/L"),
+        Fact("strongly_convex", p - mu * r, "ge", "<grad f(x), x - x*> >= mu ||x - x*||^2 (SC)",
+             role="model"),
+        Fact("bounded_variance", s2 - V, "ge", "E||g - grad f||^2 <= sigma^2 (BV)", role="model"),
+        Fact("step_size", 1 - eta * L, "ge", "eta <= 1/L", role="hypothesis"),
     ),
     nonneg=("step_size",),
     steps=(

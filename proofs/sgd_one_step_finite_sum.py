@@ -48,11 +48,12 @@ PROOF = Proof(
     reductions=((Sroot, Sroot ** 2 - S_def),),
     facts=(
         Fact("expansion", Y1 - (r - 2 * eta * (p + Z) + eta ** 2 * (U + 2 * X + s2)), "eq",
-             "expand E||y_0 - eta (u_i + s_i)||^2"),
-        Fact("mean_zero", Z, "eq", "E<s_i, y_0> = <grad f(x*), y_0> = 0"),
+             "expand E||y_0 - eta (u_i + s_i)||^2", role="model"),
+        Fact("mean_zero", Z, "eq", "E<s_i, y_0> = <grad f(x*), y_0> = 0", role="model"),
         Fact("interpolation", p - a * r - b * U, "ge",
              "<u_i, y_0> >= mu L/(mu+L) ||y_0||^2 + ||u_i||^2/(mu+L) for each f_i, averaged"),
-        Fact("mu_lt_L", L - mu, "ge", "mu < L (mu = L by continuity, see the docstring)"),
+        Fact("mu_lt_L", L - mu, "ge", "mu < L (mu = L by continuity, see the docstring)",
+             role="hypothesis"),
     ),
     nonneg=("mu_lt_L",),
     steps=(

@@ -26,7 +26,7 @@ PROOF = Proof(
     facts=(
         Fact("initial", P(0) - y0 ** 2, "eq", "P_0 = y_0^2"),
         Fact("recursion", P(t + 1) - (a ** 2 * P(t) + eta ** 2 * c), "eq",
-             "E(a y - eta xi)^2 = a^2 E y^2 + eta^2 E xi^2 (E[y xi] = 0)"),
+             "E(a y - eta xi)^2 = a^2 E y^2 + eta^2 E xi^2 (E[y xi] = 0)", role="model"),
     ),
     base_steps=(
         Step(y0 ** 2, "=", "initial condition", (("initial", 1),)),

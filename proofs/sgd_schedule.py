@@ -55,7 +55,7 @@ SHARP = Proof(
         Fact("gradient_lower", G - mu ** 2 * r, "ge",
              "||grad f(x)|| >= mu ||x - x*|| (SC), squared"),
         _SHARED["bounded_variance"],
-        Fact("step_size", 2 - eta * (mu + L), "ge", "eta <= 2/(mu + L)"),
+        Fact("step_size", 2 - eta * (mu + L), "ge", "eta <= 2/(mu + L)", role="hypothesis"),
     ),
     nonneg=("step_size",),
     steps=(

@@ -68,7 +68,7 @@ INVARIANT = Proof(
              "eta_0 sigma^2/mu (and T_0 = 0 when r_0 <= eta_0 sigma^2 / mu)"),
         Fact("stage_length", rho / 2 - Ek(k + 1), "ge",
              "T_k >= ln(2/rho)/(eta_k mu) gives e^{-eta_k mu T_k} <= rho/2"),
-        Fact("R_nonneg", R(k + 1), "ge", "a second moment"),
+        Fact("R_nonneg", R(k + 1), "ge", "a second moment", role="model"),
     ),
     nonneg=("R_nonneg",),
     base_steps=(
@@ -103,7 +103,7 @@ TIME = Proof(
              cites="geometric_count", cite_subs=((n_geo, K - 1),)),
         Fact("geometric", (rho ** (-(K - 1)) - 1) - (1 - rho) * G(K - 1), "eq",
              "geometric_sum at n = K - 1", cites="geometric_sum", cite_subs=((n_geo, K - 1),)),
-        Fact("one_minus_rho", 1 - rho, "ge", "rho < 1"),
+        Fact("one_minus_rho", 1 - rho, "ge", "rho < 1", role="hypothesis"),
     ),
     nonneg=("one_minus_rho",),
     steps=(
@@ -130,7 +130,7 @@ FINAL = Proof(
         Fact("invariant", 2 * rate(K - 1) * s2 / mu - R(K), "ge", "stagewise_invariant at k = K-1",
              cites="stagewise_invariant", cite_subs=((k, K - 1),)),
         Fact("time", _c / rate(K - 1) - (T - T0), "ge", "stagewise_time", cites="stagewise_time"),
-        Fact("budget", T - T0, "ge", "T > T_0 (K >= 2 stages)"),
+        Fact("budget", T - T0, "ge", "T > T_0 (K >= 2 stages)", role="hypothesis"),
     ),
     nonneg=("budget",),
     steps=(
@@ -140,7 +140,7 @@ FINAL = Proof(
         Step(2 * (ell + eta0 * mu) * s2 / ((1 - rho) * mu ** 2 * (T - T0)), "=", "collect"),
     ),
     reference="This project (docs/theory.md §3a).",
-    assumptions=_common,
+    assumptions=_common + (S.Gt(T, T0),),       # the budget outlasts the first stage
     bound="STAGEWISE",
     bound_subs=((ell, sp.log(2 / rho)), (T0, STAGEWISE_FIRST_STAGE)),
 )

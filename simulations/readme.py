@@ -61,6 +61,7 @@ BLOCKS = {
                      (("angle_vs_epoch.png", "network_angle.png"),)),
     "benchmark": Block(("python -m simulations.benchmark",), writes=False, repeatable=False),
     "proofs": Block(("python -m proofs",), writes=False),
+    "lemmas": Block(("python -m proofs --lemmas",), writes=False),
 }
 _WALL = re.compile(r"\(\d+(\.\d+)? s\)")
 

@@ -32,6 +32,8 @@ def test_command_output_and_exit_status(capsys, tmp_path):
     lines = capsys.readouterr().out.strip().splitlines()
     n, m = len(THEOREMS), sum(len(p.steps) + len(p.base_steps) for p in THEOREMS)
     assert lines[-1] == f"{n} theorems, {m} steps checked, 0 failed"
+    from proofs.checker import stated_lemmas
+    assert lines[-2].startswith(f"{len(stated_lemmas(THEOREMS))} facts are stated lemmas")
     assert len(list(tmp_path.glob("*.md"))) == n
 
 
@@ -212,3 +214,37 @@ def test_the_checker_predicates_refuse_complex_powers_reversed_sums_and_undefine
     assert visibly_nonnegative(sp.Sum(1, (i, 1, d)))            # d - 1 + 1 = d >= 0
     assert not visibly_nonnegative(sp.zoo) and not visibly_nonnegative(sp.I)
     assert visibly_nonnegative(b ** sp.Rational(1, 3)) and visibly_nonnegative(1 / b)
+
+
+def test_a_statement_that_assumes_less_than_its_proof_uses_is_refused():
+    """Relaxing sgd_one_step's stated condition eta L <= 1 to eta L <= 2 (where the bound is
+    false), or dropping the stage-wise theorem's T > T_0, leaves a hypothesis fact that the
+    statement no longer implies: refused, naming the fact."""
+    one = REGISTRY["sgd_one_step"]
+    eta, L = sp.Symbol("lr", positive=True), sp.Symbol("L", positive=True)
+    relaxed = tuple(sp.Le(eta * L, 2) if a == sp.Le(eta * L, 1) else a for a in one.assumptions)
+    assert relaxed != one.assumptions
+    report = run(dataclasses.replace(one, assumptions=relaxed))
+    assert not report.ok and "fact 'step_size': a hypothesis" in report.message
+    final = REGISTRY["stagewise"]
+    report = run(dataclasses.replace(final, assumptions=final.assumptions[:-1]))
+    assert not report.ok and "fact 'budget': a hypothesis" in report.message
+    bad_role = dataclasses.replace(one, facts=tuple(
+        dataclasses.replace(f, role="axiom") if f.name == "cocoercive" else f for f in one.facts))
+    assert "role must be one of" in run(bad_role).message
+
+
+def test_every_stated_lemma_is_listed_in_the_readme():
+    """The README's lemma block (the output of ``python -m proofs --lemmas``, kept current by
+    tests/test_readme.py) names every fact in the role of a stated lemma, with its text."""
+    from pathlib import Path
+
+    from proofs.checker import stated_lemmas
+    from simulations import readme
+    block = readme.blocks_in((Path(__file__).resolve().parent.parent / "README.md").read_text())
+    lemmas = stated_lemmas(THEOREMS)
+    assert lemmas and all(f.kind_of_use == "lemma" and f.text for _, f, _ in lemmas)
+    listed = [ln for ln in block["lemmas"].split("\n") if ln.startswith("lemma ")]
+    assert len(listed) == len(lemmas)
+    for (p, f, _), line in zip(lemmas, listed):
+        assert line.startswith(f"lemma {p.name}.{f.name} ") and line.endswith(f.text)
