@@ -283,3 +283,50 @@ def test_float32_params_keep_float32_state():
     _, s = update(s, jnp.ones(3, jnp.float32))
     assert s.lr.dtype == jnp.float32 and s.x_prev.dtype == jnp.float32
     assert s.num_drops.dtype == jnp.int32
+
+
+# ---------------------------------------------- edge semantics, pinned at exact ties (docstring)
+def _run_hyper(cfg, points, **changes):
+    """The rule from ``cfg`` with some resolved hyperparameters replaced by exact values."""
+    from autodrop_theory.rule import hyperparameters, init_from_hyper, update
+    state = init_from_hyper(jnp.asarray(points[0]),
+                            hyperparameters(cfg, 2)._replace(**changes))
+    states = []
+    for p in points[1:]:
+        _, state = update(state, jnp.asarray(p))
+        states.append(state)
+    return states
+
+
+def test_at_an_exact_tie_the_trigger_is_strict_and_the_guard_is_not():
+    """|omega_e - omega_{e-1}| < theta fires, = theta does not; omega_e >= guard passes, a guard
+    one ulp above omega_e blocks (the first update that may fire is the third)."""
+    pts = path_from_turns([40.0, 42.0, 50.0, 62.0])          # changes 2, 8, 12: only 2 can tie
+    angles = [float(s.angle_deg) for s in run(immediate(theta=1e-9), pts)[0]]
+    change = abs(angles[2] - angles[1])
+    fired = [bool(s.dropped) for s in _run_hyper(immediate(), pts, theta=change)]
+    assert fired == [False] * 5
+    above = np.nextafter(change, np.inf)
+    fired = [bool(s.dropped) for s in _run_hyper(immediate(), pts, theta=above)]
+    assert fired == [False, False, True, False, False]
+    pts = path_from_turns([95.0, 95.0, 60.0, 60.0])     # only the 3rd update can pass
+    angle = [float(s.angle_deg) for s in run(immediate(theta=1e-9), pts)[0]][2]
+    fired = [bool(s.dropped) for s in _run_hyper(immediate(theta=1.0), pts, guard_deg=angle)]
+    assert fired[2] and sum(fired) == 1
+    fired = [bool(s.dropped) for s in _run_hyper(immediate(theta=1.0), pts,
+                                                 guard_deg=np.nextafter(angle, np.inf))]
+    assert not any(fired)
+
+
+def test_at_the_floor_a_firing_tail_averages_and_grows_theta_but_is_not_a_drop():
+    """``dropped`` and ``num_drops`` report lowerings only; ``num_fires`` every firing; theta
+    grows on every firing; a rate within 4 ulps of min_lr is at the floor, 8 ulps above is not."""
+    eps = np.finfo(np.float64).eps
+    pts = path_from_turns([40.0] * 4)                          # fires at the 3rd update on
+    for lr, lowered in ((0.3 * (1 + 2 * eps), False), (0.3 * (1 + 8 * eps), True)):
+        states = _run_hyper(immediate(rho=0.5, min_lr=0.3, theta=1.0, theta_max=100.0), pts,
+                            lr=lr)
+        s = states[2]
+        assert bool(s.dropped) is lowered and int(s.num_drops) == int(lowered)
+        assert int(s.num_fires) == 1 and float(s.theta) == 2.0       # theta / rho either way
+        assert float(s.lr) == (0.3 if lowered else lr)
