@@ -1,0 +1,74 @@
+"""Conditions tested at their edges and the stage-wise schedule against a reference computed
+independently (each test kills a one-token change of the bound or the schedule: a strict
+condition made non-strict, a deleted condition, a dropped factor, ln(2/rho) -> ln(1/rho),
+ceil -> floor)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from autodrop_theory import AssumptionError, bounds as B
+from autodrop_theory.stagewise import stagewise_schedule
+
+KW = dict(mu=0.1, L=1.0, lr=0.5, sigma_sq=1.0, r0_sq=50.0, rho=0.5)
+
+
+def _first_stage(mu, lr, sigma_sq, r0_sq):
+    """The smallest n >= 0 with exp(-lr mu n) mu r0 <= lr sigma^2, by counting."""
+    n = 0
+    while math.exp(-lr * mu * n) * mu * r0_sq > lr * sigma_sq * (1 + 1e-12):
+        n += 1
+    return n
+
+
+def _stage_length(rate, mu, rho):
+    """The smallest n with exp(-rate mu n) <= rho / 2, by counting."""
+    n = 0
+    while math.exp(-rate * mu * n) > rho / 2 * (1 + 1e-12):
+        n += 1
+    return n
+
+
+@pytest.mark.parametrize("mu, lr, rho, r0_sq", [(0.1, 0.5, 0.5, 50.0), (0.05, 0.9, 0.3, 7.0),
+                                                (0.2, 0.25, 0.8, 1e3), (0.3, 1.0, 0.1, 0.5)])
+def test_stage_lengths_equal_a_reference_computed_by_counting(mu, lr, rho, r0_sq):
+    rates, lengths = stagewise_schedule(mu, 1.0, 1.0, lr, rho, r0_sq, stages=6)
+    np.testing.assert_allclose(rates, lr * rho ** np.arange(6), rtol=1e-15)
+    assert lengths[0] == _first_stage(mu, lr, 1.0, r0_sq)
+    assert list(lengths[1:]) == [_stage_length(r, mu, rho) for r in rates[1:]]
+
+
+def test_stagewise_needs_a_budget_beyond_the_first_stage():
+    """T > T_0 is strict: at T = T_0 the bound divides by zero and is refused."""
+    T0 = _first_stage(KW["mu"], KW["lr"], KW["sigma_sq"], KW["r0_sq"])
+    assert T0 > 0
+    args = {k: v for k, v in KW.items() if k != "L"} | {"L": KW["L"]}
+    with pytest.raises(AssumptionError, match="T"):
+        B.STAGEWISE(**args, T=T0)
+    assert np.isfinite(B.STAGEWISE(**args, T=T0 + 1))
+
+
+def test_the_finite_sum_bound_refuses_mu_above_L():
+    ok = dict(mu=1.0, L=1.0, lr=0.5, sigma_star_sq=0.1, r0_sq=2.0)
+    assert np.isfinite(B.SGD_ONE_STEP_FINITE_SUM(**ok))                # mu = L is inside
+    with pytest.raises(AssumptionError, match="mu"):
+        B.SGD_ONE_STEP_FINITE_SUM(**(ok | {"mu": 1.0 + 1e-9}))
+
+
+def test_stagewise_iteration_complexity_covers_stopping_at_a_stage_end():
+    """Run the schedule to the first stage end K - 1 >= 1 whose guarantee 2 eta_{K-1} sigma^2 /
+    mu is <= eps: that many steps never exceed ITERATION_COMPLEXITY_STAGEWISE, and for some eps
+    exceed T_0 + C sigma^2 / (mu^2 eps), the same without the 1/rho that pays for waiting until
+    a stage ends (so the factor is needed)."""
+    rates, lengths = stagewise_schedule(KW["mu"], KW["L"], KW["sigma_sq"], KW["lr"], KW["rho"],
+                                        KW["r0_sq"], stages=40)
+    c = 2 * (math.log(2 / KW["rho"]) + KW["lr"] * KW["mu"]) / (1 - KW["rho"])
+    needed = []
+    for eps in np.geomspace(2 * rates[1] * KW["sigma_sq"] / KW["mu"], 1e-6, 60):
+        K = next(k for k in range(2, 41) if 2 * rates[k - 1] * KW["sigma_sq"] / KW["mu"] <= eps)
+        steps = int(lengths[:K].sum())
+        bound = B.ITERATION_COMPLEXITY_STAGEWISE(**{k: v for k, v in KW.items()}, eps=eps)
+        assert steps <= bound, (eps, steps, bound)
+        needed.append(steps > lengths[0] + c * KW["sigma_sq"] / (KW["mu"] ** 2 * eps))
+    assert any(needed)
