@@ -214,6 +214,9 @@ def test_the_checker_predicates_refuse_complex_powers_reversed_sums_and_undefine
     assert visibly_nonnegative(sp.Sum(1, (i, 1, d)))            # d - 1 + 1 = d >= 0
     assert not visibly_nonnegative(sp.zoo) and not visibly_nonnegative(sp.I)
     assert visibly_nonnegative(b ** sp.Rational(1, 3)) and visibly_nonnegative(1 / b)
+    z = sp.Symbol("z")                          # no assumptions: complex
+    assert not visibly_nonnegative(b ** z) and not visibly_nonnegative(z ** 2)
+    assert not visibly_nonnegative(sp.exp(z)) and not visibly_nonnegative(sp.Integer(-1))
 
 
 def test_a_statement_that_assumes_less_than_its_proof_uses_is_refused():

@@ -1,0 +1,220 @@
+"""The curated mutants of ``tools/mutation.py``: one meaningful edit each, with the tests that
+cover the edited module.  ``equivalent`` says why a mutant cannot be killed (it must then
+survive); every other mutant must be killed."""
+
+from typing import NamedTuple, Optional
+
+
+class Mutant(NamedTuple):
+    id: str
+    kind: str
+    file: str
+    old: str
+    new: str
+    tests: tuple
+    equivalent: Optional[str] = None
+
+
+CHECK = "proofs/checker.py"
+PROOF_TESTS = ("tests/test_proofs.py",)
+BOUND_TESTS = ("tests/test_bound_edges.py", "tests/test_bounds.py", "tests/test_properties.py")
+SCHED_TESTS = ("tests/test_schedule_bounds.py", "tests/test_properties.py")
+RULE_TESTS = ("tests/test_rule.py",)
+THEORY_TESTS = ("tests/test_angular.py", "tests/test_angular_montecarlo.py",
+                "tests/test_simulation_theory.py")
+
+
+def _c(id, old, new, equivalent=None):
+    return Mutant(id, "checker", CHECK, old, new, PROOF_TESTS, equivalent)
+
+
+MUTANTS = [
+    # ------------------------------------------------------------------ the proof checker
+    _c("checker.square_in_eq_step",
+       '            if step.relation == "=":\n                return "an \'=\' step may use '
+       'equality facts only, got a Square (an inequality)"\n', ""),
+    _c("checker.complex_exponent",
+       "        if e.is_real is not True:       # b**(I pi / log b) = -1: a complex exponent is "
+       "refused\n            return False\n", ""),
+    _c("checker.undefined_guard",
+       "    if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.I):\n        return False                "
+       "    # undefined, infinite or complex: never nonnegative\n", "",
+       "defence in depth: each of these values is also refused by the number rule (is_real is "
+       "not True) and the power rule (a non-real exponent)"),
+    _c("checker.sum_limits",
+       "        return visibly_nonnegative(expr.function, atoms, depth) and all(\n"
+       "            visibly_nonnegative(hi - lo + 1, atoms, depth) for _, lo, hi in expr.limits)",
+       "        return visibly_nonnegative(expr.function, atoms, depth)"),
+    _c("checker.induction_defined", "                if any(_undefined_in(t, n) for t in terms):",
+       "                if False:"),
+    _c("checker.reductions", "    problems += _reduction_problems(proof)\n", ""),
+    _c("checker.square_multiplier_sign",
+       '            if not visibly_nonnegative(mult, atoms):\n                return f"multiplier '
+       '{mult} of a square is not visibly nonnegative"',
+       '            if False:\n                return ""'),
+    _c("checker.hypothesis_as_equality",
+       '"eq" if proof.relation == "=" else "ge", "induction hypothesis at n")',
+       '"eq", "induction hypothesis at n")'),
+    _c("checker.hypotheses_unchecked", "    problems += _hypothesis_problems(proof)\n", ""),
+    _c("checker.eq_step_ge_fact",
+       "        if step.relation == \"=\" and fact.kind != \"eq\":\n            return f\"an '=' "
+       "step may use equality facts only, got {item!r}\"\n", ""),
+    _c("checker.residual_sign",
+       '    if not visibly_nonnegative(step.residual, atoms):\n        return f"residual '
+       '{step.residual} is not visibly nonnegative"\n', ""),
+    _c("checker.ge_multiplier_sign",
+       '        if fact.kind == "ge" and not visibly_nonnegative(mult, atoms):',
+       '        if False:'),
+    _c("checker.unused_facts",
+       '    if unused:\n        problems.append(f"facts never used: {\', \'.join(unused)}")',
+       "    pass"),
+    _c("checker.citation_statement",
+       '                if not _is_zero(stmt - f.expr) or (cited.relation == "=") != '
+       '(f.kind == "eq"):', "                if False:"),
+    _c("checker.citation_cycle", "            elif f.cites in _seen + (proof.name,):",
+       "            elif False:"),
+    _c("checker.quick_rejection",
+       "    if _exactly_nonzero_somewhere(expr, reductions):\n        return False\n", "",
+       "a fast exact rejection: without it the same expression is still decided by expansion "
+       "and simplification, with the same answer"),
+    _c("checker.numbers_nonnegative",
+       "        return expr.is_real is True and bool(expr >= 0)\n    if any(_is_zero(expr - a) "
+       "for a in atoms):",
+       "        return True\n    if any(_is_zero(expr - a) for a in atoms):"),
+    _c("checker.even_power_real_base",
+       "            return base.is_real is True\n        if e.is_real is not True:",
+       "            return True\n        if e.is_real is not True:"),
+    _c("checker.exp_real_argument",
+       "        return expr.args[0].is_real is True\n    if expr.is_Pow:\n        base, e = "
+       "expr.args",
+       "        return True\n    if expr.is_Pow:\n        base, e = expr.args"),
+    _c("checker.chain_end", "    if not ok_end:", "    if False:"),
+    _c("checker.weaker_than_claimed", '    if rel == "<=" and proof.relation == "=":',
+       "    if False:"),
+    _c("checker.sign_moves_wrongly", "visibly_nonnegative(sp.expand(coeff * f), atoms, depth - 1)",
+       "visibly_nonnegative(sp.expand(-coeff * f), atoms, depth - 1)"),
+    _c("checker.square_expansion_coefficient",
+       "    return sp.expand(sum(sq.coeffs[i] * sq.coeffs[j] * gram[i][j]",
+       "    return sp.expand(sum(sq.coeffs[i] * sq.coeffs[i] * gram[i][j]"),
+    # ------------------------------------------------------------------ statements of theorems
+    Mutant("statement.sgd_one_step_relaxed", "statement", "proofs/sgd_one_step.py",
+           "S.Gt(eta, 0), S.Le(eta * L, 1), S.Ge(s2, 0)),\n)",
+           "S.Gt(eta, 0), S.Le(eta * L, 2), S.Ge(s2, 0)),\n)", PROOF_TESTS),
+    Mutant("statement.stagewise_budget", "statement", "proofs/stagewise.py",
+           "    assumptions=_common + (S.Gt(T, T0),),", "    assumptions=_common,", PROOF_TESTS),
+    Mutant("statement.guard_rate_budget", "statement", "proofs/autodrop_guard.py",
+           "S.Ge(c, 0), S.Gt(T, T0p + 3 * K * J)),", "S.Ge(c, 0)),", PROOF_TESTS),
+    Mutant("statement.sgd_one_step_rate", "statement", "proofs/sgd_one_step.py",
+           "rhs=(1 - eta * mu) * r + eta ** 2 * s2,", "rhs=(1 - 2 * eta * mu) * r + eta ** 2 * s2,",
+           PROOF_TESTS),
+    Mutant("statement.contradictory_fact", "statement", "proofs/stationary_angle.py",
+           '    lhs=sp.Rational(-1, 2), relation="<=", rhs=cos_alpha,\n    facts=(Fact('
+           '"weights_positive", Wsum,',
+           '    lhs=sp.Rational(-1, 2), relation="<=", rhs=cos_alpha,\n    facts=(Fact('
+           '"weights_positive", -Wsum,', PROOF_TESTS),
+    # ------------------------------------------------------------------ bounds
+    Mutant("bound.stagewise_T_strict", "bound", "autodrop_theory/bounds.py",
+           "_Gt(S.T, STAGEWISE_FIRST_STAGE)),", "_Ge(S.T, STAGEWISE_FIRST_STAGE)),", BOUND_TESTS),
+    Mutant("bound.finite_sum_mu_le_L", "bound", "autodrop_theory/bounds.py",
+           "conditions=(_Gt(S.mu, 0), _Le(S.mu, S.L), _Gt(S.lr, 0), _Ge(S.sigma_star_sq, 0),",
+           "conditions=(_Gt(S.mu, 0), _Gt(S.lr, 0), _Ge(S.sigma_star_sq, 0),", BOUND_TESTS),
+    Mutant("bound.complexity_stagewise_rho", "bound", "autodrop_theory/bounds.py",
+           "STAGEWISE_CONSTANT * S.sigma_sq / (S.rho * S.mu ** 2 * S.eps)",
+           "STAGEWISE_CONSTANT * S.sigma_sq / (S.mu ** 2 * S.eps)", BOUND_TESTS),
+    Mutant("bound.constant_step_noise", "bound", "autodrop_theory/bounds.py",
+           "expr=(1 - S.lr * S.mu) ** S.t * S.r0_sq + S.lr * S.sigma_sq / S.mu,",
+           "expr=(1 - S.lr * S.mu) ** S.t * S.r0_sq + S.lr * S.sigma_sq / (2 * S.mu),",
+           BOUND_TESTS),
+    Mutant("bound.constant_step_condition", "bound", "autodrop_theory/bounds.py",
+           "_Le(S.lr * S.L, 1),\n                _Ge(S.sigma_sq, 0), _Ge(S.r0_sq, 0), _Ge(S.t, 0)),",
+           "_Le(S.lr * S.L, 2),\n                _Ge(S.sigma_sq, 0), _Ge(S.r0_sq, 0), _Ge(S.t, 0)),",
+           BOUND_TESTS),
+    Mutant("bound.cramer_rao_factor", "bound", "autodrop_theory/bounds.py",
+           "_term_cr = S.c / (S.h ** 2 * S.t)", "_term_cr = S.c / (2 * S.h ** 2 * S.t)",
+           BOUND_TESTS),
+    Mutant("bound.finite_sum_spread", "bound", "autodrop_theory/bounds.py",
+           "    + (S.L - S.mu) * S.lr * sp.sqrt(", "    + (S.L + S.mu) * S.lr * sp.sqrt(",
+           BOUND_TESTS),
+    Mutant("bound.finite_sum_quarter", "bound", "autodrop_theory/bounds.py",
+           "(2 - S.lr * (S.mu + S.L)) ** 2 * S.r0_sq ** 2 / 4",
+           "(2 - S.lr * (S.mu + S.L)) ** 2 * S.r0_sq ** 2 / 2", BOUND_TESTS),
+    Mutant("bound.complexity_constant_condition", "bound", "autodrop_theory/bounds.py",
+           "_Le(S.lr * S.L, 1),\n                _Ge(S.sigma_sq, 0), _Gt(S.r0_sq, 0), _Gt(S.eps, "
+           "_floor),",
+           "_Le(S.lr * S.L, 2),\n                _Ge(S.sigma_sq, 0), _Gt(S.r0_sq, 0), _Gt(S.eps, "
+           "_floor),", BOUND_TESTS),
+    Mutant("bound.quadratic_exact_strict", "bound", "autodrop_theory/bounds.py",
+           "conditions=(_Gt(S.h, 0), _Lt(S.lr * S.h, 2), _Gt(S.lr, 0), _Ge(S.c, 0),",
+           "conditions=(_Gt(S.h, 0), _Le(S.lr * S.h, 2), _Gt(S.lr, 0), _Ge(S.c, 0),",
+           BOUND_TESTS),
+    Mutant("bound.cramer_rao_t", "bound", "autodrop_theory/bounds.py",
+           "conditions=(_Gt(S.h, 0), _Ge(S.c, 0), _Ge(S.t, 1)),",
+           "conditions=(_Gt(S.h, 0), _Ge(S.c, 0), _Ge(S.t, 0)),", BOUND_TESTS),
+    Mutant("bound.schedule_step_condition", "bound", "autodrop_theory/schedule_bounds.py",
+           "_Le(S.lr_t * (S.mu + S.L), 2),", "_Le(S.lr_t * (S.mu + S.L), 3),", SCHED_TESTS),
+    Mutant("bound.adaptive_mu_condition", "bound", "autodrop_theory/schedule_bounds.py",
+           "    conditions=_sched_conditions + (_Lt(S.lr_t * S.mu, 1),),",
+           "    conditions=_sched_conditions,", SCHED_TESTS),
+    # ------------------------------------------------------------------ the stage-wise schedule
+    Mutant("stagewise.stage_length_log", "schedule", "autodrop_theory/stagewise.py",
+           "rest = np.ceil(math.log(2.0 / rho)", "rest = np.ceil(math.log(1.0 / rho)",
+           BOUND_TESTS[:2]),
+    Mutant("stagewise.first_stage_floor", "schedule", "autodrop_theory/stagewise.py",
+           "steps = math.ceil(max(0.0,", "steps = math.floor(max(0.0,", BOUND_TESTS[:2]),
+    Mutant("stagewise.rates_shifted", "schedule", "autodrop_theory/stagewise.py",
+           "rates = lr * rho ** np.arange(stages)", "rates = lr * rho ** np.arange(1, stages + 1)",
+           BOUND_TESTS[:2]),
+    # ------------------------------------------------------------------ the rule
+    Mutant("rule.trigger_non_strict", "rule", "autodrop_theory/rule.py",
+           "(jnp.abs(angle - state.prev_angle_deg) < state.theta)",
+           "(jnp.abs(angle - state.prev_angle_deg) <= state.theta)", RULE_TESTS),
+    Mutant("rule.guard_strict", "rule", "autodrop_theory/rule.py", "& (angle >= hp.guard_deg))",
+           "& (angle > hp.guard_deg))", RULE_TESTS),
+    Mutant("rule.dropped_reports_firings", "rule", "autodrop_theory/rule.py",
+           "drop.astype(jnp.int32), dropped=lowered,", "drop.astype(jnp.int32), dropped=drop,",
+           RULE_TESTS),
+    Mutant("rule.theta_grows_on_lowerings_only", "rule", "autodrop_theory/rule.py",
+           "theta=jnp.where(drop, jnp.minimum", "theta=jnp.where(lowered, jnp.minimum",
+           RULE_TESTS),
+    Mutant("rule.floor_tolerance", "rule", "autodrop_theory/rule.py",
+           "(1 + 4 * jnp.finfo(dt).eps", "(1 + 16 * jnp.finfo(dt).eps", RULE_TESTS),
+    Mutant("rule.tail_weights", "rule", "autodrop_theory/rule.py",
+           "weights = jnp.maximum(k * (k + 1) // 2, 1)", "weights = jnp.maximum(k * (k + 1), 1)",
+           RULE_TESTS),
+    Mutant("rule.theta_cap", "rule", "autodrop_theory/rule.py",
+           "theta=jnp.where(drop, jnp.minimum(state.theta_max",
+           "theta=jnp.where(drop, jnp.maximum(state.theta_max", RULE_TESTS),
+    Mutant("rule.wait_one_more", "rule", "autodrop_theory/rule.py",
+           "drop = triggered & (wait >= hp.extra_epochs)",
+           "drop = triggered & (wait > hp.extra_epochs)", RULE_TESTS),
+    Mutant("rule.trigger_one_epoch_early", "rule", "autodrop_theory/rule.py",
+           "fires = ((snapshots >= 4)", "fires = ((snapshots >= 3)", RULE_TESTS),
+    Mutant("rule.drop_squared", "rule", "autodrop_theory/rule.py",
+           "jnp.maximum(min_lr, rho * state.lr), state.lr)",
+           "jnp.maximum(min_lr, rho * rho * state.lr), state.lr)", RULE_TESTS),
+    Mutant("rule.unweighted_accumulation", "rule", "autodrop_theory/rule.py",
+           "state.accum + wait.astype(dt) * x, state.accum)", "state.accum + x, state.accum)",
+           RULE_TESTS),
+    Mutant("rule.displacement_from_pre_jump", "rule", "autodrop_theory/rule.py",
+           "snapshots=snapshots, x_prev=x_new, x_prev2=state.x_prev)",
+           "snapshots=snapshots, x_prev=x, x_prev2=state.x_prev)", RULE_TESTS),
+    # ------------------------------------------------------------------ closed forms (§2c, §4)
+    Mutant("theory.epoch_noise_factor", "theory", "autodrop_theory/quadratic.py",
+           "return alpha, lr * lr * c * s", "return alpha, lr * c * s", THEORY_TESTS),
+    Mutant("theory.stability_edge", "theory", "autodrop_theory/quadratic.py",
+           "    if top >= 2.0:", "    if top > 2.0:", THEORY_TESTS + ("tests/test_library_refusals.py",)),
+    Mutant("theory.stationary_weights", "theory", "autodrop_theory/angular.py",
+           "    w = q / (1.0 + alpha)", "    w = q * (1.0 + alpha)", THEORY_TESTS),
+    Mutant("theory.stationary_denominator", "theory", "autodrop_theory/angular.py",
+           "    den = 2.0 * w.sum()", "    den = 1.0 * w.sum()", THEORY_TESTS),
+    Mutant("theory.isserlis_mean_term", "theory", "autodrop_theory/angular.py",
+           "                             + m[..., a] * m[..., c] * S[..., b, e]\n", "",
+           THEORY_TESTS),
+    Mutant("theory.window_mean_static", "theory", "autodrop_theory/angular.py",
+           "        m[n + 1] = alpha[n] * m[n]", "        m[n + 1] = m[n]", THEORY_TESTS),
+    Mutant("theory.isserlis_covariance", "theory", "autodrop_theory/angular.py",
+           "cz[..., p, r] = (S[..., a, c] * S[..., b, e] + S[..., a, e] * S[..., b, c]",
+           "cz[..., p, r] = (2 * S[..., a, c] * S[..., b, e]", THEORY_TESTS),
+    Mutant("theory.angle_gradient", "theory", "autodrop_theory/angular.py",
+           "k * r / (2 * B), k * r / (2 * C)", "k * r / B, k * r / (2 * C)", THEORY_TESTS),
+]
