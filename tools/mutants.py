@@ -126,8 +126,10 @@ MUTANTS = [
            "expr=(1 - S.lr * S.mu) ** S.t * S.r0_sq + S.lr * S.sigma_sq / (2 * S.mu),",
            BOUND_TESTS),
     Mutant("bound.constant_step_condition", "bound", "autodrop_theory/bounds.py",
-           "_Le(S.lr * S.L, 1),\n                _Ge(S.sigma_sq, 0), _Ge(S.r0_sq, 0), _Ge(S.t, 0)),",
-           "_Le(S.lr * S.L, 2),\n                _Ge(S.sigma_sq, 0), _Ge(S.r0_sq, 0), _Ge(S.t, 0)),",
+           "_Le(S.lr * S.L, 1),\n                _Ge(S.sigma_sq, 0), _Ge(S.r0_sq, 0), "
+           "_Ge(S.t, 0)),",
+           "_Le(S.lr * S.L, 2),\n                _Ge(S.sigma_sq, 0), _Ge(S.r0_sq, 0), "
+           "_Ge(S.t, 0)),",
            BOUND_TESTS),
     Mutant("bound.cramer_rao_factor", "bound", "autodrop_theory/bounds.py",
            "_term_cr = S.c / (S.h ** 2 * S.t)", "_term_cr = S.c / (2 * S.h ** 2 * S.t)",
@@ -202,7 +204,8 @@ MUTANTS = [
     Mutant("theory.epoch_noise_factor", "theory", "autodrop_theory/quadratic.py",
            "return alpha, lr * lr * c * s", "return alpha, lr * c * s", THEORY_TESTS),
     Mutant("theory.stability_edge", "theory", "autodrop_theory/quadratic.py",
-           "    if top >= 2.0:", "    if top > 2.0:", THEORY_TESTS + ("tests/test_library_refusals.py",)),
+           "    if top >= 2.0:", "    if top > 2.0:",
+           THEORY_TESTS + ("tests/test_library_refusals.py",)),
     Mutant("theory.stationary_weights", "theory", "autodrop_theory/angular.py",
            "    w = q / (1.0 + alpha)", "    w = q * (1.0 + alpha)", THEORY_TESTS),
     Mutant("theory.stationary_denominator", "theory", "autodrop_theory/angular.py",

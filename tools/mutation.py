@@ -7,7 +7,8 @@ condition, a comparison, a checker rule): ``old`` must occur exactly once in ``f
 replaced by ``new`` in a private copy of the repository (the tracked files), where the mutant's
 tests run (``python -m pytest -x -q -n 0``, the copy first on the path).  A mutant is *killed*
 when a test fails, *survives* when all pass; a mutant marked ``equivalent`` (with the reason)
-is expected to survive.  The report (``docs/mutation.md``) lists the score and every survivor.
+is expected to survive.  The report (``docs/mutation.md``, from ``docs/mutation.json``) lists
+the score and every mutant's status; ``--only`` reruns some mutants and updates their rows.
 Not part of the CI suite: a full run takes several minutes per worker.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import json
 import os
 import shutil
 import subprocess
@@ -99,22 +101,34 @@ def main(argv=None) -> int:
                     results[m.id] = fut.result()
                     print(f"{m.id:32s} {results[m.id][0]:18s} {results[m.id][1]:6.1f} s",
                           flush=True)
-    killed = sum(s.startswith("killed") for s, _ in results.values())
-    survivors = [m for m in chosen if results[m.id][0] == "survived"]
-    unexpected = [m for m in survivors if not m.equivalent]
+    store = Path(args.report).with_suffix(".json")
+    merged = json.loads(store.read_text()) if store.exists() and args.only else {}
+    merged.update({k: status for k, (status, _) in results.items()})
+    merged = {m.id: merged[m.id] for m in MUTANTS if m.id in merged}
+    store.write_text(json.dumps(merged, indent=1) + "\n")
+    Path(args.report).write_text(report(merged))
+    unexpected = [m for m in chosen if results[m.id][0] == "survived" and not m.equivalent]
     errors = [m for m in chosen if results[m.id][0].startswith("error")]
-    lines = ["# Mutation check (`python tools/mutation.py`)", "",
-             f"{len(chosen)} mutants, {killed} killed, {len(survivors)} survived "
-             f"({len(survivors) - len(unexpected)} marked equivalent), {len(errors)} errors; "
-             f"run {time.strftime('%Y-%m-%d')}.", "",
-             "| id | class | file | status | equivalent because |", "|---|---|---|---|---|"]
-    for m in chosen:
-        lines.append(f"| `{m.id}` | {m.kind} | `{m.file}` | {results[m.id][0]} | "
-                     f"{m.equivalent or ''} |")
-    if args.only is None:
-        Path(args.report).write_text("\n".join(lines) + "\n")
-    print(lines[2])
+    print(report(merged).splitlines()[2])
     return 0 if not unexpected and not errors else 1
+
+
+def report(statuses: dict) -> str:
+    """docs/mutation.md from {id: status} (every mutant of the list; not run = 'not run')."""
+    status = {m.id: statuses.get(m.id, "not run") for m in MUTANTS}
+    killed = sum(s.startswith("killed") for s in status.values())
+    survivors = [m for m in MUTANTS if status[m.id] == "survived"]
+    equivalent = [m for m in survivors if m.equivalent]
+    lines = ["# Mutation check (`python tools/mutation.py`)", "",
+             f"{len(MUTANTS)} mutants, {killed} killed, {len(survivors)} survived "
+             f"({len(equivalent)} marked equivalent, {len(survivors) - len(equivalent)} not), "
+             f"{sum(s.startswith('error') for s in status.values())} errors, "
+             f"{sum(s == 'not run' for s in status.values())} not run; updated "
+             f"{time.strftime('%Y-%m-%d')}.", "",
+             "| id | class | file | status | equivalent because |", "|---|---|---|---|---|"]
+    lines += [f"| `{m.id}` | {m.kind} | `{m.file}` | {status[m.id]} | {m.equivalent or ''} |"
+              for m in MUTANTS]
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
