@@ -44,7 +44,7 @@ def test_stagewise_needs_a_budget_beyond_the_first_stage():
     T0 = _first_stage(KW["mu"], KW["lr"], KW["sigma_sq"], KW["r0_sq"])
     assert T0 > 0
     args = {k: v for k, v in KW.items() if k != "L"} | {"L": KW["L"]}
-    with pytest.raises(AssumptionError, match="T"):
+    with pytest.raises(AssumptionError, match=r"condition T > ceiling"):
         B.STAGEWISE(**args, T=T0)
     assert np.isfinite(B.STAGEWISE(**args, T=T0 + 1))
 
@@ -52,7 +52,7 @@ def test_stagewise_needs_a_budget_beyond_the_first_stage():
 def test_the_finite_sum_bound_refuses_mu_above_L():
     ok = dict(mu=1.0, L=1.0, lr=0.5, sigma_star_sq=0.1, r0_sq=2.0)
     assert np.isfinite(B.SGD_ONE_STEP_FINITE_SUM(**ok))                # mu = L is inside
-    with pytest.raises(AssumptionError, match="mu"):
+    with pytest.raises(AssumptionError, match=r"condition mu <= L"):
         B.SGD_ONE_STEP_FINITE_SUM(**(ok | {"mu": 1.0 + 1e-9}))
 
 
@@ -72,3 +72,20 @@ def test_stagewise_iteration_complexity_covers_stopping_at_a_stage_end():
         assert steps <= bound, (eps, steps, bound)
         needed.append(steps > lengths[0] + c * KW["sigma_sq"] / (KW["mu"] ** 2 * eps))
     assert any(needed)
+
+
+def test_the_constant_rate_complexity_needs_lr_L_at_most_one():
+    ok = dict(mu=0.1, L=1.0, lr=1.0, sigma_sq=0.1, r0_sq=10.0, eps=5.0)
+    assert np.isfinite(B.ITERATION_COMPLEXITY_CONSTANT(**ok))          # lr L = 1 is inside
+    with pytest.raises(AssumptionError, match=r"condition L\*lr <= 1"):
+        B.ITERATION_COMPLEXITY_CONSTANT(**(ok | {"lr": 1.5}))
+
+
+def test_the_adaptive_schedule_bound_refuses_lr_mu_equal_to_one():
+    """lr (mu + L) <= 2 allows lr mu = 1 only at mu = L = 1/lr, where P_t = 0 and the statistic
+    divides by zero: lr mu < 1 is a condition of its own."""
+    from autodrop_theory.schedule_bounds import SGD_ADAPTIVE_SCHEDULE
+    kw = dict(mu=1.0, L=1.0, sigma_sq=1.0, r0_sq=1.0)
+    assert np.isfinite(SGD_ADAPTIVE_SCHEDULE(**kw, lrs=[0.5, 0.5]))
+    with pytest.raises(AssumptionError, match=r"condition lr_t\*mu < 1"):
+        SGD_ADAPTIVE_SCHEDULE(**kw, lrs=[0.5, 1.0])

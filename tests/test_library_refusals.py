@@ -111,3 +111,10 @@ def test_the_run_api_refuses_bad_arguments_by_name():
         problems.quadratic(H, -C, Y0)
     with pytest.raises(AssumptionError, match=r"^problem\b"):     # 1e300 is inf in float32
         sim.run(problems.quadratic(H, np.full(5, 1e300), Y0), ["constant"], **ok)
+
+
+def test_the_stability_edge_lr_h_equal_to_two_is_refused():
+    """lr h < 2 is strict (at lr h = 2 the iterate oscillates without contracting)."""
+    quadratic.check_stable_lr(np.array([1.0]), np.nextafter(2.0, 0.0))
+    with pytest.raises(AssumptionError, match="lr: need lr \\* h_i < 2"):
+        quadratic.check_stable_lr(np.array([1.0]), 2.0)
