@@ -25,12 +25,16 @@ variable n) check a base chain at n = 0 and a step chain from lhs(n+1) to rhs(n+
 hypothesis ``rhs(n) - lhs(n) >= 0`` (or ``= 0``) added by the checker itself; every multiplier,
 residual and expression of both chains, and the statement, must be defined for every integer
 n >= 0 (a denominator involving n must be visibly positive: (n+1)/n is refused).
+A fact may cite another proof (``cites``): the checker requires that proof to pass and its
+statement to match the fact.  A fact in the role of a hypothesis must follow from the
+statement's ``assumptions`` (checked); model facts and stated lemmas are taken as given and
+listed (:func:`stated_lemmas`).  No step is accepted on numeric evidence.  :func:`check` returns
+a structured :class:`Report`; the command only formats it.
+
 Known gaps (open): a division by a nonnegative atom is accepted where the theorem's strict
 assumptions make it positive, without checking that strictness; a citation's substitution is
-not checked against the cited theorem's hypotheses; facts without a citation (the model's
-assumptions and the stated lemmas) are taken as given.  A fact may cite another proof (``cites``): the checker
-requires that proof to pass and its statement to match the fact.  No step is accepted on numeric
-evidence.  :func:`check` returns a structured :class:`Report`; the command only formats it.
+not checked against the cited theorem's hypotheses; a contradictory set of facts is not
+detected (the one survivor of ``tools/mutation.py``).
 """
 
 from __future__ import annotations
