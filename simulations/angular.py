@@ -22,9 +22,7 @@ import time
 
 import numpy as np
 
-from autodrop_theory.errors import AssumptionError
-
-from . import cli, memory
+from . import cli
 
 PROG = "simulations.angular"
 DEFAULTS = dict(seeds=200, dim=100, epochs=150, steps_per_epoch=10, lr=0.5,
@@ -64,12 +62,10 @@ def _body(argv) -> int:
     start = time.perf_counter()
     args = cli.parse(_parser(), argv, DEFAULTS, QUICK)
     names = cli.resolve_methods(args.methods)
-    try:        # the largest of its runs: the fluctuation study at d = max(DIMS), 4 S seeds
-        memory.check(max(args.dim, max(DIMS)), max(len(names), len(KAPPAS)),
-                     max(args.epochs, STATIONARY_EPOCHS), args.steps_per_epoch,
-                     4 * max(8, args.seeds // 4) + args.seeds, 8 if args.x64 else 4)
-    except AssumptionError as exc:
-        raise cli.flag_error(exc) from None
+    # the largest of its runs: the fluctuation study at d = max(DIMS), 4 S seeds
+    cli.check_sizes(max(args.dim, max(DIMS)), max(len(names), len(KAPPAS)),
+                    max(args.epochs, STATIONARY_EPOCHS), args.steps_per_epoch,
+                    4 * max(8, args.seeds // 4) + args.seeds, args.x64)
     from scipy import stats
 
     from autodrop_theory import angular

@@ -17,7 +17,7 @@ import numpy as np
 
 from autodrop_theory.errors import AssumptionError
 
-from . import cli, memory
+from . import cli
 
 PROG = "simulations.benchmark"
 
@@ -45,10 +45,8 @@ def _parser():
 def _body(argv) -> int:
     args = cli.parse(_parser(), argv, dict(dim=100, seeds=100, epochs=300, steps_per_epoch=10,
                                            lr=0.5), dict(seeds=32, epochs=100))
-    try:        # the NumPy baseline holds one epoch's noise and the iterate for all seeds too
-        memory.check(args.dim, 2, args.epochs, args.steps_per_epoch, args.seeds)
-    except AssumptionError as exc:
-        raise cli.flag_error(exc) from None
+    # the NumPy baseline holds one epoch's noise and the iterate for all seeds too
+    cli.check_sizes(args.dim, 2, args.epochs, args.steps_per_epoch, args.seeds)
     import jax.numpy as jnp
 
     from . import engine, experiment

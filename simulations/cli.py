@@ -17,7 +17,7 @@ from autodrop_theory.errors import AssumptionError
 from . import methods as registry    # (names only: the registry imports a method on first use)
 
 __all__ = ["CliError", "make_parser", "parse", "show_defaults", "check_out", "resolve_methods",
-           "flag_error", "finish", "entry_point", "progress", "print_table",
+           "check_sizes", "flag_error", "finish", "entry_point", "progress", "print_table",
            "add_quadratic_flags", "main",
            "typed", "run_flags"]
 
@@ -125,6 +125,17 @@ def resolve_methods(text: str, exact_model: bool = True) -> list:
     return names
 
 
+def check_sizes(dim: int, methods: int, epochs: int, steps_per_epoch: int, seeds: int,
+                x64: bool = False, extra: int = 0) -> None:
+    """Refuse, as a one-line flag error, sizes whose arrays cannot fit in memory
+    (:func:`simulations.memory.check`), before anything is allocated."""
+    from . import memory
+    try:
+        memory.check(dim, methods, epochs, steps_per_epoch, seeds, 8 if x64 else 4, extra)
+    except AssumptionError as exc:
+        raise flag_error(exc) from None
+
+
 def flag_error(exc: AssumptionError) -> CliError:
     """Turn an AssumptionError ``name: condition`` (or ``a, b: condition``) into ``--name:
     condition`` (``--a, --b: condition``)."""
@@ -174,14 +185,13 @@ def run_flags(args, make_problem, make_methods, lr=None, steps_per_epoch=None):
     """Build the problem and methods from the flags (``make_problem()``; ``make_methods(ctx)``
     -> methods), any AssumptionError becoming a one-line flag error, then run them on the
     flags' seeds; ``lr`` and ``steps_per_epoch`` default to the flags'.  Returns Results."""
-    from . import experiment, memory
+    from . import experiment
     lr = args.lr if lr is None else lr
     K = args.steps_per_epoch if steps_per_epoch is None else steps_per_epoch
+    check_sizes(getattr(args, "dim", None) or 1,         # sizes first: the problem allocates d
+                len(args.methods.split(",")) if args.methods != "all" else len(registry.REGISTRY),
+                args.epochs, K if isinstance(K, int) else 1, args.seeds, args.x64)
     try:
-        dim = getattr(args, "dim", None) or 1       # sizes first: the problem allocates d
-        memory.check(dim, len(args.methods.split(",")) if args.methods != "all" else
-                     len(registry.REGISTRY), args.epochs, K if isinstance(K, int) else 1,
-                     args.seeds, 8 if args.x64 else 4)
         problem = make_problem()
         lr = lr(problem) if callable(lr) else lr
         K = K(problem) if callable(K) else K

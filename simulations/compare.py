@@ -22,7 +22,7 @@ import numpy as np
 
 from autodrop_theory.errors import AssumptionError
 
-from . import cli, memory, methods as registry
+from . import cli, methods as registry
 
 PROG = "simulations.compare"
 GRID = dict(dim=(10, 100, 1000), kappa=(10, 100, 1000), sigma_sq=(0.1, 10.0))
@@ -61,8 +61,8 @@ def _body(argv) -> int:
     settings = list(itertools.product(*grid.values()))
     E, K = args.epochs, args.steps_per_epoch
     problems = {}
+    cli.check_sizes(max(grid["dim"]), len(names), E, K, args.seeds, args.x64)
     try:        # every setting validated before anything runs
-        memory.check(max(grid["dim"]), len(names), E, K, args.seeds, 8 if args.x64 else 4)
         for d, kappa, s2 in settings:
             problem = default_problem(dim=d, mu=1.0 / kappa, L=1.0, sigma_sq=s2, seed=args.seed)
             ctx = experiment.run_context(problem, 0.5 / problem.L, E, K)

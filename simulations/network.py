@@ -34,8 +34,6 @@ import time
 
 import numpy as np
 
-from autodrop_theory.errors import AssumptionError
-
 from . import cli
 from .nets import digits
 
@@ -222,13 +220,10 @@ def _body(argv) -> int:
     if args.batch_size > data[0].shape[0]:
         raise cli.CliError(f"--batch-size: need batch_size <= n_train = {data[0].shape[0]}, "
                            f"got {args.batch_size}")
-    from . import memory
     n = data[0].shape[0]
-    try:        # per seed: the E x n minibatch indices (int32), the parameters, the records
-        memory.check(max(nets.num_params(m) for m in models), len(methods), args.epochs, 1,
-                     args.seeds, 8 if args.x64 else 4, extra=4 * args.epochs * n)
-    except AssumptionError as exc:
-        raise cli.flag_error(exc) from None
+    # per seed: the E x n minibatch indices (int32), the parameters, the records
+    cli.check_sizes(max(nets.num_params(m) for m in models), len(methods), args.epochs, 1,
+                    args.seeds, args.x64, extra=4 * args.epochs * n)
     if args.lr < 1e-4 and "autodrop_paper" in methods:
         raise cli.CliError(f"--lr: autodrop_paper needs lr >= the published min_lr 0.0001, "
                            f"got {args.lr}")

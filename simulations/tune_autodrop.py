@@ -16,9 +16,7 @@ import time
 
 import numpy as np
 
-from autodrop_theory.errors import AssumptionError
-
-from . import cli, memory
+from . import cli
 
 PROG = "simulations.tune_autodrop"
 SETUPS = [(100, 10, 300), (100, 20, 200), (100, 100, 100), (10, 10, 300), (1000, 10, 300),
@@ -57,11 +55,8 @@ def _body(argv) -> int:
     from .results import Results
     setups, grid = (QUICK_SETUPS, QUICK_GRID) if args.quick else (SETUPS, GRID)
     candidates = list(itertools.product(*grid.values()))
-    try:        # the largest setup, before anything runs
-        for d, K, E in setups:
-            memory.check(d, 2 + len(candidates), E, K, args.seeds, 8 if args.x64 else 4)
-    except AssumptionError as exc:
-        raise cli.flag_error(exc) from None
+    for d, K, E in setups:          # every setup's size, before anything runs
+        cli.check_sizes(d, 2 + len(candidates), E, K, args.seeds, args.x64)
     ratios = {c: [] for c in candidates}
     baselines = {}
     for d, K, E in cli.progress(setups, args.quiet, PROG):
