@@ -28,8 +28,17 @@ def test_every_proof_passes_and_the_totals():
 
 
 def test_command_output_and_exit_status(capsys, tmp_path):
+    """The totals, the rendered files, and (without the -v step lines) exactly the README's
+    block of ``python -m proofs``: the README's proof counts have not drifted."""
+    from pathlib import Path
+
+    from simulations import readme
     assert proofs_main(["-v", "--latex", str(tmp_path)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
+    block = readme.blocks_in((Path(__file__).resolve().parent.parent / "README.md").read_text())
+    shown = block["proofs"].split("\n")
+    assert shown[1].startswith("$ python -m proofs")
+    assert [ln for ln in lines if not ln.startswith("    ")] == shown[2:-1]
     n, m = len(THEOREMS), sum(len(p.steps) + len(p.base_steps) for p in THEOREMS)
     assert lines[-1] == f"{n} theorems, {m} steps checked, 0 failed"
     from proofs.checker import stated_lemmas

@@ -40,17 +40,6 @@ def test_every_generated_block_is_the_stored_output_of_the_command_it_names():
     assert readme.blocks_in(edited)["proofs"] != readme.render(stored["proofs"])
 
 
-def test_the_proofs_block_has_not_drifted(capsys):
-    """One block rerun (the cheapest, in this process): what ``python -m proofs`` prints equals
-    the README's block, as ``python -m simulations.readme --check`` checks for every block."""
-    from proofs.__main__ import main
-    from simulations import readme
-    assert main([]) == 0
-    block = readme.blocks_in(README)["proofs"].split("\n")
-    assert block[1].startswith("$ python -m proofs")
-    assert capsys.readouterr().out.rstrip("\n").split("\n") == block[2:-1]
-
-
 def test_every_flag_of_every_command_is_documented():
     import contextlib
     import importlib
