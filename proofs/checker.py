@@ -321,11 +321,6 @@ def _chain(proof, start, end, steps, facts, atoms, label, problems) -> list:
     return results
 
 
-def _atoms_of(proof) -> list:
-    facts = {f.name: f for f in proof.facts}
-    return [facts[n].expr for n in proof.nonneg if n in facts and facts[n].kind == "ge"]
-
-
 def assumption_atoms(proof) -> list:
     """The statement's assumptions as expressions that are >= 0 (a <= b, a < b: b - a)."""
     out = []
@@ -364,10 +359,11 @@ def stated_lemmas(proofs) -> list:
     return out
 
 
-def _reduction_problems(proof) -> list:
+def _reduction_problems(proof, atoms) -> list:
     """A reduction (S, S**2 - E) is the definition S = sqrt(E): S a symbol declared nonnegative,
-    E free of S and visibly nonnegative (so the root exists); anything else is an axiom."""
-    out, atoms = [], _atoms_of(proof)
+    E free of S and visibly nonnegative with the proof's ``atoms`` (so the root exists); anything
+    else is an axiom."""
+    out = []
     for k, (sym, rel) in enumerate(proof.reductions, 1):
         root = sym ** 2 - rel if isinstance(sym, sp.Symbol) else None
         if (root is None or sym.is_nonnegative is not True or root.has(sym)
@@ -397,14 +393,14 @@ def check(proof: Proof, registry: Optional[dict] = None, _seen=()) -> Report:
                 stmt = (cited.rhs - cited.lhs).subs(dict(f.cite_subs), simultaneous=True)
                 if not _is_zero(stmt - f.expr) or (cited.relation == "=") != (f.kind == "eq"):
                     problems.append(f"fact {f.name!r} is not the statement of {f.cites!r}")
-    problems += _reduction_problems(proof)
-    problems += _hypothesis_problems(proof)
     atoms = []
     for name in proof.nonneg:
         if name not in facts or facts[name].kind != "ge":
             problems.append(f"nonnegative atom {name!r} is not an inequality fact")
         else:
             atoms.append(facts[name].expr)
+    problems += _reduction_problems(proof, atoms)
+    problems += _hypothesis_problems(proof)
     results = []
     if proof.induction is not None:
         n = proof.induction
