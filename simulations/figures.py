@@ -156,8 +156,9 @@ def error_vs_iterations(folder, methods: dict, theory: dict, stem="error_vs_iter
                 ci = np.asarray(m[key + "_ci"], dtype=float)[1:]
                 ax.fill_between(it, ci[:, 0], ci[:, 1], color=color(name), alpha=0.25, lw=0)
                 data.append(ci)
-            ax.plot(it, y, color=color(name), ls=linestyle(name), label=name + _ended(m, seeds))
-            if _ended(m, seeds):
+            note = _ended(m, seeds)
+            ax.plot(it, y, color=color(name), ls=linestyle(name), label=name + note)
+            if note:
                 _mark_end(ax, it, y, color(name))
             data.append(y)
         _log_x(ax, np.asarray(next(iter(methods.values()))["iterations"])[1:])
@@ -280,8 +281,6 @@ def angular_phenomenon(folder, panel, kappa_grid, curves, points, fluct, publish
         ax.set_xlabel("epoch boundary $n$")
         ax.set_ylabel("angle (deg)")
         ax.set_title("(a) rise, saturation, reset after each drop", fontsize=7, pad=2)
-        ax.legend(frameon=False, fontsize=MIN_FONT_PT, ncol=2, loc="upper center",
-                  bbox_to_anchor=(0.5, -0.3))
 
         for i, (k, curve) in enumerate(curves.items()):
             bx.plot(kappa_grid, curve, color=OKABE_ITO[i + 1], ls=_DASHES[i], label=f"theory, K={k}")
@@ -294,8 +293,6 @@ def angular_phenomenon(folder, panel, kappa_grid, curves, points, fluct, publish
         bx.set_xlabel(r"$\kappa = K \eta h$")
         bx.set_ylabel("stationary angle (deg)")
         bx.set_title("(b) saturation level (isotropic)", fontsize=7, pad=2)
-        bx.legend(frameon=False, fontsize=MIN_FONT_PT, ncol=2, loc="upper center",
-                  bbox_to_anchor=(0.5, -0.3))
 
         dims = np.array([f["dim"] for f in fluct])
         dd = np.geomspace(dims.min(), dims.max() * 1e4, 50)
@@ -311,8 +308,9 @@ def angular_phenomenon(folder, panel, kappa_grid, curves, points, fluct, publish
         cx.set_xlabel("dimension $d$")
         cx.set_ylabel("degrees")
         cx.set_title("(c) noise of the angle change vs. the threshold", fontsize=7, pad=2)
-        cx.legend(frameon=False, fontsize=MIN_FONT_PT, ncol=2, loc="upper center",
-                  bbox_to_anchor=(0.5, -0.3))
+        for panel in (ax, bx, cx):          # each panel's legend under it, off its data
+            panel.legend(frameon=False, fontsize=MIN_FONT_PT, ncol=2, loc="upper center",
+                         bbox_to_anchor=(0.5, -0.3))
         return _save(fig, folder, stem)
 
 

@@ -22,14 +22,20 @@ RECORD_SERIES = 8        # per-boundary series per method and seed
 HOST_COPIES = 3          # float64 copies of the records on the host
 
 
+def _per_seed(dim, methods, epochs, steps_per_epoch, itemsize, extra) -> dict:
+    """Bytes per seed by term, keyed by the sizes that drive it."""
+    return {"dim, steps_per_epoch": itemsize * steps_per_epoch * dim,      # one epoch's noise
+            "dim": itemsize * STATE_VECTORS * methods * dim,               # the states
+            "epochs": 8 * HOST_COPIES * RECORD_SERIES * methods * (epochs + 1) + extra}
+
+
 def estimate(dim: int, methods: int, epochs: int, steps_per_epoch: int, seeds: int,
              itemsize: int = 4, extra: int = 0) -> int:
     """Bytes a run of ``methods`` methods on ``seeds`` seeds needs, plus ``extra`` bytes per
     seed (e.g. a network run's minibatch indices); exact integer arithmetic: any size, however
     large, gives a number."""
-    per_seed = extra + (itemsize * (steps_per_epoch * dim + STATE_VECTORS * methods * dim)
-                + 8 * HOST_COPIES * RECORD_SERIES * methods * (epochs + 1))
-    return seeds * per_seed
+    return seeds * sum(_per_seed(dim, methods, epochs, steps_per_epoch, itemsize,
+                                 extra).values())
 
 
 def available() -> int | None:
@@ -56,9 +62,7 @@ def check(dim: int, methods: int, epochs: int, steps_per_epoch: int, seeds: int,
     nbytes = estimate(dim, methods, epochs, steps_per_epoch, seeds, itemsize, extra)
     free = available()
     if free is not None and nbytes > free:
-        terms = {"dim, steps_per_epoch": itemsize * steps_per_epoch * dim,
-                 "dim": itemsize * STATE_VECTORS * methods * dim,
-                 "epochs": 8 * HOST_COPIES * RECORD_SERIES * methods * (epochs + 1) + extra}
+        terms = _per_seed(dim, methods, epochs, steps_per_epoch, itemsize, extra)
         raise AssumptionError(
             f"seeds, {max(terms, key=terms.get)}: the run needs about {_gib(nbytes)} of memory "
             f"({seeds} seeds x d = {dim}, {methods} methods, E = {epochs}, "

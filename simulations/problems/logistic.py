@@ -308,10 +308,11 @@ class LogisticProblem(Problem):
         """Upper bounds on E||x - x*||^2 and the asymptotic Cramer-Rao yardsticks, per boundary.
 
         ``finite_sum_bound``: SGD_SCHEDULE_FINITE_SUM (SGD_ONE_STEP_FINITE_SUM with (mu, L_B,
-        minibatch sigma_*^2) iterated over the steps) at the constant rate (valid for sampling with replacement: every
-        minibatch function is mu-strongly convex and L_B-smooth, and the bound is increasing and
-        concave in ||y||^2, so Jensen's inequality lets it be iterated in expectation; null where
-        it exceeds 1e12 times the start: vacuous at this rate); ``constant_step_bound``:
+        minibatch sigma_*^2) iterated over the steps) at the constant rate (valid for sampling
+        with replacement: every minibatch function is mu-strongly convex and L_B-smooth, and the
+        bound is increasing and concave in ||y||^2, so Jensen's inequality lets it be iterated in
+        expectation; null where it exceeds 1e12 times the start: vacuous at this rate);
+        ``constant_step_bound``:
         SGD_CONSTANT_STEP with the bounded-variance constant sigma^2 = sum_i ||a_i||^2 / (n B)
         (each sample's loss gradient has norm <= ||a_i||), null unless lr <= 1/L.  Both hold
         for sampling with replacement; with reshuffling they are references (``bounds_valid``).
