@@ -38,6 +38,7 @@ positive_int = typed(int, lambda v: v >= 1, "an integer >= 1")
 nonneg_int = typed(int, lambda v: v >= 0, "an integer >= 0")
 # a float flag feeds a float32 simulation: it must be a normal float32 number
 F32_MIN, F32_MAX = 1.1754943508222875e-38, 3.4028234663852886e38
+SAMPLERS = ("auto", "steps", "exact")     # engine.SAMPLERS (this module imports no JAX)
 positive_float = typed(float, lambda v: F32_MIN <= v <= F32_MAX,
                        "a number in [1.2e-38, 3.4e38] (float32's normal range)")
 nonneg_float = typed(float, lambda v: v == 0 or F32_MIN <= v <= F32_MAX,
@@ -126,12 +127,13 @@ def resolve_methods(text: str, exact_model: bool = True) -> list:
 
 
 def check_sizes(dim: int, methods: int, epochs: int, steps_per_epoch: int, seeds: int,
-                x64: bool = False, extra: int = 0) -> None:
+                x64: bool = False, extra: int = 0, step_noise: bool = True) -> None:
     """Refuse, as a one-line flag error, sizes whose arrays cannot fit in memory
     (:func:`simulations.memory.check`), before anything is allocated."""
     from . import memory
     try:
-        memory.check(dim, methods, epochs, steps_per_epoch, seeds, 8 if x64 else 4, extra)
+        memory.check(dim, methods, epochs, steps_per_epoch, seeds, 8 if x64 else 4, extra,
+                     step_noise)
     except AssumptionError as exc:
         raise flag_error(exc) from None
 
@@ -188,9 +190,12 @@ def run_flags(args, make_problem, make_methods, lr=None, steps_per_epoch=None):
     from . import experiment
     lr = args.lr if lr is None else lr
     K = args.steps_per_epoch if steps_per_epoch is None else steps_per_epoch
+    names = args.methods.split(",") if args.methods != "all" else list(registry.REGISTRY)
+    sampler = getattr(args, "sampler", None) or "steps"    # only the quadratic commands have it
+    step_noise = sampler == "steps" or any(registry.REGISTRY[n].needs_steps for n in names)
     check_sizes(getattr(args, "dim", None) or 1,         # sizes first: the problem allocates d
-                len(args.methods.split(",")) if args.methods != "all" else len(registry.REGISTRY),
-                args.epochs, K if isinstance(K, int) else 1, args.seeds, args.x64)
+                len(names), args.epochs, K if isinstance(K, int) else 1, args.seeds, args.x64,
+                step_noise=step_noise)
     try:
         problem = make_problem()
         lr = lr(problem) if callable(lr) else lr
@@ -198,8 +203,14 @@ def run_flags(args, make_problem, make_methods, lr=None, steps_per_epoch=None):
         methods = make_methods(experiment.run_context(problem, lr, args.epochs, K))
     except AssumptionError as exc:
         raise flag_error(exc) from None
-    return experiment.run(problem, methods, lr=lr, epochs=args.epochs, steps_per_epoch=K,
-                          seeds=args.seeds, seed=args.seed, x64=args.x64)
+    try:
+        return experiment.run(problem, methods, lr=lr, epochs=args.epochs, steps_per_epoch=K,
+                              seeds=args.seeds, seed=args.seed, x64=args.x64,
+                              sampler=getattr(args, "sampler", None) or "auto")
+    except AssumptionError as exc:
+        if str(exc).startswith("sampler:"):     # --sampler exact with a step-level method
+            raise flag_error(exc) from None
+        raise
 
 
 def add_quadratic_flags(p):
@@ -209,6 +220,10 @@ def add_quadratic_flags(p):
     p.add_argument("--sigma-sq", type=positive_float, default=1.0,
                    help="total gradient-noise variance sigma^2 = tr C (> 0: without noise the "
                    "stationary angle and the Cramer-Rao limit are undefined)")
+    p.add_argument("--sampler", choices=SAMPLERS, default="auto",
+                   help="how an epoch is simulated: step by step, or in one exact Gaussian draw "
+                   "per coordinate (docs/theory.md §9; methods that read every step or the "
+                   "loss run step by step); auto: exact wherever it applies")
     return p
 
 

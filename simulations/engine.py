@@ -3,14 +3,17 @@ problem kind and shape, set of method families, budget and dtype.
 
 Algorithm: for each seed (``vmap``), ``lax.scan`` over epochs; each epoch draws its noise once,
 from ``fold_in(seed_key, e)``, and every method sees that same noise (common random numbers);
-the methods of one family run side by side (``vmap`` over their hyperparameters), each with a
-``lax.scan`` over the epoch's K steps x <- x - lr(state, t) g(x, xi_t) (+ beta (x_t - x_{t-1})
-with heavy-ball momentum, docs/theory.md §6); at each epoch boundary the method's
-``update`` sees the parameters (and may replace them), and the boundary metrics are recorded.
+the methods of one family run side by side (``vmap`` over their hyperparameters), each either
+with a ``lax.scan`` over the epoch's K steps x <- x - lr(state, t) g(x, xi_t) (+ beta (x_t -
+x_{t-1}) with heavy-ball momentum, docs/theory.md §6), or, on model Q for a family that needs
+only epoch boundaries, in one exact Gaussian draw per coordinate (:mod:`.exact`, docs/theory.md
+§9; its normals come from ``fold_in(epoch_key, EXACT_STREAM)``, shared by the exact methods); at
+each epoch boundary the method's ``update`` sees the parameters (and may replace them), and the
+boundary metrics are recorded.  Keys are philox4x32 (:data:`~.provenance.PRNG_IMPL`).
 
 Problem data and hyperparameters are arguments of the compiled program, not constants in it: a
 sweep over a hyperparameter, or over problem instances of one shape, compiles once
-(:func:`traces` counts the compilations).  Seeds can be sharded over devices (``mesh``): the
+(:func:`traces` counts the compilations).  Seeds can be split over devices (``mesh``): the
 numbers are those of the unsharded run.  Nothing is synchronised with the host until the end.
 
 Recorded per seed, at the E+1 epoch boundaries n = 0..E: ||x - x*||^2, f - f*, and the angle
@@ -34,7 +37,8 @@ from autodrop_theory import _validate as v
 from autodrop_theory.errors import AssumptionError
 from autodrop_theory.rule import angle_deg
 
-from . import memory
+from . import exact, memory
+from .provenance import PRNG_IMPL
 from .methods.base import EpochInfo, Method, StepInfo, device_hp, drop_count
 from .problems.base import Problem
 
@@ -42,6 +46,8 @@ __all__ = ["Trajectories", "simulate", "seed_keys", "traces", "seed_mesh",
            "INIT_STREAM"]
 
 INIT_STREAM = 2 ** 31 - 1       # fold_in(seed_key, INIT_STREAM): a random initial point
+EXACT_STREAM = 1                # fold_in(epoch_key, EXACT_STREAM): the exact sampler's normals
+SAMPLERS = ("auto", "steps", "exact")
 _TRACES = [0]
 
 
@@ -58,11 +64,12 @@ class Trajectories(NamedTuple):
     angle_deg: np.ndarray    # (S, E+1), nan at boundaries 0 and 1
     lr: np.ndarray           # (S, E) mean rate used in each epoch
     dropped: np.ndarray      # (S, E) int: drops during epoch e (at its end, for epoch-wise rules)
-    mean_loss: np.ndarray    # (S, E) the epoch's mean stochastic loss
+    mean_loss: np.ndarray    # (S, E) the epoch's mean stochastic loss (nan: exact sampler)
     extra: dict = {}         # name -> (S, E+1): the problem's further metrics, if any
     schedule_stat: np.ndarray = None   # (S,) the scaled adaptive-schedule statistic (§2d)
     lr_max: np.ndarray = None          # (S,) the largest rate of any step
     x_finite: np.ndarray = None        # (S,) bool: the iterate stayed finite at every boundary
+    sampler: str = "steps"             # "steps" or "exact" (:mod:`.exact`)
 
     @property
     def diverged(self) -> np.ndarray:
@@ -84,9 +91,10 @@ class Trajectories(NamedTuple):
         return [np.flatnonzero(row).tolist() for row in self.dropped]
 
 
-def seed_keys(seed: int, seeds: int):
-    """The per-seed PRNG keys of run ``seed``: ``split(PRNGKey(seed), seeds)``."""
-    return jax.random.split(jax.random.PRNGKey(seed), seeds)
+def seed_keys(seed: int, seeds: int, impl: str = PRNG_IMPL):
+    """The per-seed PRNG keys of run ``seed``: ``split(key(seed, impl), seeds)`` (typed keys of
+    the implementation ``impl``, default :data:`~.provenance.PRNG_IMPL`)."""
+    return jax.random.split(jax.random.key(seed, impl=impl), seeds)
 
 
 # ------------------------------------------- the adaptive-schedule check (docs/theory.md §2d)
@@ -121,6 +129,20 @@ def _check_term(check, chk, t, sq_end):
     return ratio * (sq_end - check["sigma_sq"] * acc) - start
 
 
+def _check_steps(check, chk, lr, steps):
+    """``steps`` calls of :func:`_check_step` at one rate, in closed form: D grows by
+    K (log q - log q_ref) and A <- q^K A + lr^2 (1 - q^K) / (1 - q), q = (1 - lr mu)^2 (expm1:
+    no cancellation where lr mu is tiny; K where mu = 0, the check switched off)."""
+    d, acc, stat, start, lr_max = chk
+    log_q = 2.0 * jnp.log(jnp.abs(1.0 - lr * check["mu"]))
+    k = jnp.asarray(steps, d.dtype)
+    qk = jnp.exp(k * log_q)
+    denom = -jnp.expm1(log_q)
+    geo = jnp.where(denom == 0, k, -jnp.expm1(k * log_q) / jnp.where(denom == 0, 1.0, denom))
+    return (d + k * (log_q - _log_q_ref(check)), qk * acc + lr * lr * geo, stat, start,
+            jnp.maximum(lr_max, lr))
+
+
 def _check_boundary(check, chk, t, sq_end, sq_new, moved):
     """Close the segment and restart it at x_new where the method moved x."""
     d, acc, stat, start, lr_max = chk
@@ -131,13 +153,12 @@ def _check_boundary(check, chk, t, sq_end, sq_new, moved):
             jnp.where(moved, restart * sq_new, start), lr_max)
 
 
-def _family_epoch(kind, family, steps, momentum_on, data, hp, carry, noise, e, beta, check):
-    """One epoch of one method: K steps, then the boundary update and the records."""
-    x, state, x_prev, t, delta, chk, finite = carry
+def _steps(kind, family, steps, momentum_on, data, hp, x, state, t, delta, chk, noise, beta,
+           check):
+    """The epoch's K steps, one by one (the step-level simulator): (x_end, delta, t, mean rate,
+    mean stochastic loss, state, check carry)."""
     dt = x.dtype
     zero = jnp.zeros((), dt)
-    inv_k = jnp.asarray(1.0 / steps, dt)
-    report = family.report or (lambda hp, state, x: x)
     lq_ref = _log_q_ref(check)
 
     def step(c, xi):
@@ -150,22 +171,64 @@ def _family_epoch(kind, family, steps, momentum_on, data, hp, carry, noise, e, b
         chk = _check_step(check, chk, lr, lq_ref)
         return (x + dx, dx, t + 1, lr_sum + lr, loss_sum + loss, state, chk), None
 
-    drops_before = drop_count(state)      # per-step drops count in this epoch
     (x_end, delta, t, lr_sum, loss_sum, state, chk), _ = jax.lax.scan(
         step, (x, delta, t, zero, zero, state, chk), noise)
-    x_new, state = family.update(hp, state, x_end, EpochInfo(e, loss_sum * inv_k))
+    inv_k = jnp.asarray(1.0 / steps, dt)
+    return x_end, delta, t, lr_sum * inv_k, loss_sum * inv_k, state, chk
+
+
+def _exact_steps(kind, family, steps, momentum_on, data, hp, x, state, t, delta, chk, z, beta,
+                 check):
+    """The epoch's K steps in one exact draw (:mod:`.exact`; model Q): the same outputs as
+    :func:`_steps`, the mean loss nan (not simulated)."""
+    dt = x.dtype
+    h, sd = kind.linear_gaussian(data)
+    average = family.epoch_observe is not None
+    s0 = (x,) + ((x - delta,) if momentum_on else ()) + ((jnp.zeros_like(x),) if average else ())
+    if family.fixed_rate:
+        lr = family.lr(hp, state, t)
+        P, V = exact.fixed_rate(h, sd, lr, beta, steps, momentum_on, average)  # noqa: N806
+        chk = _check_steps(check, chk, lr, steps)
+        lr_mean = lr
+    else:       # a rate fixed in advance that varies within the epoch (inverse_time)
+        lrs = jax.vmap(lambda j: family.lr(hp, state, t + j))(jnp.arange(steps, dtype=t.dtype))
+        P, V = exact.scheduled(h, sd, lrs, beta, momentum_on, average)  # noqa: N806
+        lq_ref = _log_q_ref(check)
+        chk, _ = jax.lax.scan(lambda c, lr: (_check_step(check, c, lr, lq_ref), None), chk, lrs)
+        lr_mean = jnp.mean(lrs)
+    s = exact.sample(P, V, s0, tuple(z[: len(s0)]))
+    x_end = s[0]
+    if momentum_on:
+        delta = x_end - s[1]
+    if average:
+        state = family.epoch_observe(hp, state, s[-1], jnp.asarray(steps, dt))
+    return (x_end, delta, t + steps, lr_mean, jnp.asarray(jnp.nan, dt), state, chk)
+
+
+def _family_epoch(kind, family, steps, momentum_on, sampler, data, hp, carry, noise, e, beta,
+                  check):
+    """One epoch of one method: K steps (step by step, or one exact draw), then the boundary
+    update and the records."""
+    x, state, x_prev, t, delta, chk, finite = carry
+    advance = _exact_steps if sampler == "exact" else _steps
+    drops_before = drop_count(state)      # per-step drops count in this epoch
+    x_end, delta, t, lr_mean, loss_mean, state, chk = advance(
+        kind, family, steps, momentum_on, data, hp, x, state, t, delta, chk, noise, beta, check)
+    report = family.report or (lambda hp, state, x: x)
+    x_new, state = family.update(hp, state, x_end, EpochInfo(e, loss_mean))
     chk = _check_boundary(check, chk, t, kind.sq_dist(data, x_end), kind.sq_dist(data, x_new),
                           jnp.any(x_new != x_end))
-    ang = jnp.where(e >= 1, angle_deg(x_new - x, x - x_prev), jnp.asarray(jnp.nan, dt))
+    ang = jnp.where(e >= 1, angle_deg(x_new - x, x - x_prev), jnp.asarray(jnp.nan, x.dtype))
     x_eval = report(hp, state, x_new)   # e.g. the Polyak-Ruppert average
     metrics = kind.metrics(data, x_eval) if kind.metrics is not None else {}
-    rec = (kind.sq_dist(data, x_eval), kind.subopt(data, x_eval), ang, lr_sum * inv_k,
-           drop_count(state) - drops_before, loss_sum * inv_k, metrics)
+    rec = (kind.sq_dist(data, x_eval), kind.subopt(data, x_eval), ang, lr_mean,
+           drop_count(state) - drops_before, loss_mean, metrics)
     finite = finite & jnp.all(jnp.isfinite(x_new))    # the iterate itself, not a diagnostic
     return (x_new, state, x, t, delta, chk, finite), rec
 
 
-def _one_seed(kind, families, epochs, steps, momentum_on, data, hps, beta, check, key):
+def _one_seed(kind, families, samplers, epochs, steps, momentum_on, data, hps, beta, check,
+              key):
     x0 = kind.x0(data, jax.random.fold_in(key, INIT_STREAM))
     sq0, sub0 = kind.sq_dist(data, x0), kind.subopt(data, x0)
     carries = []
@@ -178,12 +241,23 @@ def _one_seed(kind, families, epochs, steps, momentum_on, data, hps, beta, check
         carries.append((xs, state, xs, jnp.zeros((m,), jnp.int32), jnp.zeros_like(xs), chk,
                         jnp.ones((m,), bool)))
 
+    rows = max((exact.components(momentum_on, f.epoch_observe is not None)
+                for f, s in zip(families, samplers) if s == "exact"), default=0)
+
     def epoch(carries, e):
-        noise = kind.epoch_noise(data, jax.random.fold_in(key, e), steps)
-        out = [jax.vmap(functools.partial(_family_epoch, kind, family, steps, momentum_on),
+        key_e = jax.random.fold_in(key, e)
+        draws = {}     # drawn once per epoch and seed, shared by every method (common numbers)
+        if "steps" in samplers:
+            draws["steps"] = kind.epoch_noise(data, key_e, steps)
+        if rows:
+            dt = x0.dtype
+            draws["exact"] = jax.random.normal(jax.random.fold_in(key_e, EXACT_STREAM),
+                                               (rows,) + x0.shape, jnp.float32).astype(dt)
+        out = [jax.vmap(functools.partial(_family_epoch, kind, family, steps, momentum_on,
+                                          sampler),
                         in_axes=(None, 0, 0, None, None, None, None))(
-                            data, hp, c, noise, e, beta, check)
-               for family, hp, c in zip(families, hps, carries)]
+                            data, hp, c, draws[sampler], e, beta, check)
+               for family, sampler, hp, c in zip(families, samplers, hps, carries)]
         return [c for c, _ in out], [r for _, r in out]
 
     finals, recs = jax.lax.scan(epoch, carries, jnp.arange(epochs, dtype=jnp.int32))
@@ -205,11 +279,25 @@ def _one_seed(kind, families, epochs, steps, momentum_on, data, hps, beta, check
     return results
 
 
-@functools.partial(jax.jit, static_argnums=(0, 1, 2, 3, 4))
-def _simulate(kind, families, epochs, steps, momentum_on, data, hps, beta, check, keys):
+@functools.partial(jax.jit, static_argnums=(0, 1, 2, 3, 4, 5))
+def _simulate(kind, families, samplers, epochs, steps, momentum_on, data, hps, beta, check,
+              keys):
     _TRACES[0] += 1        # runs only while tracing: one per compiled program
-    return jax.vmap(lambda k: _one_seed(kind, families, epochs, steps, momentum_on, data, hps,
-                                        beta, check, k))(keys)
+    return jax.vmap(lambda k: _one_seed(kind, families, samplers, epochs, steps, momentum_on,
+                                        data, hps, beta, check, k))(keys)
+
+
+def _run_sharded(static, args, mesh):
+    """The seeds split over ``mesh``'s devices: each device runs the unsharded program on its
+    block of seeds (dispatched asynchronously, so the devices work at once), the blocks are
+    joined in order.  Not a partitioned ``jit``: XLA's partitioner cannot lower the philox
+    kernel (its ``mulhi``) in a multi-device program."""
+    *shared, keys = args
+    devices = list(mesh.devices.flat)
+    blocks = np.split(np.arange(keys.shape[0]), len(devices))
+    outs = [_simulate(*static, *jax.device_put((*shared, keys[idx]), dev))
+            for idx, dev in zip(blocks, devices)]
+    return jax.tree_util.tree_map(lambda *xs: np.concatenate(xs), *jax.device_get(outs))
 
 
 def seed_mesh(devices=None):
@@ -228,12 +316,36 @@ def check_constants(problem: Problem, lr_ref, epochs: int, steps: int) -> dict:
             "lr_ref": float(lr_ref) if ok else 0.0, "total": float(epochs * steps)}
 
 
+def choose_samplers(problem: Problem, families, sampler: str = "auto") -> tuple:
+    """Per family, "exact" (:mod:`.exact`: model Q and a family that needs only epoch
+    boundaries, :attr:`~.methods.base.Family.epoch_level`) or "steps" (step by step);
+    ``sampler`` "auto" picks exact wherever it applies, "steps" never, "exact" everywhere (an
+    AssumptionError naming what cannot run exactly)."""
+    if sampler not in SAMPLERS:
+        raise AssumptionError(f"sampler: need one of {', '.join(SAMPLERS)}, got {sampler!r}")
+    exact_model = problem.kind.linear_gaussian is not None
+    out = []
+    for f in families:
+        ok = exact_model and f.epoch_level
+        if sampler == "exact" and not ok:
+            why = ("the problem is not the linear-Gaussian model Q" if not exact_model else
+                   "it reads every step" if not f.epoch_level and not f.reads_loss else
+                   "it reads the epoch's mean stochastic loss")
+            raise AssumptionError(f"sampler: the exact epoch sampler cannot run the "
+                                  f"{f.name} family ({why}); use sampler='auto' or 'steps'")
+        out.append("exact" if ok and sampler != "steps" else "steps")
+    return tuple(out)
+
+
 def _prepare(problem: Problem, methods, epochs, steps_per_epoch, keys, momentum, dtype, mesh,
-             lr_ref):
+             lr_ref, sampler):
     """Validate and lay out one call: (static structure, array arguments, groups, seed count)."""
     epochs = v.integer("epochs", epochs, lo=1)
     steps = v.integer("steps_per_epoch", steps_per_epoch, lo=1)
     beta = v.in_range("momentum", momentum, 0.0, 1.0, hi_open=True)
+    if epochs * steps >= 2 ** 31:
+        raise AssumptionError(f"steps_per_epoch: need epochs x steps_per_epoch < 2**31 (the "
+                              f"step index is int32), got {epochs} x {steps}")
     methods = list(methods)
     names = [m.name for m in methods]
     if not methods or len(set(names)) != len(names):
@@ -247,9 +359,11 @@ def _prepare(problem: Problem, methods, epochs, steps_per_epoch, keys, momentum,
             families.append(m.family)
             groups.append([])
         groups[families.index(m.family)].append(m)
-    keys = jnp.asarray(keys)
+    samplers = choose_samplers(problem, families, sampler)
+    keys = jnp.asarray(keys)      # typed keys (seed_keys) or raw uint32 key data
     n = keys.shape[0]
-    memory.check(problem.dim, len(methods), epochs, steps, n, jnp.dtype(dtype).itemsize)
+    memory.check(problem.dim, len(methods), epochs, steps, n, jnp.dtype(dtype).itemsize,
+                 step_noise="steps" in samplers)
     hps = [device_hp([m.hp for m in g], dtype) for g in groups]
     with np.errstate(over="ignore"):       # an overflowing cast is refused just below
         data = problem.data(dtype)
@@ -259,9 +373,7 @@ def _prepare(problem: Problem, methods, epochs, steps_per_epoch, keys, momentum,
         pad = (-n) % size
         if pad:
             keys = jnp.concatenate([keys, keys[:pad]])
-        keys = jax.device_put(keys, jax.sharding.NamedSharding(
-            mesh, jax.sharding.PartitionSpec("seeds")))
-    static = (problem.kind, tuple(families), epochs, steps, beta != 0.0)
+    static = (problem.kind, tuple(families), samplers, epochs, steps, beta != 0.0)
     check = {k: jnp.asarray(val, dtype) for k, val in
              check_constants(problem, lr_ref, epochs, steps).items()}
     args = (data, hps, jnp.asarray(beta, dtype), check, keys)
@@ -280,7 +392,8 @@ def _check_finite(data, dtype) -> None:
 
 
 def simulate(problem: Problem, methods, *, epochs: int, steps_per_epoch: int, keys,
-             momentum: float = 0.0, dtype=jnp.float32, mesh=None, lr_ref=None) -> dict:
+             momentum: float = 0.0, dtype=jnp.float32, mesh=None, lr_ref=None,
+             sampler: str = "auto") -> dict:
     """Run every method in ``methods`` (a list of :class:`~.methods.base.Method`) on
     ``problem`` for every key in ``keys`` (one seed each); returns name -> Trajectories.
 
@@ -290,19 +403,22 @@ def simulate(problem: Problem, methods, *, epochs: int, steps_per_epoch: int, ke
     count is padded to a multiple of the device count; the padding is dropped).  The compiled
     program is cached (by ``jax.jit``) by the call's static structure and argument shapes.
     ``lr_ref``: the reference rate of the adaptive-schedule check (docs/theory.md §2d; the run's
-    initial rate); without it ``schedule_stat`` is None.
+    initial rate); without it ``schedule_stat`` is None.  ``sampler``: see
+    :func:`choose_samplers` (each Trajectories records its own).
     """
     static, args, groups, names, n = _prepare(problem, methods, epochs, steps_per_epoch, keys,
-                                              momentum, dtype, mesh, lr_ref)
+                                              momentum, dtype, mesh, lr_ref, sampler)
+    samplers = static[2]
     measured = float(args[3]["lr_ref"]) > 0
-    out = jax.device_get(_simulate(*static, *args))   # jit caches one program per structure
+    out = (jax.device_get(_simulate(*static, *args)) if mesh is None   # jit caches the program
+           else _run_sharded(static, args, mesh))
     trajs = {}
-    for group, arrays in zip(groups, out):
+    for group, arrays, family_sampler in zip(groups, out, samplers):
         *main, extra, stat, lr_max, finite = arrays
         for i, m in enumerate(group):
             trajs[m.name] = Trajectories(
                 *(np.asarray(a[:n, i]) for a in main),
                 {k: np.asarray(a[:n, i]) for k, a in extra.items()},
                 np.asarray(stat[:n, i]) if measured else None, np.asarray(lr_max[:n, i]),
-                np.asarray(finite[:n, i]))
+                np.asarray(finite[:n, i]), family_sampler)
     return {name: trajs[name] for name in names}

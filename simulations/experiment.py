@@ -49,6 +49,9 @@ def run_context(problem: Problem, lr, epochs, steps_per_epoch) -> RunContext:
     lr = v.in_range("lr", lr, 0.0, None, lo_open=True)
     epochs = v.integer("epochs", epochs, lo=3)
     steps = v.integer("steps_per_epoch", steps_per_epoch, lo=1)
+    if epochs * steps >= 2 ** 31:
+        raise AssumptionError(f"steps_per_epoch: need epochs x steps_per_epoch < 2**31 (the "
+                              f"simulator counts steps in int32), got {epochs} x {steps}")
     problem.check_lr(lr)
     problem.check_steps(steps)
     return RunContext(lr=lr, epochs=epochs, steps_per_epoch=steps,
@@ -77,19 +80,17 @@ def build_methods(names_or_methods, ctx: RunContext) -> list:
     return out
 
 
-def _as_list(methods) -> list:
-    return [methods] if isinstance(methods, (str, Method)) else list(methods)
-
-
-def _check_memory(problem, n_methods, ctx, seeds, x64):
+def _check_memory(problem, ms, ctx, seeds, x64, sampler):
     """Refuse (AssumptionError naming ``seeds``) a run whose arrays cannot fit in memory, before
-    anything is built (:mod:`.memory`)."""
+    anything is simulated (:mod:`.memory`)."""
     seeds = v.integer("seeds", seeds, lo=2)
-    memory.check(problem.dim, max(n_methods, 1), ctx.epochs, ctx.steps_per_epoch, seeds,
-                 8 if x64 else 4)
+    families = list(dict.fromkeys(m.family for m in ms))
+    memory.check(problem.dim, max(len(ms), 1), ctx.epochs, ctx.steps_per_epoch, seeds,
+                 8 if x64 else 4,
+                 step_noise="steps" in engine.choose_samplers(problem, families, sampler))
 
 
-def _simulate(problem, ms, ctx, seeds, seed, momentum, x64, mesh):
+def _simulate(problem, ms, ctx, seeds, seed, momentum, x64, mesh, sampler):
     """Validate the seeds and run the engine."""
     seeds = v.integer("seeds", seeds, lo=2)
     seed = v.integer("seed", seed, lo=0)
@@ -97,7 +98,8 @@ def _simulate(problem, ms, ctx, seeds, seed, momentum, x64, mesh):
         raise AssumptionError(f"seed: need an integer < 2**32, got {seed}")
     return engine.simulate(problem, ms, epochs=ctx.epochs, steps_per_epoch=ctx.steps_per_epoch,
                            keys=engine.seed_keys(seed, seeds), momentum=momentum,
-                           dtype=dtype_for(bool(x64)), mesh=mesh, lr_ref=ctx.lr)
+                           dtype=dtype_for(bool(x64)), mesh=mesh, lr_ref=ctx.lr,
+                           sampler=sampler)
 
 
 def _report(problem, trajs, ms, ctx, theory) -> dict:
@@ -109,6 +111,7 @@ def _report(problem, trajs, ms, ctx, theory) -> dict:
         block = method_results(t, ctx.steps_per_epoch, m.config,
                                None if cr_final is None else float(cr_final))
         block["family"] = m.family.name
+        block["sampler"] = t.sampler
         at = problem.angle_theory(t.lr[0], ctx.steps_per_epoch)
         if at is not None:
             block["angle_theory_seed0"], block["stationary_levels_deg"] = at
@@ -130,14 +133,17 @@ def _report(problem, trajs, ms, ctx, theory) -> dict:
 
 def run(problem: Problem, methods=("autodrop", "constant"), *, lr, epochs: int,
         steps_per_epoch: int, seeds: int, seed: int = 0, momentum: float = 0.0,
-        x64: bool = False, mesh=None) -> Results:
+        x64: bool = False, mesh=None, sampler: str = "auto") -> Results:
     """Simulate every method on ``problem`` with the same seeds and budget; see the module
-    docstring.  Returns :class:`~.results.Results` (results.json's layout, docs/results.md)."""
+    docstring.  ``sampler``: "auto" (the exact epoch sampler, docs/theory.md §9, for every
+    method that needs only epoch boundaries on model Q; the others step by step), "steps" or
+    "exact" (:func:`.engine.choose_samplers`).  Returns :class:`~.results.Results`
+    (results.json's layout, docs/results.md)."""
     start = time.perf_counter()
     ctx = run_context(problem, lr, epochs, steps_per_epoch)
-    _check_memory(problem, len(_as_list(methods)), ctx, seeds, x64)
     ms = build_methods(methods, ctx)
-    trajs = _simulate(problem, ms, ctx, seeds, seed, momentum, x64, mesh)
+    _check_memory(problem, ms, ctx, seeds, x64, sampler)
+    trajs = _simulate(problem, ms, ctx, seeds, seed, momentum, x64, mesh, sampler)
     theory = problem.theory(ctx.lr, ctx.epochs, ctx.steps_per_epoch)
     theory["schedule_check"] = schedule_check(problem, trajs, ctx.lr,
                                               ctx.epochs * ctx.steps_per_epoch, momentum)
@@ -146,14 +152,15 @@ def run(problem: Problem, methods=("autodrop", "constant"), *, lr, epochs: int,
                                              "lr": ctx.lr, "momentum": momentum},
               "methods": _report(problem, trajs, ms, ctx, theory), "theory": theory}
     config = {"methods": [m.name for m in ms], "lr": ctx.lr, "epochs": ctx.epochs,
-              "steps_per_epoch": ctx.steps_per_epoch, "seeds": seeds, "momentum": momentum}
+              "steps_per_epoch": ctx.steps_per_epoch, "seeds": seeds, "momentum": momentum,
+              "sampler": sampler}
     blocks["meta"] = metadata(config, seed, x64, time.perf_counter() - start)
     return Results(blocks)
 
 
 def sweep(problem: Problem, method: str, grid: dict, *, lr, epochs: int, steps_per_epoch: int,
           seeds: int, seed: int = 0, momentum: float = 0.0, x64: bool = False,
-          mesh=None) -> Results:
+          mesh=None, sampler: str = "auto") -> Results:
     """Every point of the Cartesian ``grid`` {hyperparameter: values} of the registered
     ``method`` (its factory's keyword arguments, e.g. ``threshold_z``, ``extra_epochs`` for
     ``autodrop``; ``lr`` sweeps the initial rate), on the same seeds, as one compiled program.
@@ -165,8 +172,6 @@ def sweep(problem: Problem, method: str, grid: dict, *, lr, epochs: int, steps_p
         raise AssumptionError(f"grid: need a non-empty dict of non-empty value lists, got "
                               f"{grid!r}")
     base = run_context(problem, lr, epochs, steps_per_epoch)
-    _check_memory(problem, int(np.prod([len(list(vs)) for vs in grid.values()])), base, seeds,
-                  x64)
     factory = registry.REGISTRY[method].factory
     ms = []
     for values in itertools.product(*grid.values()):
@@ -182,4 +187,4 @@ def sweep(problem: Problem, method: str, grid: dict, *, lr, epochs: int, steps_p
                                   f"({exc})") from None
         ms.append(m._replace(name=f"{method}[{label}]"))
     return run(problem, ms, lr=base.lr, epochs=epochs, steps_per_epoch=steps_per_epoch,
-               seeds=seeds, seed=seed, momentum=momentum, x64=x64, mesh=mesh)
+               seeds=seeds, seed=seed, momentum=momentum, x64=x64, mesh=mesh, sampler=sampler)

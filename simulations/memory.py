@@ -20,22 +20,25 @@ __all__ = ["estimate", "available", "check"]
 STATE_VECTORS = 8        # vectors of d numbers per method and seed
 RECORD_SERIES = 8        # per-boundary series per method and seed
 HOST_COPIES = 3          # float64 copies of the records on the host
+EXACT_NORMALS = 3        # normals per coordinate and epoch of the exact sampler (at most)
 
 
-def _per_seed(dim, methods, epochs, steps_per_epoch, itemsize, extra) -> dict:
+def _per_seed(dim, methods, epochs, steps_per_epoch, itemsize, extra, step_noise) -> dict:
     """Bytes per seed by term, keyed by the sizes that drive it."""
-    return {"dim, steps_per_epoch": itemsize * steps_per_epoch * dim,      # one epoch's noise
+    noise = steps_per_epoch if step_noise else EXACT_NORMALS
+    return {"dim, steps_per_epoch": itemsize * noise * dim,                # one epoch's noise
             "dim": itemsize * STATE_VECTORS * methods * dim,               # the states
             "epochs": 8 * HOST_COPIES * RECORD_SERIES * methods * (epochs + 1) + extra}
 
 
 def estimate(dim: int, methods: int, epochs: int, steps_per_epoch: int, seeds: int,
-             itemsize: int = 4, extra: int = 0) -> int:
+             itemsize: int = 4, extra: int = 0, step_noise: bool = True) -> int:
     """Bytes a run of ``methods`` methods on ``seeds`` seeds needs, plus ``extra`` bytes per
-    seed (e.g. a network run's minibatch indices); exact integer arithmetic: any size, however
-    large, gives a number."""
+    seed (e.g. a network run's minibatch indices); ``step_noise`` False: every method runs on
+    the exact epoch sampler (a few normals per coordinate and epoch, not K).  Exact integer
+    arithmetic: any size, however large, gives a number."""
     return seeds * sum(_per_seed(dim, methods, epochs, steps_per_epoch, itemsize,
-                                 extra).values())
+                                 extra, step_noise).values())
 
 
 def available() -> int | None:
@@ -55,14 +58,14 @@ def available() -> int | None:
 
 
 def check(dim: int, methods: int, epochs: int, steps_per_epoch: int, seeds: int,
-          itemsize: int = 4, extra: int = 0) -> int:
+          itemsize: int = 4, extra: int = 0, step_noise: bool = True) -> int:
     """Raise :class:`AssumptionError` where the :func:`estimate` exceeds the memory available,
     naming ``seeds`` and the sizes of the largest term (``dim, steps_per_epoch``: one epoch's
     noise; ``dim``: the states; ``epochs``: the records); return the estimate."""
-    nbytes = estimate(dim, methods, epochs, steps_per_epoch, seeds, itemsize, extra)
+    nbytes = estimate(dim, methods, epochs, steps_per_epoch, seeds, itemsize, extra, step_noise)
     free = available()
     if free is not None and nbytes > free:
-        terms = _per_seed(dim, methods, epochs, steps_per_epoch, itemsize, extra)
+        terms = _per_seed(dim, methods, epochs, steps_per_epoch, itemsize, extra, step_noise)
         raise AssumptionError(
             f"seeds, {max(terms, key=terms.get)}: the run needs about {_gib(nbytes)} of memory "
             f"({seeds} seeds x d = {dim}, {methods} methods, E = {epochs}, "

@@ -89,7 +89,7 @@ def test_optax_loop_reproduces_the_engine_autodrop_trajectory():
     keys = engine.seed_keys(7, S)
     m = autodrop_method.from_config("autodrop", CFG, 30)
     ref = engine.simulate(QuadraticProblem(model), [m], epochs=E, steps_per_epoch=K, keys=keys,
-                          dtype=jnp.float64)["autodrop"]
+                          dtype=jnp.float64, sampler="steps")["autodrop"]
     sq, lr, drops = map(np.asarray, _quadratic_loop(ado.autodrop(CFG, K), model, keys, E, K))
     assert min(len(r) for r in ref.drop_epochs()) >= 1      # the comparison covers drops
     np.testing.assert_allclose(sq, ref.sq_dist, rtol=1e-10)

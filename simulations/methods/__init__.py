@@ -2,8 +2,10 @@
 family module) + one line in :data:`REGISTRY`.
 
 Each entry is a :class:`Spec`: the factory ``(RunContext) -> Method``, the family it builds
-(so the metadata lives on the family: ``automatic``, ``per_step``) and whether it needs the
-exact quadratic model (``needs_model``).
+(so the metadata lives on the family: ``automatic``, ``per_step``), whether it needs the
+exact quadratic model (``needs_model``) and whether it needs the step-level simulator
+(``needs_steps``: the exact epoch sampler cannot run it; stated here so that a command can size
+a run without importing JAX, and checked against the family by a test).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Spec(NamedTuple):
     factory_at: str
     family_at: str
     needs_model: bool = False
+    needs_steps: bool = False     # = not family.epoch_level (a test checks), known unimported
 
     @property
     def factory(self):
@@ -70,10 +73,10 @@ REGISTRY = {
     "inverse_time": Spec("schedules:inverse_time", "schedules:INVERSE_TIME"),
     "averaged": Spec("averaged:averaged", "averaged:FAMILY"),
     "step_decay_gkkn": Spec("schedules:step_decay_gkkn", "schedules:GKKN"),
-    "plateau": Spec("plateau:plateau", "plateau:FAMILY"),
-    "pflug": Spec("pflug:pflug", "pflug:FAMILY"),
-    "distance": Spec("distance:distance", "distance:FAMILY"),
-    "sasa": Spec("sasa:sasa", "sasa:FAMILY"),
+    "plateau": Spec("plateau:plateau", "plateau:FAMILY", needs_steps=True),
+    "pflug": Spec("pflug:pflug", "pflug:FAMILY", needs_steps=True),
+    "distance": Spec("distance:distance", "distance:FAMILY", needs_steps=True),
+    "sasa": Spec("sasa:sasa", "sasa:FAMILY", needs_steps=True),
     "oracle": Spec("oracle:oracle", "schedules:EPOCH_SCHEDULE", needs_model=True),
 }
 

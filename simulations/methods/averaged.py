@@ -32,12 +32,16 @@ def _observe(hp, s, step):
     return s._replace(total=s.total + step.x_next, count=s.count + 1)
 
 
+def _epoch_observe(hp, s, x_sum, steps):
+    return s._replace(total=s.total + x_sum, count=s.count + steps)
+
+
 def _report(hp, s, x):
     return jnp.where(s.count > 0, s.total / jnp.maximum(s.count, 1), x)
 
 
 FAMILY = Family("averaged", _init, keep_rate, lambda hp, s, x, info: (x, s), automatic=False,
-                observe=_observe, report=_report)
+                observe=_observe, report=_report, epoch_observe=_epoch_observe)
 
 
 def averaged(ctx: RunContext) -> Method:

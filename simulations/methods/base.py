@@ -10,8 +10,16 @@ hyperparameters ``hp`` (a pytree of arrays) first:
                                            may replace x (AutoDrop's tail average)
     observe(hp, state, StepInfo) -> state  optional: sees every SGD step (per-step diagnostics)
     report(hp, state, x) -> x              optional: the point that is evaluated (an average)
+    epoch_observe(hp, state, x_sum, K) -> state
+                                           optional: what ``observe`` does over a whole epoch,
+                                           from the sum of its K iterates (the exact epoch
+                                           sampler draws that sum instead of the steps)
 plus its metadata: ``automatic`` (decides its drops from the run), ``per_step`` (needs every
-step: it has ``observe``), ``needs_model`` (needs the exact quadratic model).
+step: it has ``observe``), ``needs_model`` (needs the exact quadratic model), ``reads_loss``
+(its ``update`` reads the epoch's mean stochastic loss, which only the step-level simulator
+has).  ``epoch_level`` says whether the exact epoch sampler can run the family: its rate within
+an epoch depends only on the state at the epoch's start and the step index, and it needs no
+step (no ``observe``, or an ``epoch_observe``) and no loss.
 
 A :class:`Method` is what the registry builds for one run: a name, its family, ``hp`` (host
 numbers, validated when built) and ``config`` (recorded in results.json).  The simulator compiles
@@ -60,10 +68,21 @@ class Family:
     needs_model: bool = False
     observe: Optional[Callable] = None
     report: Optional[Callable] = None
+    epoch_observe: Optional[Callable] = None
+    reads_loss: bool = False
 
     @property
     def per_step(self) -> bool:
         return self.observe is not None
+
+    @property
+    def epoch_level(self) -> bool:
+        return (self.observe is None or self.epoch_observe is not None) and not self.reads_loss
+
+    @property
+    def fixed_rate(self) -> bool:
+        """The rate is the state's, constant within an epoch (``lr`` is :func:`keep_rate`)."""
+        return self.lr is keep_rate
 
 
 class Bound(NamedTuple):

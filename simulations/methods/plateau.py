@@ -56,7 +56,7 @@ def _update(hp, s, x, info):
                                  jnp.where(fire, hp.cooldown, 0)).astype(jnp.int32))
 
 
-FAMILY = Family("plateau", _init, keep_rate, _update, automatic=True)
+FAMILY = Family("plateau", _init, keep_rate, _update, automatic=True, reads_loss=True)
 
 
 def plateau(ctx: RunContext, factor=0.1, patience=10, rtol=1e-4, atol=0.0,

@@ -9,6 +9,9 @@ A :class:`Kind` holds pure functions of the problem's *data* (a pytree of arrays
     sq_dist(data, x)               ||x - x*||^2
     subopt(data, x)                f(x) - f*
     metrics(data, x)               optional: a dict of further scalars per epoch boundary
+    linear_gaussian(data)          optional: (h, sd) where the gradient is h * x + sd * xi,
+                                   coordinate by coordinate, xi standard normal and x* = 0
+                                   (model Q): the exact epoch sampler (:mod:`..exact`) applies
 Kinds compare by their functions' identity, so every instance of one kind and shape runs the
 same compiled program with its own data: spectra, noise, initial points and data sets are data.
 
@@ -41,6 +44,7 @@ class Kind:
     sq_dist: Callable
     subopt: Callable
     metrics: Optional[Callable] = None
+    linear_gaussian: Optional[Callable] = None
 
 
 class Problem(abc.ABC):

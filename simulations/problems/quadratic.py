@@ -69,8 +69,14 @@ def _x0_sphere(data, key):
     return data["radius"] * z / jnp.linalg.norm(z)
 
 
-FIXED = Kind("quadratic", _x0_fixed, _noise, _grad, _sq_dist, _subopt)
-SPHERE = Kind("quadratic_sphere", _x0_sphere, _noise, _grad, _sq_dist, _subopt)
+def _linear_gaussian(data):
+    return data["h"], data["sd"]
+
+
+FIXED = Kind("quadratic", _x0_fixed, _noise, _grad, _sq_dist, _subopt,
+             linear_gaussian=_linear_gaussian)
+SPHERE = Kind("quadratic_sphere", _x0_sphere, _noise, _grad, _sq_dist, _subopt,
+              linear_gaussian=_linear_gaussian)
 
 
 class QuadraticProblem(Problem):
