@@ -49,8 +49,9 @@ def _instance(hessian_eigs, noise_var, y0=_NO_Y0):
 def _schedule(h, lrs, steps_per_epoch):
     K = v.integer("steps_per_epoch", steps_per_epoch, lo=1)
     lrs = v.vector("lrs", lrs)
-    for n, lr in enumerate(lrs):
-        check_stable_lr(h, lr, name=f"lrs[{n}]")
+    values, first = np.unique(lrs, return_index=True)    # schedules repeat: check each value once
+    for n in sorted(first):
+        check_stable_lr(h, lrs[n], name=f"lrs[{n}]")
     return lrs, K
 
 
@@ -69,6 +70,33 @@ def _moments(hessian_eigs, noise_var, y0, lrs, steps_per_epoch):
     return alpha, q, P
 
 
+def _epoch_sums(hessian_eigs, noise_var, y0, lrs, steps_per_epoch):
+    """The coordinate sums of :func:`_moments`' recursion, one epoch at a time in O(d) memory
+    (no (E, d) arrays: d = 10^7 fits): E||X_n||^2 (n = 0..E), E||s_n||^2 = sum (1 - alpha_n)^2
+    P_n + q_n (n = 0..E-1) and E<s_n, s_{n-1}> = sum (alpha_n - 1) (alpha_{n-1} (alpha_{n-1} -
+    1) P_{n-1} + q_{n-1}) (n = 1..E-1)."""
+    h, c, y0 = _instance(hessian_eigs, noise_var, y0)
+    lrs, K = _schedule(h, lrs, steps_per_epoch)
+    factors = {}
+    for lr in np.unique(lrs):                    # schedules repeat: per distinct rate, once
+        alpha, q = epoch_factors(h, c, lr, K)
+        factors[lr] = (alpha, q, (1.0 - alpha) ** 2, q.sum(), alpha - 1.0,
+                       alpha * (alpha - 1.0), alpha ** 2)
+    P = y0 ** 2
+    totals, sq, inner, prev = [P.sum()], [], [], None
+    for lr in lrs:               # dot products and in-place updates: a few passes over d each
+        alpha, q, w, q_sum, a_minus, g, a_sq = factors[lr]
+        sq.append(w @ P + q_sum)
+        if prev is not None:
+            g0, q0, gp0 = prev
+            inner.append(a_minus @ gp0 + a_minus @ q0)
+        prev = (g, q, g * P)
+        P = a_sq * P
+        P += q
+        totals.append(P.sum())
+    return np.array(totals), np.array(sq), np.array(inner)
+
+
 def expected_sq_dist(hessian_eigs, noise_var, y0, lrs, steps_per_epoch) -> np.ndarray:
     """E||X_n||^2 = E||y_{nK}||^2 for n = 0..E, exactly (docs/theory.md §2c applied per epoch).
 
@@ -83,8 +111,7 @@ def expected_sq_dist(hessian_eigs, noise_var, y0, lrs, steps_per_epoch) -> np.nd
         >>> expected_sq_dist([1.0], [0.0], [2.0], [0.5], 1)   # (1 - 0.5)^2 * 4
         array([4., 1.])
     """
-    _, _, P = _moments(hessian_eigs, noise_var, y0, lrs, steps_per_epoch)
-    return P.sum(axis=1)
+    return _epoch_sums(hessian_eigs, noise_var, y0, lrs, steps_per_epoch)[0]
 
 
 def expected_angles(hessian_eigs, noise_var, y0, lrs, steps_per_epoch) -> np.ndarray:
@@ -99,12 +126,9 @@ def expected_angles(hessian_eigs, noise_var, y0, lrs, steps_per_epoch) -> np.nda
         >>> float(np.round(expected_angles([1.0], [1.0], [0.0], [1.0, 1.0, 1.0], 1)[0], 6))
         135.0
     """
-    alpha, q, P = _moments(hessian_eigs, noise_var, y0, lrs, steps_per_epoch)
-    E = alpha.shape[0]
-    if E < 2:
-        raise AssumptionError(f"lrs: need at least 2 epochs for an angle, got {E}")
-    sq = ((1.0 - alpha) ** 2 * P[:-1] + q).sum(axis=1)              # E||s_n||^2, n = 0..E-1
-    inner = ((alpha[1:] - 1.0) * (alpha[:-1] * (alpha[:-1] - 1.0) * P[:-2] + q[:-1])).sum(axis=1)
+    if np.size(lrs) < 2:
+        raise AssumptionError(f"lrs: need at least 2 epochs for an angle, got {np.size(lrs)}")
+    _, sq, inner = _epoch_sums(hessian_eigs, noise_var, y0, lrs, steps_per_epoch)
     if (sq <= 0).any():
         n = int(np.flatnonzero(sq <= 0)[0])
         raise AssumptionError(f"y0, noise_var: E||s_{n}||^2 = 0 (no motion), the angle is undefined")
@@ -138,6 +162,7 @@ def stationary_angle(hessian_eigs, noise_var, lr, steps_per_epoch) -> float:
 
 
 # ============================================================== 4e: fluctuations at finite d
+_CHUNK = 2 ** 18      # coordinates per chunk of the stationary Isserlis sums (memory, not results)
 _PAIRS = ((2, 1), (2, 2), (1, 1), (1, 0), (0, 0))   # Z_ab = sum_i s_a s_b over (s_{n-2}, s_{n-1}, s_n)
 
 
@@ -166,9 +191,10 @@ def _angle_gradient(A, B, C):
     return np.stack([-k / np.sqrt(B * C), k * r / (2 * B), k * r / (2 * C)], -1)
 
 
-def _delta_sd(mean, cov):
-    """Delta-method standard deviations (degrees) of omega_n and of omega_n - omega_{n-1}."""
-    ez, cz = _isserlis(mean, cov)
+def _delta_sd(mean, cov, sums=None):
+    """Delta-method standard deviations (degrees) of omega_n and of omega_n - omega_{n-1}
+    (``sums``: the Isserlis sums (ez, cz) already added up, e.g. over chunks of coordinates)."""
+    ez, cz = _isserlis(mean, cov) if sums is None else sums
     g_now = _angle_gradient(ez[..., 0], ez[..., 1], ez[..., 2])     # on (Z21, Z22, Z11)
     g_prev = _angle_gradient(ez[..., 3], ez[..., 2], ez[..., 4])    # on (Z10, Z11, Z00)
     zeros = np.zeros(ez.shape[:-1])
@@ -236,11 +262,16 @@ def stationary_fluctuations(hessian_eigs, noise_var, lr, steps_per_epoch) -> dic
     alpha, q = epoch_factors(h, c, lr, K)
     if not (q > 0).any():
         raise AssumptionError("noise_var: need some c_i > 0 (no stationary motion otherwise)")
-    g0, g1 = 2 * q / (1 + alpha), -q * (1 - alpha) / (1 + alpha)
-    g2 = alpha * g1
-    cov = np.stack([np.stack([g0, g1, g2], -1), np.stack([g1, g0, g1], -1),
-                    np.stack([g2, g1, g0], -1)], -2)
-    sd, sd_change = _delta_sd(np.zeros(h.shape + (3,)), cov)
+    sums = None
+    for i in range(0, h.size, _CHUNK):      # the Isserlis sums add over coordinates: O(chunk)
+        a, qq = alpha[i:i + _CHUNK], q[i:i + _CHUNK]
+        g0, g1 = 2 * qq / (1 + a), -qq * (1 - a) / (1 + a)
+        g2 = a * g1
+        cov = np.stack([np.stack([g0, g1, g2], -1), np.stack([g1, g0, g1], -1),
+                        np.stack([g2, g1, g0], -1)], -2)
+        part = _isserlis(np.zeros(a.shape + (3,)), cov)
+        sums = part if sums is None else (sums[0] + part[0], sums[1] + part[1])
+    sd, sd_change = _delta_sd(None, None, sums)
     return {"angle_sd_deg": float(sd), "change_sd_deg": float(sd_change)}
 
 

@@ -64,7 +64,8 @@ class Trajectories(NamedTuple):
     angle_deg: np.ndarray    # (S, E+1), nan at boundaries 0 and 1
     lr: np.ndarray           # (S, E) mean rate used in each epoch
     dropped: np.ndarray      # (S, E) int: drops during epoch e (at its end, for epoch-wise rules)
-    mean_loss: np.ndarray    # (S, E) the epoch's mean stochastic loss (nan: exact sampler)
+    mean_loss: np.ndarray    # (S, E) the epoch's mean stochastic loss (nan unless the method
+                             # reads it, Family.reads_loss: computing it costs two passes a step)
     extra: dict = {}         # name -> (S, E+1): the problem's further metrics, if any
     schedule_stat: np.ndarray = None   # (S,) the scaled adaptive-schedule statistic (§2d)
     lr_max: np.ndarray = None          # (S,) the largest rate of any step
@@ -156,7 +157,7 @@ def _check_boundary(check, chk, t, sq_end, sq_new, moved):
 def _steps(kind, family, steps, momentum_on, data, hp, x, state, t, delta, chk, noise, beta,
            check):
     """The epoch's K steps, one by one (the step-level simulator): (x_end, delta, t, mean rate,
-    mean stochastic loss, state, check carry)."""
+    mean stochastic loss (nan unless the family reads it), state, check carry)."""
     dt = x.dtype
     zero = jnp.zeros((), dt)
     lq_ref = _log_q_ref(check)
@@ -168,13 +169,16 @@ def _steps(kind, family, steps, momentum_on, data, hp, x, state, t, delta, chk, 
         dx = -lr * g + beta * delta if momentum_on else -lr * g
         if family.observe is not None:     # per-step diagnostics (Pflug, SASA, averaging)
             state = family.observe(hp, state, StepInfo(x, x + dx, g, lr, t, loss))
+        if family.reads_loss:              # else the loss is not computed (XLA drops it)
+            loss_sum = loss_sum + loss
         chk = _check_step(check, chk, lr, lq_ref)
-        return (x + dx, dx, t + 1, lr_sum + lr, loss_sum + loss, state, chk), None
+        return (x + dx, dx, t + 1, lr_sum + lr, loss_sum, state, chk), None
 
     (x_end, delta, t, lr_sum, loss_sum, state, chk), _ = jax.lax.scan(
         step, (x, delta, t, zero, zero, state, chk), noise)
     inv_k = jnp.asarray(1.0 / steps, dt)
-    return x_end, delta, t, lr_sum * inv_k, loss_sum * inv_k, state, chk
+    mean_loss = loss_sum * inv_k if family.reads_loss else jnp.asarray(jnp.nan, dt)
+    return x_end, delta, t, lr_sum * inv_k, mean_loss, state, chk
 
 
 def _exact_steps(kind, family, steps, momentum_on, data, hp, x, state, t, delta, chk, z, beta,

@@ -29,7 +29,7 @@ from .results import Results, method_results
 from .schedule_check import schedule_check
 from .stats import z_scores
 
-__all__ = ["run", "sweep", "build_methods", "run_context", "dtype_for"]
+__all__ = ["run", "sweep", "build_methods", "run_context", "dtype_for", "angle_noise"]
 
 
 def dtype_for(x64: bool):
@@ -117,6 +117,8 @@ def _report(problem, trajs, ms, ctx, theory) -> dict:
             block["angle_theory_seed0"], block["stationary_levels_deg"] = at
         out[m.name] = block
     constant = trajs.get("constant")
+    if constant is not None and theory.get("stationary_change_sd_deg") is not None:
+        theory["angle_noise"] = angle_noise(constant, theory["stationary_change_sd_deg"], ms)
     if constant is not None and "exact_sq_dist_constant" in theory and not (
             constant.diverged.any() or constant.overflowed.any()):
         # the simulation against docs/theory.md §2c, per boundary
@@ -129,6 +131,23 @@ def _report(problem, trajs, ms, ctx, theory) -> dict:
             "max_abs_z": float(np.max(np.abs(z))), "boundaries": int(z.size),
             "fraction_exact_in_ci": float(np.mean((lo <= exact) & (exact <= hi)))}
     return out
+
+
+def angle_noise(constant, theory_sd, ms) -> dict:
+    """The angle's noise against AutoDrop's thresholds: the sd of the epoch-to-epoch angle change
+    of ``constant`` over the second half of the run (pooled over seeds and epochs; stationary
+    once the bias has decayed), the §4e theory at stationarity, and each AutoDrop method's
+    initial threshold theta_0 (in degrees and in units of the theory's sd)."""
+    angles = np.asarray(constant.angle_deg, np.float64)
+    half = angles[:, max(2, angles.shape[1] // 2):]
+    changes = np.diff(half, axis=1)
+    changes = changes[np.isfinite(changes)]
+    thresholds = {m.name: float(m.hp.theta) for m in ms if m.family.name == "autodrop"}
+    return {"theory_change_sd_deg": float(theory_sd),
+            "measured_change_sd_deg": float(changes.std(ddof=1)) if changes.size > 1 else None,
+            "measured_changes": int(changes.size),
+            "thresholds_deg": thresholds,
+            "thresholds_in_sd": {k: t / theory_sd for k, t in thresholds.items()}}
 
 
 def run(problem: Problem, methods=("autodrop", "constant"), *, lr, epochs: int,

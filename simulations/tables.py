@@ -51,6 +51,15 @@ def quadratic_table(results) -> None:
         print(f"constant vs exact theory (docs/theory.md §2c): max |z| = {a['max_abs_z']:.2f} "
               f"over {a['boundaries']} boundaries; the 95% CI covers the exact value at "
               f"{100 * a['fraction_exact_in_ci']:.0f}% of them")
+    if "angle_noise" in th:
+        a = th["angle_noise"]
+        lines = ", ".join(f"{k} {fmt(t, '.3g')} deg ({fmt(a['thresholds_in_sd'][k], '.2f')} sd)"
+                          for k, t in a["thresholds_deg"].items())
+        print(f"angle noise (docs/theory.md §4e): sd of the epoch-to-epoch angle change at "
+              f"stationarity {fmt(a['theory_change_sd_deg'], '.3g')} deg (theory), "
+              f"{fmt(a['measured_change_sd_deg'], '.3g')} deg (constant, second half, "
+              f"{a['measured_changes']} changes)" + (f"; thresholds theta_0: {lines}"
+                                                      if lines else ""))
     schedule_check_lines(th)
 
 

@@ -47,7 +47,7 @@ COMMANDS = {
                                                    "--steps-per-epoch", "--out")},
     "simulations.tune_autodrop": {k: SHARED[k] for k in ("--seeds", "--seed", "--out")},
     "simulations.benchmark": {k: SHARED[k] for k in ("--seeds", "--seed", "--dim", "--epochs",
-                                                     "--steps-per-epoch", "--lr")},
+                                                     "--steps-per-epoch", "--lr", "--out")},
     "simulations.network": {k: SHARED[k] for k in ("--seeds", "--seed", "--epochs", "--lr",
                                                    "--out")} | {
         "--methods": NAME, "--models": NAME, "--batch-size": INT_AT_LEAST_1,
@@ -59,7 +59,7 @@ COMMANDS = {
 # flags a command does not take (it would ignore them) and switches given a value
 FOREIGN = {"simulations.compare": ["--dim", "--lr"], "simulations.tune_autodrop":
            ["--methods", "--dim", "--epochs", "--lr", "--no-figures"],
-           "simulations.benchmark": ["--methods", "--out", "--x64", "--quiet"],
+           "simulations.benchmark": ["--methods", "--x64", "--no-figures"],
            "simulations.network": ["--dim", "--steps-per-epoch"]}
 PROG = {"proofs.__main__": "python -m proofs"}
 WITHOUT_QUICK = ("proofs.__main__", "simulations.readme")
@@ -122,7 +122,7 @@ def test_bad_input_is_refused_in_one_line_before_anything_runs(module, argv, nam
     argv = [a.format(file=fixtures / "a_file", missing=fixtures / "missing.json") for a in argv]
     if module not in WITHOUT_QUICK and module != "simulations.figures":
         argv = ["--quick"] + argv
-        if "--out" not in argv and module != "simulations.benchmark":
+        if "--out" not in argv:
             argv += ["--out", str(work / "out")]
     monkeypatch.chdir(work)
     main = importlib.import_module(module).main

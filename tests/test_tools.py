@@ -18,10 +18,22 @@ def test_tune_autodrop_quick_ranks_candidates(tmp_path, monkeypatch):
     assert set(r["baselines"]["d=10,K=5,E=60"]) == {"constant", "step_decay"}
 
 
-def test_benchmark_runs(capsys):
-    assert benchmark.main(["--dim", "5", "--seeds", "3", "--epochs", "4",
-                           "--steps-per-epoch", "3"]) == 0
+def test_benchmark_runs(capsys, tmp_path, monkeypatch):
+    """One tiny setting: the table and benchmark.json, every timing positive, the three
+    simulations of one experiment agreeing (z of the final mean error), one compilation for
+    the sweep (shrunk here to keep the test short)."""
+    monkeypatch.setattr(benchmark, "PRNG_IMPLS", ("philox4x32",))
+    monkeypatch.setattr(benchmark, "sweep_compile", lambda seed: {
+        "points": 0, "first_call_s": 0.0, "second_call_s": 0.0, "compiled_programs": 1})
+    assert benchmark.main(["--dim", "5", "--seeds", "40", "--epochs", "4",
+                           "--steps-per-epoch", "3", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "speed ratio numpy / jax" in out
+    assert "numpy/steps" in out and "steps/rng" in out
+    record = json.loads((tmp_path / "benchmark.json").read_text())
+    (row,) = record["settings"]
+    assert (row["dim"], row["steps_per_epoch"], row["seeds"], row["epochs"]) == (5, 3, 40, 4)
+    assert all(row[k] > 0 for k in ("numpy_s", "steps_s", "exact_s", "rng_s"))
+    assert abs(row["steps_vs_numpy_z"]) <= 4 and abs(row["exact_vs_numpy_z"]) <= 4
+    assert record["meta"]["prng_impl"] == "philox4x32"
     assert benchmark.main(["--dim", "0"]) == 2
-    assert benchmark.main(["--lr", "5"]) == 2          # unstable: refused, not a nan timing
+    assert benchmark.main(["--lr", "5", "--out", str(tmp_path)]) == 2   # unstable: refused
