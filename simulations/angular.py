@@ -41,7 +41,7 @@ def _parser():
     return p
 
 
-def _constant_runs(model, lrs, K, S, seed, dtype):
+def _constant_runs(model, lrs, K, S, seed, dtype, sampler):
     """Constant-rate runs at every rate in ``lrs`` from ``model.y0``, one compiled call."""
     from . import engine
     from .methods import schedules
@@ -54,7 +54,7 @@ def _constant_runs(model, lrs, K, S, seed, dtype):
         lr=lr, epochs=ctx.epochs, steps_per_epoch=K, mu=model.mu, L=model.L, dim=model.dim),
         np.ones(ctx.epochs), {"lr": lr}) for i, lr in enumerate(lrs)]
     trajs = engine.simulate(problem, ms, epochs=ctx.epochs, steps_per_epoch=K,
-                            keys=engine.seed_keys(seed, S), dtype=dtype)
+                            keys=engine.seed_keys(seed, S), dtype=dtype, sampler=sampler)
     return [trajs[m.name] for m in ms]
 
 
@@ -94,7 +94,7 @@ def _body(argv) -> int:
     iso = QuadraticModel(np.ones(d_iso), np.full(d_iso, 1.0 / d_iso), np.zeros(d_iso))
     points = []
     for kap, t in zip(KAPPAS, _constant_runs(iso, [kap / K for kap in KAPPAS], K, S, args.seed,
-                                             dtype)):
+                                             dtype, args.sampler)):
         per_seed = t.angle_deg[:, STATIONARY_EPOCHS // 2:].mean(axis=1)
         points.append({"kappa": kap, "mean": float(per_seed.mean()),
                        "se": float(per_seed.std(ddof=1) / np.sqrt(S)),
@@ -106,7 +106,7 @@ def _body(argv) -> int:
     for d in DIMS:
         md = default_model(dim=d, mu=args.mu, L=args.L, sigma_sq=args.sigma_sq)
         md = QuadraticModel(md.hessian_eigs, md.noise_var, np.zeros(d))
-        t, = _constant_runs(md, [args.lr], K, 4 * S, args.seed, dtype)
+        t, = _constant_runs(md, [args.lr], K, 4 * S, args.seed, dtype, args.sampler)
         change = np.diff(t.angle_deg[:, 20:], axis=1)
         pred = angular.stationary_fluctuations(md.hessian_eigs, md.noise_var, args.lr, K)
         fluct.append({"dim": d, "change_sd_deg": float(change.std(ddof=1)),

@@ -298,6 +298,10 @@ def _run_sharded(static, args, mesh):
     kernel (its ``mulhi``) in a multi-device program."""
     *shared, keys = args
     devices = list(mesh.devices.flat)
+    local = set(jax.local_devices())
+    if any(d not in local for d in devices):
+        raise AssumptionError("mesh: every device must belong to this process (the seeds are "
+                              "split over local devices; several hosts are not supported)")
     blocks = np.split(np.arange(keys.shape[0]), len(devices))
     outs = [_simulate(*static, *jax.device_put((*shared, keys[idx]), dev))
             for idx, dev in zip(blocks, devices)]

@@ -2,7 +2,8 @@
 
 Importable without any numerical library, so a command refuses an impossible size at once.
 The estimate (:func:`estimate`) follows the engine's layout (:mod:`simulations.engine`): per
-seed, one epoch's noise (K d numbers: the engine draws an epoch's noise at once), each method's
+seed, one epoch's noise (K d numbers: the engine draws an epoch's noise at once; at most 3 d where
+every method runs on the exact epoch sampler), each method's
 state (about 8 vectors of d numbers: iterate, previous boundary, momentum, the rule's snapshots
 and tail average) and its records at the E + 1 boundaries (8 series, held about three times in
 float64 on the host: device copy, numpy arrays, statistics).  It is a lower-order estimate,

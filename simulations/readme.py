@@ -59,7 +59,9 @@ BLOCKS = {
                                    for d in ("synthetic", "breast_cancer", "digits", "wine"))),
     "network": Block(("python -m simulations.network",),
                      (("angle_vs_epoch.png", "network_angle.png"),)),
-    "benchmark": Block(("python -m simulations.benchmark",), writes=False, repeatable=False),
+    "benchmark": Block(("python -m simulations.benchmark",), repeatable=False),
+    "large-d": Block(("python -m simulations.quadratic --methods autodrop,constant --dim 10000000 "
+                      "--steps-per-epoch 391 --seeds 4 --epochs 100 --no-figures",)),
     "proofs": Block(("python -m proofs",), writes=False),
     "lemmas": Block(("python -m proofs --lemmas",), writes=False),
 }

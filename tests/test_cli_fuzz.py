@@ -35,7 +35,8 @@ PATHS = {"empty": EMPTY, "bad path": "/proc/x", "a file": "{file}", "under a fil
 SHARED = {"--seeds": SEEDS, "--seed": SEED, "--methods": NAME | {"twice": "constant,constant"},
           "--dim": INT_AT_LEAST_1, "--epochs": EPOCHS, "--steps-per-epoch": INT_AT_LEAST_1,
           "--lr": POSITIVE_FLOAT, "--out": PATHS}
-QUADRATIC = {"--mu": POSITIVE_FLOAT, "--L": POSITIVE_FLOAT, "--sigma-sq": POSITIVE_FLOAT}
+QUADRATIC = {"--mu": POSITIVE_FLOAT, "--L": POSITIVE_FLOAT, "--sigma-sq": POSITIVE_FLOAT,
+             "--sampler": NAME}
 COMMANDS = {
     "simulations.quadratic": SHARED | QUADRATIC | {"--lr": POSITIVE_FLOAT | {"unstable": "2.5"}},
     "simulations.angular": SHARED | QUADRATIC | {"--drop-factor": FRACTION_01},
@@ -79,6 +80,12 @@ def _cases():
                            id="quadratic:mu above L"),
               pytest.param("simulations.quadratic", ["--quiet", "extra"], "extra",
                            id="quadratic:stray argument"),
+              pytest.param("simulations.quadratic", ["--sampler", "exact", "--methods",
+                                                     "constant,pflug"], "--sampler",
+                           id="quadratic:exact sampler with a step-level method"),
+              pytest.param("simulations.quadratic", ["--sampler", "exact", "--methods",
+                                                     "plateau"], "--sampler",
+                           id="quadratic:exact sampler with a loss-reading method"),
               pytest.param("proofs.__main__", ["-v", "yes"], "yes", id="proofs:-v with a value"),
               pytest.param("simulations.figures", ["{file}"], "results", id="figures:not json"),
               pytest.param("simulations.figures", ["{missing}"], "results",

@@ -23,6 +23,7 @@ PER_STEP = {"averaged", "pflug", "distance", "sasa"}
 AUTOMATIC = {"autodrop", "autodrop_paper", "autodrop_immediate", "plateau", "pflug", "distance",
              "sasa"}
 NEEDS_MODEL = {"oracle"}
+NEEDS_STEPS = {"pflug", "distance", "sasa", "plateau"}     # read every step, or the epoch's loss
 
 
 def test_registry_metadata_matches_what_each_method_is():
@@ -31,6 +32,8 @@ def test_registry_metadata_matches_what_each_method_is():
     assert {n for n, s in reg.items() if s.automatic} == AUTOMATIC == set(methods.automatic())
     assert {n for n, s in reg.items() if s.needs_model} == NEEDS_MODEL
     assert set(methods.available(exact_model=False)) == set(reg) - NEEDS_MODEL
+    assert {n for n, s in reg.items() if s.needs_steps} == NEEDS_STEPS
+    assert {n for n, s in reg.items() if not s.family.epoch_level} == NEEDS_STEPS
 
 
 CONSTANT_FINAL = float(angular.expected_sq_dist(MODEL.hessian_eigs, MODEL.noise_var, MODEL.y0,
