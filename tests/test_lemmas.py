@@ -1,0 +1,304 @@
+"""Every stated lemma of the proofs (a fact taken as a known result without a machine-checked
+proof, ``python -m proofs --lemmas``) is spot-checked numerically on concrete instances.
+
+Each lemma's symbols are instantiated from what they mean, computed by independent code: the
+gradient quantities (G = ||grad f||^2, p = <grad f, x - x*>, r = ||x - x*||^2) of random strongly
+convex smooth functions (quadratics, and quadratics plus a softplus term, which are not
+quadratic: the two-point form of each inequality, which at y = x* is the lemma); the stage-wise
+schedule's lengths from ``autodrop_theory.stagewise`` (so a wrong stage length in the package
+fails here); the expected adaptive-schedule statistic computed exactly under Q; the guard's
+angle from ``autodrop_theory.angular``; the guarded rule's stage times from its own recursion.
+Scalar lemmas are drawn inside their theorem's assumptions, boundaries included.  A lemma passes
+when its expression is >= -1e-9 (relative to the size of its terms) on every instance; the
+instance count of each is at least 50.  A test shows that falsified lemmas fail the same check.
+"""
+
+import math
+import zlib
+
+import numpy as np
+import pytest
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from autodrop_theory import angular
+from autodrop_theory.stagewise import stagewise_schedule
+from proofs import THEOREMS
+from proofs.checker import stated_lemmas
+from test_guard_rate import guarded
+
+N = 200
+LEMMAS = {(p.name, f.name): f for p, f, _ in stated_lemmas(THEOREMS)}
+
+
+# ------------------------------------------------------------------ instance generators
+def _unit(rng, n, lo=0.0, hi=1.0, edges=True):
+    """n draws in [lo, hi], the ends included about one time in ten each."""
+    x = rng.uniform(lo, hi, n)
+    if edges:
+        k = rng.uniform(size=n)
+        x = np.where(k < 0.1, lo, np.where(k > 0.9, hi, x))
+    return x
+
+
+def _two_point(rng, n, sc: bool, finite_sum=False):
+    """Gradient quantities of random functions f(x) = 1/2 x^T H x + g sum softplus(a_j^T x) with
+    H's eigenvalues in [m, M] (mu-strongly convex with mu = m, L-smooth with L = M + g ||A||^2/4;
+    convex only when not ``sc``: then m = 0): for points x, y, u = grad f(x) - grad f(y),
+    G = ||u||^2, p = <u, x - y>, r = ||x - y||^2 (at y = x*: the lemma's quantities).  With
+    ``finite_sum``: 4 functions f_i of one (mu, L), averaged: U = mean ||u_i||^2, p = mean
+    <u_i, x - y>."""
+    out = {k: [] for k in ("mu", "L", "G", "p", "r", "U", "r0_sq")}
+    for _ in range(n):
+        d = int(rng.integers(1, 6))
+        m = float(rng.uniform(0.05, 1.0)) if sc else 0.0
+        M = m + float(rng.choice([0.0, rng.uniform(0.0, 3.0)])) if sc else float(
+            rng.uniform(0.1, 3.0))
+        g = float(rng.choice([0.0, rng.uniform(0.0, 2.0)]))
+        fs = []
+        A = rng.normal(size=(3, d))
+        L = M + g * np.linalg.norm(A, 2) ** 2 / 4
+        for _ in range(4 if finite_sum else 1):
+            Q, _ = np.linalg.qr(rng.normal(size=(d, d)))
+            eig = rng.uniform(m, M, d)
+            eig[:2] = [m, M][:d] if d > 1 else [m]
+            H = Q @ np.diag(eig) @ Q.T
+            fs.append(lambda z, H=H: H @ z + g * A.T @ (1 / (1 + np.exp(-A @ z))))
+        x, y = rng.normal(size=d) * 3, rng.normal(size=d) * 3
+        us = [f(x) - f(y) for f in fs]
+        out["mu"].append(m)
+        out["L"].append(L)
+        out["G"].append(float(us[0] @ us[0]))
+        out["p"].append(float(np.mean([u @ (x - y) for u in us])))
+        out["r"].append(float((x - y) @ (x - y)))
+        out["U"].append(float(np.mean([u @ u for u in us])))
+        out["r0_sq"].append(out["r"][-1])
+    return {k: np.array(v) for k, v in out.items()}
+
+
+def _cocoercive(rng):
+    return _two_point(rng, N, sc=False)
+
+
+def _interpolation(rng):
+    return _two_point(rng, N, sc=True)
+
+
+def _interpolation_finite_sum(rng):
+    q = _two_point(rng, N, sc=True, finite_sum=True)
+    keep = q["mu"] < q["L"]                              # the theorem assumes mu < L
+    return {k: v[keep] for k, v in q.items()}
+
+
+def _supermartingale(rng):
+    """E Z_t and E Z_{t+1} of §2d computed exactly under Q for random rate sequences inside
+    the conditions (eta_t (mu + L) <= 2, eta_t mu <= 0.9 < 1): E||y_t||^2 by the per-coordinate
+    recursion m <- (1 - eta h)^2 m + eta^2 c."""
+    now, nxt = [], []
+    for _ in range(N):
+        d = int(rng.integers(1, 5))
+        h = rng.uniform(0.1, 2.0, d)
+        mu, L = h.min(), h.max()
+        c = rng.uniform(0.0, 1.0, d) * rng.choice([0.0, 1.0], d, p=[0.2, 0.8])
+        T = int(rng.integers(1, 12))
+        # eta mu <= 0.9: nearer to 1, P_t underflows relative to the terms of Z_t and the exact
+        # differences drown in rounding (a property of the floats, not of the lemma)
+        lrs = _unit(rng, T + 1, 1e-3, min(2 / (mu + L), 0.9 / mu))
+        m = rng.normal(size=d) ** 2
+        P, acc, z = 1.0, 0.0, []
+        for lr in lrs:
+            z.append(m.sum() / P - c.sum() * acc)
+            q = (1 - lr * mu) ** 2
+            acc += lr ** 2 / (P * q)             # sum_{s<t} eta_s^2 / P_{s+1}
+            P *= q
+            m = (1 - lr * h) ** 2 * m + lr ** 2 * c
+        t = int(rng.integers(0, T))
+        now.append(z[t])
+        nxt.append(z[t + 1])
+    return {"EZ(t)": np.array(now), "EZ(t + 1)": np.array(nxt), "t": np.zeros(N)}
+
+
+def _inverse_power(rng):
+    return {"rho": _unit(rng, N, 1e-3, 1 - 1e-9), "n": rng.integers(0, 30, N).astype(float)}
+
+
+def _stagewise(rng, n=N):
+    """Instances of the §3a schedule from autodrop_theory.stagewise, one stage k + 1 each."""
+    keys = ("mu", "lr", "rho", "sigma_sq", "r0_sq", "k", "E_stage(0)", "T_stage(0)",
+            "E_stage(k + 1)", "T_stage(k + 1)", "K", "T", "T_0", "ell", "G(K - 1)")
+    out = {k: [] for k in keys}
+    for _ in range(n):
+        mu = float(rng.uniform(0.01, 1.0))
+        L = mu * float(rng.choice([1.0, rng.uniform(1.0, 20.0)]))
+        lr = float(_unit(rng, 1, 1e-3, 1.0 / L)[0])
+        rho = float(_unit(rng, 1, 0.05, 0.95, edges=False)[0])
+        s2, r0 = float(rng.uniform(0.01, 2.0)), float(10 ** rng.uniform(-3, 3))
+        stages = int(rng.integers(2, 7))
+        rates, lengths = stagewise_schedule(mu, L, s2, lr, rho, r0, stages)
+        k = int(rng.integers(0, stages - 1))
+        vals = dict(mu=mu, lr=lr, rho=rho, sigma_sq=s2, r0_sq=r0, k=k,
+                    K=stages, T=float(lengths.sum()), T_0=float(lengths[0]),
+                    ell=math.log(2 / rho), **{"G(K - 1)": (rho ** -(stages - 1) - 1) / (1 - rho)})
+        vals["T_stage(0)"] = float(lengths[0])
+        vals["E_stage(0)"] = math.exp(-rates[0] * mu * lengths[0])
+        vals["T_stage(k + 1)"] = float(lengths[k + 1])
+        vals["E_stage(k + 1)"] = math.exp(-rates[k + 1] * mu * lengths[k + 1])
+        for key in keys:
+            out[key].append(vals[key])
+    return {k: np.array(v, dtype=float) for k, v in out.items()}
+
+
+def _guard_scalars(rng, n=N):
+    """h > 0, eta > 0 with eta h <= 1 (the boundary included), c >= 0, K >= 1, rho in (0, 1),
+    J >= 1, lr with h lr <= 1."""
+    h = 10 ** rng.uniform(-2, 1, n)
+    eta = _unit(rng, n, 1e-4, 1.0) / h
+    return {"h": h, "eta": eta, "lr": eta, "c": _unit(rng, n, 0.0, 2.0),
+            "K": rng.integers(1, 400, n).astype(float), "rho": _unit(rng, n, 1e-3, 0.999),
+            "J": rng.integers(1, 20, n).astype(float)}
+
+
+def _guard(rng):
+    """The guard passes (the deterministic-equivalent angle between s_1 and s_0 is >= 90
+    degrees, angular.expected_angles) at an initial second moment P_0 = y0^2 drawn around F v;
+    the instances where it passes."""
+    out = {k: [] for k in ("h", "eta", "c", "K", "P_n")}
+    while len(out["h"]) < N:
+        h = float(10 ** rng.uniform(-1, 1))
+        eta = float(rng.uniform(0.01, 1.0)) / h
+        c, K = float(rng.uniform(0.01, 2.0)), int(rng.integers(1, 30))
+        a = (1 - eta * h) ** K
+        if a < 1e-8:
+            continue
+        fv = (1 + a) / a * eta * c / (h * (2 - eta * h))
+        p0 = fv * float(10 ** rng.uniform(-1, 0.3))
+        angle = angular.expected_angles([h], [c], [math.sqrt(p0)], [eta, eta], K)[0]
+        if angle >= 90.0:
+            for k, val in zip(out, (h, eta, c, K, p0)):
+                out[k].append(val)
+    return {k: np.array(v, dtype=float) for k, v in out.items()}
+
+
+def _fbar(rng):
+    g = _guard_scalars(rng)
+    eta0, k = g["eta"], rng.integers(1, 10, N)
+    alpha0 = (1 - eta0 * g["h"]) ** g["K"]
+    keep = alpha0 > 1e-12                      # alpha_0 > 0: Fbar finite
+    return {"h": g["h"][keep], "K": g["K"][keep], "eta": (eta0 * g["rho"] ** (k - 1))[keep],
+            "Fbar": 1 + 1 / alpha0[keep]}
+
+
+def _guard_time(rng):
+    """T and T_0' from the guarded rule's own recursion (tests/test_guard_rate.py), ell_B =
+    ln(2 Fbar / rho), G(J) = sum_{k=1}^J rho^-k."""
+    out = {k: [] for k in ("h", "lr", "K", "J", "T", "T_0'", "ell_B", "G(J)")}
+    while len(out["h"]) < 50:
+        h, c = 1.0, float(10 ** rng.uniform(-3, -1))
+        eta0, rho = float(rng.uniform(0.05, 1.0)), float(rng.uniform(0.1, 0.9))
+        K, J = int(rng.integers(1, 20)), int(rng.integers(1, 6))
+        if (1 - eta0 * h) ** K < 1e-8:
+            continue
+        stages = guarded(h, c, float(10 ** rng.uniform(0, 2)), eta0, rho, K, J)
+        fbar = 1 + 1 / (1 - eta0 * h) ** K
+        vals = (h, eta0, K, J, stages[J][0], stages[0][0], math.log(2 * fbar / rho),
+                (rho ** -J - 1) / (1 - rho))
+        for k, val in zip(out, vals):
+            out[k].append(val)
+    return {k: np.array(v, dtype=float) for k, v in out.items()}
+
+
+INSTANCES = {
+    ("sgd_one_step", "cocoercive"): _cocoercive,
+    ("sgd_one_step_finite_sum", "interpolation"): _interpolation_finite_sum,
+    ("sgd_one_step_sharp", "interpolation"): _interpolation,
+    ("sgd_one_step_sharp", "gradient_lower"): _interpolation,
+    ("sgd_adaptive_schedule", "supermartingale"): _supermartingale,
+    ("geometric_count", "inverse_power"): _inverse_power,
+    ("stagewise_invariant", "exp_0"): _stagewise,
+    ("stagewise_invariant", "exp_k"): _stagewise,
+    ("stagewise_invariant", "first_stage"): _stagewise,
+    ("stagewise_invariant", "stage_length"): _stagewise,
+    ("stagewise_time", "ceil_sum"): _stagewise,
+    ("guard_drop_error", "guard"): _guard,
+    ("guard_drop_error", "contraction"): _guard_scalars,
+    ("guard_stage_ratio", "Fbar"): _fbar,
+    ("guard_stage_ratio", "alpha_le_1"): _guard_scalars,
+    ("guard_time", "lengths"): _guard_time,
+    ("autodrop_guard_rate", "floor"): _guard_scalars,
+    ("autodrop_guard_rate", "step"): _guard_scalars,
+}
+
+
+# ------------------------------------------------------------------ the check
+def evaluate(expr: sp.Expr, values: dict):
+    """(value, scale) of ``expr`` at every instance: its atoms (symbols and applied functions,
+    by their printed names) replaced by the instance's numbers; scale = the sum of the absolute
+    values of its additive terms (for a relative tolerance)."""
+    atoms = sorted(expr.free_symbols | expr.atoms(AppliedUndef), key=str)
+    missing = [str(a) for a in atoms if str(a) not in values]
+    assert not missing, f"no values for {missing}"
+    dummies = [sp.Dummy() for _ in atoms]
+    plain = expr.xreplace(dict(zip(atoms, dummies)))
+    args = [np.asarray(values[str(a)], dtype=float) for a in atoms]
+    f = sp.lambdify(dummies, plain, "numpy")
+    terms = sp.Add.make_args(sp.expand(plain))
+    scale = sum(np.abs(sp.lambdify(dummies, t, "numpy")(*args)) for t in terms)
+    with np.errstate(all="ignore"):
+        return np.broadcast_to(f(*args), np.shape(scale)), np.asarray(scale, dtype=float)
+
+
+def violations(fact, values) -> int:
+    value, scale = evaluate(fact.expr, values)
+    bad = ~np.isfinite(value) | (value < -1e-9 * np.maximum(scale, 1.0))
+    if fact.kind == "eq":
+        bad |= np.abs(value) > 1e-9 * np.maximum(scale, 1.0)
+    return int(bad.sum())
+
+
+def test_every_stated_lemma_has_instances():
+    assert set(INSTANCES) == set(LEMMAS), (set(LEMMAS) ^ set(INSTANCES))
+
+
+def _rng(key):
+    return np.random.default_rng(zlib.crc32("/".join(key).encode()))
+
+
+@pytest.mark.parametrize("key", sorted(INSTANCES), ids="-".join)
+def test_stated_lemma_holds_on_instances(key):
+    values = INSTANCES[key](_rng(key))
+    count = len(next(iter(values.values())))
+    assert count >= 50, count
+    assert violations(LEMMAS[key], values) == 0
+
+
+def test_falsified_lemmas_fail_the_same_check():
+    """A lemma made stronger than true (a constant changed, see _FALSE_VARIANTS) is caught on
+    the same instances."""
+    for key, make in _FALSE_VARIANTS.items():
+        assert violations(make(LEMMAS[key]), INSTANCES[key](_rng(key))) > 0, key
+
+
+def _stronger(fact, extra):
+    """The fact ``expr >= 0`` made stronger: ``expr - extra >= 0``."""
+    return fact.__class__(fact.name, fact.expr - extra, fact.kind, fact.text)
+
+
+def _sym(fact, name):
+    return next(s for s in fact.expr.free_symbols | fact.expr.atoms(AppliedUndef)
+                if str(s) == name)
+
+
+_FALSE_VARIANTS = {
+    # co-coercivity with the constant 1/L doubled: <g, x - x*> >= 2 ||g||^2 / L
+    ("sgd_one_step", "cocoercive"): lambda f: _stronger(f, _sym(f, "G") / _sym(f, "L")),
+    # ||grad f||^2 >= 2 mu^2 ||x - x*||^2
+    ("sgd_one_step_sharp", "gradient_lower"): lambda f: _stronger(
+        f, _sym(f, "mu") ** 2 * _sym(f, "r")),
+    # a stage contracts the error to rho/4, not rho/2 (the stage length ln(2/rho) is too short)
+    ("stagewise_invariant", "stage_length"): lambda f: _stronger(f, _sym(f, "rho") / 4),
+    # the guard certifies P_n <= F v / 2
+    ("guard_drop_error", "guard"): lambda f: _stronger(f, (f.expr + _sym(f, "P_n")) / 2),
+    # rho^-(n+1) >= 1 + (1 - rho) (n + 2): too strong at n = 0
+    ("geometric_count", "inverse_power"): lambda f: _stronger(
+        f, (1 - _sym(f, "rho")) * (_sym(f, "n") + 2)),
+}
