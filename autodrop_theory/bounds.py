@@ -59,6 +59,9 @@ class Bound:
     # a numerically stable evaluator of the summand (or the bound), (xp, **symbol values),
     # where the lambdified expression cancels catastrophically; equal to it in exact arithmetic
     stable: Optional[Callable] = None
+    # points of the conditions that ``proof`` does not reach (its assumptions make a condition
+    # strict), each proved separately: ((the edge as an equality, proof name), ...)
+    edges: tuple = ()
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -214,6 +217,8 @@ SGD_ONE_STEP_FINITE_SUM = Bound(
               "2 eta^2 sigma_*^2 from ||a + b||^2 <= 2||a||^2 + 2||b||^2 (as in Gower et al., "
               "'SGD: general analysis and improved rates', ICML 2019), by up to a factor 2.",
     proof="sgd_one_step_finite_sum",
+    edges=((sp.Eq(S.L, S.mu), "sgd_one_step_finite_sum_equal"),
+           (sp.Eq(S.r0_sq, 0), "sgd_one_step_finite_sum_origin")),
 )
 
 # ------------------------------------------------------------------ docs/theory.md §2c

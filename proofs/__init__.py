@@ -9,7 +9,7 @@ import importlib
 __all__ = ["THEOREMS", "check_all"]
 _ORDER = (   # dependency order: (module, attribute holding one proof or a tuple of proofs)
     ("sgd_one_step", "PROOF"), ("sgd_constant_step", "PROOF"),
-    ("sgd_one_step_finite_sum", "PROOF"), ("sgd_quadratic_exact", "PROOF"),
+    ("sgd_one_step_finite_sum", "PROOFS"), ("sgd_quadratic_exact", "PROOF"),
     ("sgd_schedule", "PROOFS"), ("stationary_variance", "PROOF"), ("geometric_sums", "PROOFS"),
     ("stagewise", "PROOFS"), ("angle_moments", "PROOFS"), ("stationary_angle", "PROOFS"),
     ("certificate", "PROOFS"), ("autodrop_guard", "PROOFS"),

@@ -65,7 +65,7 @@ def F(rate):
     return (1 + alpha(rate)) / alpha(rate)
 
 
-_stage = (S.Gt(h, 0), S.Gt(eta, 0), S.Le(eta * h, 1), S.Ge(c, 0))
+_stage = (S.Gt(h, 0), S.Gt(eta, 0), S.Lt(eta * h, 1), S.Ge(c, 0))   # eta h = 1: alpha = 0
 
 DROP_ERROR = Proof(
     name="guard_drop_error",
@@ -120,7 +120,8 @@ STAGE_RATIO = Proof(
              residual=Fbar / rho * (2 * (1 - eta * h) + rho * eta * h) / (2 - eta * h)),
     ),
     reference="This project (docs/theory.md §4f).",
-    assumptions=_stage + (S.Gt(rho, 0), S.Lt(rho, 1)),
+    assumptions=(S.Gt(h, 0), S.Gt(eta, 0), S.Lt(eta * h, 1), S.Gt(c, 0),   # c > 0: v_k > 0
+                 S.Gt(rho, 0), S.Lt(rho, 1)),
 )
 
 T, T0p = sp.Symbol("T", positive=True), sp.Symbol("T_0'", nonnegative=True)
@@ -167,7 +168,8 @@ RATE = Proof(
         Fact("floor", eta_J * c / h - v(eta_J), "ge", "2 - eta_J h >= 1, so v_J <= eta_J c / h"),
         Fact("time", _c_time / eta_J - budget, "ge", "guard_time", cites="guard_time"),
         Fact("budget", budget, "ge", "T > T_0' + 3 K J", role="hypothesis"),
-        Fact("step", 1 - eta_J * h, "ge", "eta_J h <= 1"),
+        Fact("step", 1 - eta_J * h, "gt",
+             "eta_J h = eta_0 h rho^J < 1 (eta_0 h <= 1, 0 < rho < 1, J >= 1)"),
     ),
     nonneg=("budget", "step"),
     steps=(

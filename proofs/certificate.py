@@ -12,6 +12,7 @@ sum_i w_i P_{n-1,i} <= sum_i (1 - alpha_i) q_i = F_w sum_i w_i v_i
 import sympy as sp
 
 from autodrop_theory import derivations as D
+from autodrop_theory import symbols as S
 from proofs.checker import Proof, Step
 
 alpha, q, P = D.alpha, D.q, D.P_prev
@@ -32,6 +33,7 @@ ISOTROPIC = Proof(
         Step(alpha * (1 - alpha) ** 2 * (P - (1 + alpha) / alpha * v), "=", "factor"),
     ),
     reference="docs/theory.md §4c (displacement_inner at a constant rate).",
+    assumptions=(S.Gt(alpha, 0), S.Lt(alpha, 1)),
 )
 
 ANISOTROPIC = Proof(

@@ -31,22 +31,29 @@ statement's ``assumptions`` (checked); model facts and stated lemmas are taken a
 listed (:func:`stated_lemmas`).  No step is accepted on numeric evidence.  :func:`check` returns
 a structured :class:`Report`; the command only formats it.
 
-Known gaps (open): a division by a nonnegative atom is accepted where the theorem's strict
-assumptions make it positive, without checking that strictness; a citation's substitution is
-not checked against the cited theorem's hypotheses; a contradictory set of facts is not
-detected (the one survivor of ``tools/mutation.py``).
+A citation's substitution must satisfy the cited theorem's assumptions and the declared
+domains of the symbols it replaces, implied by the citing statement's assumptions and atoms
+(checked).  Every denominator (statement, expressions, multipliers, residuals) must be visibly
+positive under the statement's strict assumptions (checked: a division by an atom known only
+to be >= 0 is refused).  The facts, the induction hypothesis and the assumptions must admit a
+common point (:mod:`proofs.consistency`: a numeric witness search over a relaxation in which
+sums and applied functions are free unknowns; a contradiction hidden inside a sum or a function
+escapes it).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Optional
 
 import sympy as sp
 
+from .consistency import witness
+
 __all__ = ["Fact", "Square", "Step", "Proof", "StepResult", "Report", "check",
            "visibly_nonnegative", "visibly_positive", "check_all", "stated_lemmas",
-           "assumption_atoms", "ROLES"]
+           "assumption_atoms", "strict_atoms", "ROLES"]
 
 
 ROLES = ("hypothesis", "model", "definition", "lemma", "citation")
@@ -54,7 +61,8 @@ ROLES = ("hypothesis", "model", "definition", "lemma", "citation")
 
 @dataclasses.dataclass(frozen=True)
 class Fact:
-    """``expr >= 0`` (kind "ge") or ``expr = 0`` (kind "eq"), with its justification.
+    """``expr >= 0`` (kind "ge"), ``expr > 0`` (kind "gt": also usable as a divisor that is
+    not zero) or ``expr = 0`` (kind "eq"), with its justification.
 
     ``role`` says why it may be used: "hypothesis" (a condition on the parameters, which the
     statement's ``assumptions`` must imply: the checker proves it), "model" (what the model or
@@ -221,28 +229,94 @@ def visibly_nonnegative(expr, atoms=(), depth: int = 3) -> bool:
     return False
 
 
-def visibly_positive(expr, atoms=()) -> bool:
+def visibly_positive(expr, atoms=(), positive=(), depth: int = 2) -> bool:
     """Whether ``expr`` is strictly positive by its form alone: a positive number or symbol
-    (declared positive), a sum of visibly nonnegative terms one of which is visibly positive, a
-    product or real power of visibly positive factors, an exponential of a real.  The proof's
-    atoms are only nonnegative, so they count in sums, never alone."""
-    expr = sp.sympify(expr)
+    (declared positive), one of the expressions ``positive`` (known > 0, e.g. b - a from a
+    strict assumption a < b), a sum of visibly nonnegative terms one of which is visibly
+    positive, a product or real power of visibly positive factors, an exponential of a real.
+    The proof's ``atoms`` are only nonnegative, so they count in sums, never alone (a sum is
+    also positive when subtracting one atom leaves a positive rest: 2 - eta h = (1 - eta h) + 1,
+    up to ``depth`` atoms)."""
+    return _positive(sp.sympify(expr), tuple(atoms), tuple(positive), depth)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _positive(expr, atoms, positive, depth) -> bool:
+    """:func:`visibly_positive`, cached (the checker asks about the same expressions often)."""
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.I):
         return False
     if expr.is_number:
         return expr.is_real is True and bool(expr > 0)
+    if any(sp.expand(expr - a) == 0 for a in positive):
+        return True
     if expr.is_Symbol or isinstance(expr, sp.Indexed):
         return expr.is_positive is True
     if isinstance(expr, sp.exp):
         return expr.args[0].is_real is True
     if expr.is_Pow:
-        return expr.args[1].is_real is True and visibly_positive(expr.args[0], atoms)
+        return expr.args[1].is_real is True and visibly_positive(expr.args[0], atoms, positive,
+                                                                  depth)
     if expr.is_Mul:
-        return all(visibly_positive(f, atoms) for f in expr.args)
+        coeff, rest = expr.as_coeff_Mul()
+        if coeff.is_negative:          # -x (rho - 1) = x (1 - rho): the sign moves to one sum
+            factors = sp.Mul.make_args(rest)
+            return any(f.is_Add and visibly_positive(sp.expand(coeff * f), atoms, positive, depth)
+                       and all(visibly_positive(g, atoms, positive, depth)
+                               for j, g in enumerate(factors) if j != k)
+                       for k, f in enumerate(factors))
+        return all(visibly_positive(f, atoms, positive, depth) for f in expr.args)
     if expr.is_Add:
-        return (all(visibly_nonnegative(t, atoms) for t in expr.args)
-                and any(visibly_positive(t, atoms) for t in expr.args))
+        if (all(visibly_nonnegative(t, atoms + positive) for t in expr.args)
+                and any(visibly_positive(t, atoms, positive, depth) for t in expr.args)):
+            return True
+        if depth > 0 and any(visibly_positive(sp.expand(expr - a), atoms, positive, depth - 1)
+                             for a in atoms + positive):
+            return True
+        if depth == 0:
+            return False
+        factored = sp.factor(expr)           # depth - 1: -(a - b) expands back to b - a
+        return not factored.is_Add and visibly_positive(factored, atoms, positive, depth - 1)
     return False
+
+
+def strict_atoms(proof) -> list:
+    """The statement's strict assumptions as expressions that are > 0 (a < b: b - a); facts of
+    kind "gt" are added where they may be used."""
+    out = []
+    for rel in proof.assumptions:
+        if isinstance(rel, sp.StrictGreaterThan):
+            out.append(rel.lhs - rel.rhs)
+        elif isinstance(rel, sp.StrictLessThan):
+            out.append(rel.rhs - rel.lhs)
+    return out
+
+
+def _denominator_problems(proof, atoms) -> list:
+    """Every denominator in the statement and in the steps' expressions, multipliers and
+    residuals must be visibly positive, or visibly negative, under the statement's strict
+    assumptions (a division by an atom that is only known to be >= 0 may divide by zero)."""
+    positive = tuple(strict_atoms(proof)) + tuple(f.expr for f in proof.facts
+                                                  if f.kind == "gt")
+    atoms = tuple(atoms) + tuple(assumption_atoms(proof))
+    out, seen = [], set()
+    chains = (("main", proof.steps), ("base", proof.base_steps))
+    terms = [("the statement", proof.lhs), ("the statement", proof.rhs)]
+    for label, chain in chains:
+        for k, st in enumerate(chain, 1):
+            terms += [(f"{label} step {k}", t) for t in
+                      [m for _, m in st.certificate] + [st.residual, st.expr]]
+    for where, term in terms:
+        den = sp.denom(sp.together(sp.sympify(term)))
+        for f in sp.Mul.make_args(sp.factor(den)):
+            base = f.args[0] if f.is_Pow and f.args[1].is_positive else f
+            if base in seen or base.is_number and base != 0:
+                continue
+            seen.add(base)
+            if not (visibly_positive(base, atoms, positive)
+                    or visibly_positive(sp.expand(-base), atoms, positive)):
+                out.append(f"{where}: the denominator {base} is not visibly nonzero (positive "
+                           "or negative) under the statement's strict assumptions")
+    return out
 
 
 def _undefined_in(expr, n) -> bool:
@@ -279,7 +353,7 @@ def _check_step(proof, prev, step, facts, atoms) -> str:
         fact = facts[item]
         if step.relation == "=" and fact.kind != "eq":
             return f"an '=' step may use equality facts only, got {item!r}"
-        if fact.kind == "ge" and not visibly_nonnegative(mult, atoms):
+        if fact.kind in ("ge", "gt") and not visibly_nonnegative(mult, atoms):
             return f"multiplier {mult} of fact {item!r} is not visibly nonnegative"
         cert += mult * fact.expr
     if step.relation == "=":
@@ -341,9 +415,59 @@ def _hypothesis_problems(proof) -> list:
         if f.kind_of_use not in ROLES:
             out.append(f"fact {f.name!r}: role must be one of {', '.join(ROLES)}")
         elif f.kind_of_use == "hypothesis" and not (
-                f.kind == "ge" and visibly_nonnegative(f.expr, atoms, depth=2)):
+                f.kind == "ge" and visibly_nonnegative(f.expr, atoms, depth=2)
+                or f.kind == "gt" and visibly_positive(f.expr, atoms, strict_atoms(proof))):
             out.append(f"fact {f.name!r}: a hypothesis that the statement's assumptions do not "
                        "imply")
+    return out
+
+
+def _implied(rel, known, positive=()) -> bool:
+    """Whether the relation ``rel`` (a >= b, a > b, a <= b, a < b, or a sympy truth value)
+    follows from the expressions ``known`` to be >= 0: its difference visibly nonnegative (for a
+    strict relation, visibly positive), or so by sympy's own assumptions on the symbols (e.g.
+    K - 1 >= 0 for a positive integer K)."""
+    if rel is sp.true:
+        return True
+    if rel is sp.false or not isinstance(rel, sp.core.relational.Relational):
+        return False
+    diff = (rel.lhs - rel.rhs if isinstance(rel, (sp.GreaterThan, sp.StrictGreaterThan))
+            else rel.rhs - rel.lhs)
+    if isinstance(rel, (sp.StrictGreaterThan, sp.StrictLessThan)):
+        return diff.is_positive is True or visibly_positive(diff, known, positive)
+    everything = tuple(known) + tuple(positive)
+    return (diff.is_nonnegative is True or any(sp.expand(diff - a) == 0 for a in everything)
+            or any(visibly_nonnegative(diff, everything, depth=k) for k in (0, 2)))
+
+
+def _citation_problems(proof, fact, cited, atoms) -> list:
+    """A citation's substitution must satisfy the cited theorem's hypotheses: each of its
+    assumptions, after the substitution, follows from the citing statement's assumptions and
+    nonnegative atoms; a substituted symbol's declared domain (positive, nonnegative, integer)
+    holds for its new value."""
+    known = assumption_atoms(proof) + list(atoms)
+    positive = strict_atoms(proof) + [f.expr for f in proof.facts
+                                      if f.kind == "gt" and f.name != fact.name]
+    subs = dict(fact.cite_subs)
+    out = []
+    for rel in cited.assumptions:
+        new = rel.subs(subs, simultaneous=True)
+        if not _implied(new, known, positive):
+            out.append(f"fact {fact.name!r}: the citation of {cited.name!r} needs {new} "
+                       f"(its assumption {rel}), which {proof.name}'s assumptions do not imply")
+    for sym, value in subs.items():
+        value = sp.sympify(value)
+        need = ([sp.StrictGreaterThan(value, 0, evaluate=False)] if sym.is_positive
+                else [sp.GreaterThan(value, 0, evaluate=False)] if sym.is_nonnegative else [])
+        if sym.is_integer and value.is_integer is not True:
+            out.append(f"fact {fact.name!r}: {sym} is an integer in {cited.name!r}, {value} "
+                       "is not")
+        for rel in need:
+            if not _implied(rel, known, positive):
+                out.append(f"fact {fact.name!r}: {sym} is declared "
+                           f"{'positive' if sym.is_positive else 'nonnegative'} in "
+                           f"{cited.name!r}, and {value} is not so under {proof.name}'s "
+                           "assumptions")
     return out
 
 
@@ -373,13 +497,15 @@ def _reduction_problems(proof, atoms) -> list:
     return out
 
 
-def check(proof: Proof, registry: Optional[dict] = None, _seen=()) -> Report:
-    """Check every step of ``proof``; ``registry`` resolves cited proofs."""
+def check(proof: Proof, registry: Optional[dict] = None, _seen=(), _done=None) -> Report:
+    """Check every step of ``proof``; ``registry`` resolves cited proofs (each cited proof is
+    checked once per call: ``_done`` holds their reports)."""
+    _done = {} if _done is None else _done
     facts = {f.name: f for f in proof.facts}
     problems = []
     for f in proof.facts:
-        if f.kind not in ("ge", "eq"):
-            problems.append(f"fact {f.name!r}: kind must be 'ge' or 'eq'")
+        if f.kind not in ("ge", "gt", "eq"):
+            problems.append(f"fact {f.name!r}: kind must be 'ge', 'gt' or 'eq'")
         if f.cites:
             cited = (registry or {}).get(f.cites)
             if cited is None:
@@ -387,7 +513,9 @@ def check(proof: Proof, registry: Optional[dict] = None, _seen=()) -> Report:
             elif f.cites in _seen + (proof.name,):
                 problems.append(f"fact {f.name!r}: circular citation of {f.cites!r}")
             else:
-                sub = check(cited, registry, _seen + (proof.name,))
+                if f.cites not in _done:
+                    _done[f.cites] = check(cited, registry, _seen + (proof.name,), _done)
+                sub = _done[f.cites]
                 if not sub.ok:
                     problems.append(f"fact {f.name!r} cites {f.cites!r}, which fails")
                 stmt = (cited.rhs - cited.lhs).subs(dict(f.cite_subs), simultaneous=True)
@@ -395,12 +523,19 @@ def check(proof: Proof, registry: Optional[dict] = None, _seen=()) -> Report:
                     problems.append(f"fact {f.name!r} is not the statement of {f.cites!r}")
     atoms = []
     for name in proof.nonneg:
-        if name not in facts or facts[name].kind != "ge":
+        if name not in facts or facts[name].kind not in ("ge", "gt"):
             problems.append(f"nonnegative atom {name!r} is not an inequality fact")
         else:
             atoms.append(facts[name].expr)
+    for f in proof.facts:
+        cited = (registry or {}).get(f.cites) if f.cites else None
+        if cited is not None:      # its hypotheses, from everything but the citation itself
+            others = [facts[n].expr for n in proof.nonneg
+                      if n in facts and n != f.name and facts[n].kind in ("ge", "gt")]
+            problems += _citation_problems(proof, f, cited, others)
     problems += _reduction_problems(proof, atoms)
     problems += _hypothesis_problems(proof)
+    problems += _denominator_problems(proof, atoms)
     results = []
     if proof.induction is not None:
         n = proof.induction
@@ -423,6 +558,10 @@ def check(proof: Proof, registry: Optional[dict] = None, _seen=()) -> Report:
     else:
         start, end = proof.lhs, proof.rhs
     results += _chain(proof, start, end, proof.steps, facts, atoms, "main", problems)
+    if witness(proof, list(facts.values())) is None:
+        problems.append("the facts (with the induction hypothesis, if any) and the statement's "
+                        "assumptions are contradictory: no point satisfies them all "
+                        "(proofs/consistency.py)")
     if proof.relation not in ("=", "<="):
         problems.append(f"unknown statement relation {proof.relation!r}")
     if not proof.steps:
@@ -438,5 +577,10 @@ def check(proof: Proof, registry: Optional[dict] = None, _seen=()) -> Report:
 
 
 def check_all(proofs) -> list:
-    registry = {p.name: p for p in proofs}
-    return [check(p, registry) for p in proofs]
+    registry, done = {p.name: p for p in proofs}, {}
+    out = []
+    for p in proofs:
+        report = done.get(p.name) or check(p, registry, (), done)
+        done[p.name] = report
+        out.append(report)
+    return out

@@ -46,7 +46,7 @@ def markdown(proof: Proof, report: Report) -> str:
     if proof.facts:
         out += ["", "**Facts.**", ""]
         for f in proof.facts:
-            rel = "= 0" if f.kind == "eq" else r"\ge 0"
+            rel = {"eq": "= 0", "gt": "> 0"}.get(f.kind, r"\ge 0")
             cite = f" (proved in `{f.cites}`)" if f.cites else ""
             out.append(f"- `{f.name}`: ${_tex(f.expr)} {rel}$ — {f.text}{cite}")
     if proof.induction is not None:

@@ -12,7 +12,7 @@ from proofs.sgd_one_step import PROOF as ONE_STEP
 from proofs.sgd_one_step import Y1, r
 
 eta, mu, L, s2, r0, t = S.lr, S.mu, S.L, S.sigma_sq, S.r0_sq, S.t
-R = sp.Function("R")          # R(t) = E||y_t||^2
+R = sp.Function("R", nonnegative=True)          # R(t) = E||y_t||^2
 bound = (1 - eta * mu) ** t * r0 + eta * s2 / mu
 
 PROOF = Proof(

@@ -14,8 +14,13 @@ Certificate (S-lemma): for every D > 0, with lambda = (mu + L)(D + eta^2),
     tau = 1 - lambda a + (lambda - 2 eta)^2 / (4 D),  kappa = eta^2 + eta^4 / D,
     nu = 2 eta + (2 eta - lambda) eta^2 / D;
 the best D is D* = 2 eta S / ((L - mu) r), S = sqrt((2 - eta (mu + L))^2 r^2 / 4 + eta^2 sigma_*^2 r),
-where tau r + kappa sigma_*^2 equals the bound.  mu = L follows by continuity: an instance of
-FS(mu, mu) is an instance of FS(mu, L') for every L' > mu, and the bound is continuous in L'.
+where tau r + kappa sigma_*^2 equals the bound.  The two edges of the bound's conditions that
+the certificate cannot reach (it divides by L - mu and by r) have their own proofs:
+``sgd_one_step_finite_sum_equal`` (mu = L: every f_i has gradient differences mu (x - x*), so
+the step is exact) and ``sgd_one_step_finite_sum_origin`` (r = 0: x_0 = x*).  Together the
+three cover every point of SGD_ONE_STEP_FINITE_SUM's conditions (tests/test_proofs.py checks
+that the bound's conditions are the main proof's assumptions with mu <= L and r >= 0 made
+strict, and each edge proof's assumptions are the conditions at the edge).
 Tightness (two quadratic components attain it) is checked in tests/test_bounds.py.
 """
 
@@ -71,3 +76,63 @@ PROOF = Proof(
     bound="SGD_ONE_STEP_FINITE_SUM",
     bound_subs=((Sroot, sp.sqrt(S_def.subs(r, r0))), (r, r0)),
 )
+
+
+# ------------------------------------------------------------------ the edges mu = L and r = 0
+_expansion = Fact("expansion", Y1 - (r0 - 2 * eta * (p + Z) + eta ** 2 * (U + 2 * X + s2)), "eq",
+                  "expand E||y_0 - eta (u_i + s_i)||^2", role="model")
+_mean_zero = Fact("mean_zero", Z, "eq", "E<s_i, y_0> = <grad f(x*), y_0> = 0", role="model")
+_at_edge = SGD_ONE_STEP_FINITE_SUM.expr.subs(L, mu)       # sqrt(...) is multiplied by L - mu = 0
+
+EQUAL = Proof(
+    name="sgd_one_step_finite_sum_equal",
+    title="One SGD step on a finite sum with mu = L: the bound is attained by every instance",
+    lhs=Y1, relation="<=", rhs=_at_edge,
+    facts=(
+        _expansion, _mean_zero,
+        Fact("p_equal", p - mu * r0, "eq", "mu = L: u_i = mu y_0 (every f_i is mu-strongly "
+             "convex and mu-smooth, so grad f_i(x) - grad f_i(x*) = mu (x - x*)): E<u_i, y_0> = "
+             "mu ||y_0||^2", role="lemma"),
+        Fact("U_equal", U - mu ** 2 * r0, "eq", "mu = L: E||u_i||^2 = mu^2 ||y_0||^2",
+             role="lemma"),
+        Fact("X_equal", X - mu * Z, "eq", "mu = L: E<u_i, s_i> = mu E<y_0, s_i>", role="lemma"),
+    ),
+    steps=(
+        Step(r0 - 2 * eta * (p + Z) + eta ** 2 * (U + 2 * X + s2), "=", "expand the square",
+             (("expansion", 1),)),
+        Step((1 - eta * mu) ** 2 * r0 + eta ** 2 * s2, "=",
+             "u_i = mu y_0 and E<s_i, y_0> = 0",
+             (("p_equal", -2 * eta), ("U_equal", eta ** 2), ("X_equal", 2 * eta ** 2),
+              ("mean_zero", -2 * eta + 2 * eta ** 2 * mu))),
+        Step(_at_edge, "=", "the bound at L = mu"),
+    ),
+    reference="This project (docs/theory.md §2b), the edge mu = L of SGD_ONE_STEP_FINITE_SUM.",
+    assumptions=(S.Gt(mu, 0), S.Gt(eta, 0), S.Ge(s2, 0), S.Ge(r0, 0)),
+)
+
+ORIGIN = Proof(
+    name="sgd_one_step_finite_sum_origin",
+    title="One SGD step on a finite sum from x_0 = x*: E||y_1||^2 = eta^2 sigma_*^2",
+    lhs=Y1, relation="<=", rhs=SGD_ONE_STEP_FINITE_SUM.expr.subs(r0, 0),
+    facts=(
+        Fact("expansion", Y1 - (-2 * eta * (p + Z) + eta ** 2 * (U + 2 * X + s2)), "eq",
+             "expand E||y_0 - eta (u_i + s_i)||^2 at ||y_0||^2 = 0", role="model"),
+        _mean_zero,
+        Fact("p_zero", p, "eq", "y_0 = 0: E<u_i, y_0> = 0", role="definition"),
+        Fact("u_zero", U, "eq", "x_0 = x*: u_i = grad f_i(x*) - grad f_i(x*) = 0",
+             role="definition"),
+        Fact("X_zero", X, "eq", "u_i = 0: E<u_i, s_i> = 0", role="definition"),
+    ),
+    steps=(
+        Step(-2 * eta * (p + Z) + eta ** 2 * (U + 2 * X + s2), "=", "expand the square",
+             (("expansion", 1),)),
+        Step(eta ** 2 * s2, "=", "u_i = 0 and y_0 = 0",
+             (("p_zero", -2 * eta), ("mean_zero", -2 * eta), ("u_zero", eta ** 2),
+              ("X_zero", 2 * eta ** 2))),
+        Step(SGD_ONE_STEP_FINITE_SUM.expr.subs(r0, 0), "=", "the bound at r = 0"),
+    ),
+    reference="This project (docs/theory.md §2b), the edge r = 0 of SGD_ONE_STEP_FINITE_SUM.",
+    assumptions=(S.Gt(mu, 0), S.Le(mu, L), S.Gt(eta, 0), S.Ge(s2, 0)),
+)
+
+PROOFS = (PROOF, EQUAL, ORIGIN)

@@ -79,7 +79,7 @@ SHARP = Proof(
                  S.Ge(s2, 0)),
 )
 
-R = sp.Function("R")                               # R(t) = E||y_t||^2
+R = sp.Function("R", nonnegative=True)            # R(t) = E||y_t||^2
 B = sp.Function("B")                               # the recursion of the bound
 rate = sp.Function("eta", positive=True)           # the deterministic sequence eta_t
 
@@ -120,9 +120,12 @@ SCHEDULE = Proof(
         Step(B(t + 1), "=", "definition of B(t+1)", (("definition_step", -1),)),
     ),
     reference="docs/theory.md §2d, unrolled by induction.",
-    assumptions=(S.Gt(mu, 0), S.Le(mu, L), S.Gt(S.lr_t, 0), S.Le(S.lr_t * (mu + L), 2),
+    # every eta_t (t is free: for all t) satisfies the conditions; SGD_SCHEDULE states them
+    # for its per-step symbol lr_t
+    assumptions=(S.Gt(mu, 0), S.Le(mu, L), S.Gt(rate(t), 0), S.Le(rate(t) * (mu + L), 2),
                  S.Ge(s2, 0), S.Ge(r0, 0)),
     bound="SGD_SCHEDULE",
+    bound_subs=((rate(t), S.lr_t),),
 )
 
 _z_now = r / P - s2 * Acc

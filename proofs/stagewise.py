@@ -30,8 +30,8 @@ k = sp.Symbol("k", integer=True, nonnegative=True)
 K = sp.Symbol("K", integer=True, positive=True)
 ell = sp.Symbol("ell", positive=True)            # ln(2 / rho)
 T0 = sp.Symbol("T_0", nonnegative=True)
-R = sp.Function("R")                             # error at stage ends
-Tk = sp.Function("T_stage")                      # stage lengths
+R = sp.Function("R", nonnegative=True)           # error at stage ends (second moments)
+Tk = sp.Function("T_stage", integer=True, nonnegative=True)   # stage lengths (step counts)
 Ek = sp.Function("E_stage")                      # e^{-eta_k mu T_k}
 
 
@@ -69,8 +69,10 @@ INVARIANT = Proof(
         Fact("stage_length", rho / 2 - Ek(k + 1), "ge",
              "T_k >= ln(2/rho)/(eta_k mu) gives e^{-eta_k mu T_k} <= rho/2"),
         Fact("R_nonneg", R(k + 1), "ge", "a second moment", role="model"),
+        Fact("rate_k", 1 - L * rate(k + 1), "ge",
+             "eta_{k+1} L = eta_0 L rho^{k+1} <= eta_0 L <= 1 (0 < rho < 1)"),
     ),
-    nonneg=("R_nonneg",),
+    nonneg=("R_nonneg", "rate_k"),
     base_steps=(
         Step((1 - eta0 * mu) ** Tk(0) * r0 + eta0 * s2 / mu, "<=", "2a over stage 0",
              (("stage_0", 1),)),

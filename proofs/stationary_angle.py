@@ -12,6 +12,7 @@ if every W_i beta_i = 0, i.e. no noise or no contraction (omega > 90 degrees oth
 import sympy as sp
 
 from autodrop_theory import derivations as D
+from autodrop_theory import symbols as S
 from proofs.checker import Fact, Proof, Step
 
 alpha, q = D.alpha, D.q
@@ -38,13 +39,14 @@ RATIO = Proof(
              "(1 - alpha)^2 v + q = q (1 - alpha)/(1 + alpha) + q = 2 q/(1 + alpha)"),
     ),
     reference="docs/theory.md §4a, from displacement_inner and displacement_sq at P = v.",
+    assumptions=(S.Gt(alpha, -1), S.Lt(alpha, 1)),
 )
 
 LOWER = Proof(
     name="stationary_angle_lower",
     title="cos omega_inf >= -1/2 when every alpha_i >= 0 (omega_inf <= 120 degrees)",
     lhs=sp.Rational(-1, 2), relation="<=", rhs=cos_alpha,
-    facts=(Fact("weights_positive", Wsum, "ge", "sum_i E[s_{n,i}^2] > 0 (some noise)",
+    facts=(Fact("weights_positive", Wsum, "gt", "sum_i E[s_{n,i}^2] > 0 (some noise)",
                 role="model"),),
     nonneg=("weights_positive",),
     steps=(
@@ -60,7 +62,7 @@ UPPER = Proof(
     name="stationary_angle_upper",
     title="cos omega_inf <= 0 (omega_inf >= 90 degrees; > 90 when some W_i beta_i > 0)",
     lhs=cos_beta, relation="<=", rhs=sp.Integer(0),
-    facts=(Fact("weights_positive", Wsum, "ge", "sum_i E[s_{n,i}^2] > 0 (some noise)",
+    facts=(Fact("weights_positive", Wsum, "gt", "sum_i E[s_{n,i}^2] > 0 (some noise)",
                 role="model"),),
     nonneg=("weights_positive",),
     steps=(Step(sp.Integer(0), "<=", "add sum_i W_i beta_i / (2 sum_i W_i) >= 0",

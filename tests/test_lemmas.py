@@ -90,6 +90,30 @@ def _interpolation_finite_sum(rng):
     return {k: v[keep] for k, v in q.items()}
 
 
+def _equal_curvature(rng):
+    """mu = L: components f_i(x) = mu/2 ||x - c_i||^2 + <b_i, x> with b_i averaging to 0 (each
+    mu-strongly convex and mu-smooth): u_i = grad f_i(x_0) - grad f_i(x*), s_i = grad f_i(x*),
+    p = mean <u_i, y_0>, U = mean ||u_i||^2, X = mean <u_i, s_i>, Z = mean <s_i, y_0>."""
+    out = {k: [] for k in ("mu", "r0_sq", "p", "U", "X", "Z")}
+    for _ in range(N):
+        d, n, mu = int(rng.integers(1, 5)), int(rng.integers(1, 5)), float(rng.uniform(0.1, 3))
+        c, b = rng.normal(size=(n, d)), rng.normal(size=(n, d))
+        b -= b.mean(axis=0)
+        x_star = c.mean(axis=0)
+        x0 = rng.normal(size=d) * 2
+
+        def grad(i, x):
+            return mu * (x - c[i]) + b[i]
+        y0 = x0 - x_star
+        u = [grad(i, x0) - grad(i, x_star) for i in range(n)]
+        st = [grad(i, x_star) for i in range(n)]
+        vals = (mu, y0 @ y0, np.mean([ui @ y0 for ui in u]), np.mean([ui @ ui for ui in u]),
+                np.mean([ui @ si for ui, si in zip(u, st)]), np.mean([si @ y0 for si in st]))
+        for k, val in zip(out, vals):
+            out[k].append(val)
+    return {k: np.array(v) for k, v in out.items()}
+
+
 def _supermartingale(rng):
     """E Z_t and E Z_{t+1} of §2d computed exactly under Q for random rate sequences inside
     the conditions (eta_t (mu + L) <= 2, eta_t mu <= 0.9 < 1): E||y_t||^2 by the per-coordinate
@@ -124,7 +148,7 @@ def _inverse_power(rng):
 
 def _stagewise(rng, n=N):
     """Instances of the §3a schedule from autodrop_theory.stagewise, one stage k + 1 each."""
-    keys = ("mu", "lr", "rho", "sigma_sq", "r0_sq", "k", "E_stage(0)", "T_stage(0)",
+    keys = ("mu", "L", "lr", "rho", "sigma_sq", "r0_sq", "k", "E_stage(0)", "T_stage(0)",
             "E_stage(k + 1)", "T_stage(k + 1)", "K", "T", "T_0", "ell", "G(K - 1)")
     out = {k: [] for k in keys}
     for _ in range(n):
@@ -136,7 +160,7 @@ def _stagewise(rng, n=N):
         stages = int(rng.integers(2, 7))
         rates, lengths = stagewise_schedule(mu, L, s2, lr, rho, r0, stages)
         k = int(rng.integers(0, stages - 1))
-        vals = dict(mu=mu, lr=lr, rho=rho, sigma_sq=s2, r0_sq=r0, k=k,
+        vals = dict(mu=mu, L=L, lr=lr, rho=rho, sigma_sq=s2, r0_sq=r0, k=k,
                     K=stages, T=float(lengths.sum()), T_0=float(lengths[0]),
                     ell=math.log(2 / rho), **{"G(K - 1)": (rho ** -(stages - 1) - 1) / (1 - rho)})
         vals["T_stage(0)"] = float(lengths[0])
@@ -210,6 +234,9 @@ def _guard_time(rng):
 INSTANCES = {
     ("sgd_one_step", "cocoercive"): _cocoercive,
     ("sgd_one_step_finite_sum", "interpolation"): _interpolation_finite_sum,
+    ("sgd_one_step_finite_sum_equal", "p_equal"): _equal_curvature,
+    ("sgd_one_step_finite_sum_equal", "U_equal"): _equal_curvature,
+    ("sgd_one_step_finite_sum_equal", "X_equal"): _equal_curvature,
     ("sgd_one_step_sharp", "interpolation"): _interpolation,
     ("sgd_one_step_sharp", "gradient_lower"): _interpolation,
     ("sgd_adaptive_schedule", "supermartingale"): _supermartingale,
@@ -218,6 +245,7 @@ INSTANCES = {
     ("stagewise_invariant", "exp_k"): _stagewise,
     ("stagewise_invariant", "first_stage"): _stagewise,
     ("stagewise_invariant", "stage_length"): _stagewise,
+    ("stagewise_invariant", "rate_k"): _stagewise,
     ("stagewise_time", "ceil_sum"): _stagewise,
     ("guard_drop_error", "guard"): _guard,
     ("guard_drop_error", "contraction"): _guard_scalars,
@@ -250,6 +278,8 @@ def evaluate(expr: sp.Expr, values: dict):
 def violations(fact, values) -> int:
     value, scale = evaluate(fact.expr, values)
     bad = ~np.isfinite(value) | (value < -1e-9 * np.maximum(scale, 1.0))
+    if fact.kind == "gt":
+        bad |= value <= 0
     if fact.kind == "eq":
         bad |= np.abs(value) > 1e-9 * np.maximum(scale, 1.0)
     return int(bad.sum())

@@ -6,7 +6,8 @@ import dataclasses
 import pytest
 import sympy as sp
 
-from autodrop_theory import bounds
+from autodrop_theory import bounds, schedule_bounds
+from autodrop_theory import symbols as S
 from proofs import THEOREMS
 from proofs.__main__ import main as proofs_main
 from proofs.checker import Fact, Proof, Square, Step, check, check_all, visibly_nonnegative
@@ -98,6 +99,67 @@ def test_bound_statement_is_the_proved_statement(name):
     assert sp.simplify(stated - target * sp.Rational(3, 2)) != 0     # the comparison can fail
     # an exact closed form is proved with '=', an upper (or worst-case tight) bound with '<='
     assert proof.relation == ("=" if b.name == "SGD_QUADRATIC_EXACT" else "<=")
+
+
+def _relations(rels, subs=()):
+    """A set of relations in one canonical form (a >= b, a > b); those that the symbols'
+    declared domains already give (lr > 0 for a positive lr, t >= 0 for a nonnegative t: the
+    proofs declare them on the symbols, the bounds also state them) are dropped."""
+    out = set()
+    for rel in rels:
+        rel = rel.subs(dict(subs), simultaneous=True)
+        if rel is sp.true:
+            continue
+        if isinstance(rel, (sp.LessThan, sp.StrictLessThan)):
+            rel = rel.reversed
+        diff = sp.expand(rel.lhs - rel.rhs)
+        if (diff.is_positive if isinstance(rel, sp.StrictGreaterThan) else diff.is_nonnegative):
+            continue
+        out.add((type(rel).__name__, diff))
+    return out
+
+
+def _strict(rel):
+    return (sp.StrictGreaterThan if isinstance(rel, sp.GreaterThan) else
+            sp.StrictLessThan)(rel.lhs, rel.rhs)
+
+
+@pytest.mark.parametrize("name", [n for n, b in {**bounds.BOUNDS,
+                                                 **schedule_bounds.SCHEDULE_BOUNDS}.items()
+                                  if b.proof])
+def test_bound_conditions_are_exactly_what_its_proofs_assume(name):
+    """A bound's conditions equal its proof's assumptions (after the proof's substitutions),
+    except where the proof assumes a condition strictly: there the edge (the condition as an
+    equality) has its own proof, whose assumptions are the conditions at the edge and whose
+    statement is the bound there.  So the proofs cover every point the bound accepts, and no
+    condition is stated that no proof uses or needs."""
+    b = {**bounds.BOUNDS, **schedule_bounds.SCHEDULE_BOUNDS}[name]
+    main = REGISTRY[b.proof]
+    strict = {}
+    for edge, proof_name in b.edges:
+        gap = sp.expand(edge.lhs - edge.rhs)
+        cond = next(c for c in b.conditions if isinstance(c, (sp.GreaterThan, sp.LessThan))
+                    and sp.expand(c.lhs - c.rhs) in (gap, -gap))
+        strict[cond] = _strict(cond)
+        proof = REGISTRY[proof_name]
+        assert check_all([proof])[0].ok
+        at_edge = {edge.lhs: edge.rhs} if edge.lhs.is_Symbol else {edge.rhs: edge.lhs}
+        assert _relations(proof.assumptions) == _relations(b.conditions, at_edge.items()), \
+            proof_name
+        assert sp.simplify(proof.rhs - b.expr.subs(at_edge)) == 0, proof_name
+    expected = [strict.get(c, c) for c in b.conditions]
+    assert _relations(main.assumptions, main.bound_subs) == _relations(expected), name
+
+
+def test_the_conditions_check_sees_a_relaxed_condition():
+    """SGD_CONSTANT_STEP's condition lr L <= 1 relaxed to lr L <= 2 (where the bound is false)
+    no longer equals its proof's assumptions."""
+    b = bounds.SGD_CONSTANT_STEP
+    relaxed = tuple(sp.Le(S.lr * S.L, 2) if c == sp.Le(S.lr * S.L, 1) else c
+                    for c in b.conditions)
+    assert relaxed != b.conditions
+    assert _relations(REGISTRY[b.proof].assumptions) == _relations(b.conditions)
+    assert _relations(REGISTRY[b.proof].assumptions) != _relations(relaxed)
 
 
 def test_every_proof_renders_its_statement_and_steps():
@@ -209,7 +271,36 @@ def _adversarial():
         ("a reduction that is an axiom, not a square root's definition: x = 1",
          Proof("adv_reduction", "", x, "=", sp.Integer(1), reductions=((x, x - 1),),
                steps=(Step(sp.Integer(1), "=", ""),)), "reduction 1"),
+        ("a division by an atom known only to be >= 0: 0 <= 1/g for every g >= 0",
+         Proof("adv_divisor", "", sp.Integer(0), "<=", 1 / g, assumptions=(sp.Ge(g, 0),),
+               steps=(Step(1 / g, "<=", "", residual=1 / g),)), "the denominator g"),
+        ("contradictory facts (x >= 1 and -x >= 0) proving 1 <= 0",
+         Proof("adv_contradiction", "", sp.Integer(1), "<=", sp.Integer(0),
+               facts=(Fact("big", x - 1, "ge", "x >= 1"), Fact("small", -x, "ge", "x <= 0")),
+               steps=(Step(sp.Integer(0), "<=", "", (("big", 1), ("small", 1))),)),
+         "contradictory"),
+        _citation_outside("a citation of sgd_one_step at eta = 3/L, outside its eta L <= 1",
+                          lambda one, eta, L: ((eta, 3 / L),),
+                          "the citation of 'sgd_one_step' needs"),
+        _citation_outside("a citation of sgd_one_step with ||y_0||^2 (declared >= 0) set to -1",
+                          lambda one, eta, L: ((sp.Symbol("r", nonnegative=True), -1),),
+                          "r is declared nonnegative"),
     ]
+
+
+def _citation_outside(what, subs_of, where):
+    """A proof whose only fact is sgd_one_step's statement under ``subs``, and whose statement
+    is that fact: sound only if the substitution satisfies sgd_one_step's hypotheses."""
+    one = REGISTRY["sgd_one_step"]
+    eta, L = sp.Symbol("lr", positive=True), sp.Symbol("L", positive=True)
+    subs = subs_of(one, eta, L)
+    lhs, rhs = (one.lhs.subs(dict(subs), simultaneous=True),
+                one.rhs.subs(dict(subs), simultaneous=True))
+    return (what, Proof("adv_citation", "", lhs, "<=", rhs,
+                        facts=(Fact("one", rhs - lhs, "ge", cites="sgd_one_step",
+                                    cite_subs=subs),),
+                        steps=(Step(rhs, "<=", "", (("one", 1),)),),
+                        assumptions=one.assumptions), where)
 
 
 @pytest.mark.parametrize("what, proof, where", _adversarial(),

@@ -72,7 +72,7 @@ MUTANTS = [
        '    if not visibly_nonnegative(step.residual, atoms):\n        return f"residual '
        '{step.residual} is not visibly nonnegative"\n', ""),
     _c("checker.ge_multiplier_sign",
-       '        if fact.kind == "ge" and not visibly_nonnegative(mult, atoms):',
+       '        if fact.kind in ("ge", "gt") and not visibly_nonnegative(mult, atoms):',
        '        if False:'),
     _c("checker.unused_facts",
        '    if unused:\n        problems.append(f"facts never used: {\', \'.join(unused)}")',
@@ -105,6 +105,11 @@ MUTANTS = [
     _c("checker.square_expansion_coefficient",
        "    return sp.expand(sum(sq.coeffs[i] * sq.coeffs[j] * gram[i][j]",
        "    return sp.expand(sum(sq.coeffs[i] * sq.coeffs[i] * gram[i][j]"),
+    _c("checker.citation_hypotheses",
+       "            problems += _citation_problems(proof, f, cited, others)", "            pass"),
+    _c("checker.denominators", "    problems += _denominator_problems(proof, atoms)\n", ""),
+    _c("checker.consistency", "    if witness(proof, list(facts.values())) is None:",
+       "    if False:"),
     # ------------------------------------------------------------------ statements of theorems
     Mutant("statement.sgd_one_step_relaxed", "statement", "proofs/sgd_one_step.py",
            "S.Gt(eta, 0), S.Le(eta * L, 1), S.Ge(s2, 0)),\n)",
