@@ -160,6 +160,7 @@ def _exactly_nonzero_somewhere(expr, reductions=()) -> bool:
     return bool(value.is_Rational) and value != 0
 
 
+@functools.lru_cache(maxsize=200_000)
 def _is_zero(expr, reductions=()) -> bool:
     if _exactly_nonzero_somewhere(expr, reductions):
         return False
@@ -514,7 +515,7 @@ def check(proof: Proof, registry: Optional[dict] = None, _seen=(), _done=None) -
                 problems.append(f"fact {f.name!r}: circular citation of {f.cites!r}")
             else:
                 if f.cites not in _done:
-                    _done[f.cites] = check(cited, registry, _seen + (proof.name,), _done)
+                    _done[f.cites] = _cited_report(cited, registry, _seen + (proof.name,), _done)
                 sub = _done[f.cites]
                 if not sub.ok:
                     problems.append(f"fact {f.name!r} cites {f.cites!r}, which fails")
@@ -576,11 +577,43 @@ def check(proof: Proof, registry: Optional[dict] = None, _seen=(), _done=None) -
     return Report(proof.name, not problems, tuple(results), "; ".join(problems) or "ok")
 
 
+_CITED: dict = {}
+
+
+def _cited_report(cited, registry, seen, done) -> Report:
+    """The report of a cited proof, remembered per (proof, registry) across calls: a proof
+    cited by many others (and by every variant a test builds of them) is checked once."""
+    deps, todo = {}, [cited]
+    while todo:                            # the registry entries the cited proof depends on
+        for f in todo.pop().facts:
+            if f.cites and f.cites not in deps:
+                deps[f.cites] = (registry or {}).get(f.cites)
+                if deps[f.cites] is not None:
+                    todo.append(deps[f.cites])
+    try:
+        key = (cited, tuple(sorted(deps.items(), key=lambda kv: kv[0])), seen)
+        if key in _CITED:
+            return _CITED[key]
+    except TypeError:                     # something unhashable in a hand-built proof
+        return check(cited, registry, seen, done)
+    if len(_CITED) > 512:
+        _CITED.clear()
+    _CITED[key] = check(cited, registry, seen, done)
+    return _CITED[key]
+
+
 def check_all(proofs) -> list:
+    """Check every proof (each cited proof once); the same tuple of proofs is checked once per
+    process (the reports are data)."""
+    return list(_check_all(tuple(proofs)))
+
+
+@functools.lru_cache(maxsize=8)
+def _check_all(proofs) -> tuple:
     registry, done = {p.name: p for p in proofs}, {}
     out = []
     for p in proofs:
         report = done.get(p.name) or check(p, registry, (), done)
         done[p.name] = report
         out.append(report)
-    return out
+    return tuple(out)

@@ -1,8 +1,31 @@
 """Test configuration: float64 and strict dtype promotion for every test (theory checks run in
 float64; strict promotion turns any accidental float32/float64 mix in the library into an error)."""
 
+import os
+import shutil
+import tempfile
+
 import jax
 from hypothesis import settings
+
+# One persistent compilation cache for the whole run, shared by the xdist workers and by the
+# subprocesses the tests start (they inherit the environment): a program compiled by one test is
+# loaded, not recompiled, by a later test that needs the same program.  The process that creates
+# the folder (the xdist controller, or the only process) removes it at the end of the run; a
+# folder the user set in JAX_COMPILATION_CACHE_DIR is used as is and kept.
+_OWNED = "JAX_COMPILATION_CACHE_DIR" not in os.environ
+if _OWNED:
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="autodrop-jax-cache-")
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.2")
+jax.config.update("jax_compilation_cache_dir", os.environ["JAX_COMPILATION_CACHE_DIR"])
+jax.config.update("jax_persistent_cache_min_compile_time_secs",
+                  float(os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"]))
+
+
+def pytest_unconfigure(config):
+    if _OWNED:
+        shutil.rmtree(os.environ["JAX_COMPILATION_CACHE_DIR"], ignore_errors=True)
+
 
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_numpy_dtype_promotion", "strict")

@@ -65,18 +65,6 @@ def test_problem_data_is_not_compiled_in():
     assert ra.methods["constant"]["mean_sq_dist"][-1] != rb.methods["constant"]["mean_sq_dist"][-1]
 
 
-def test_custom_spectrum_runs_every_method():
-    h = np.geomspace(0.02, 1.0, 16) ** 1.5
-    res = sim.run(problems.quadratic(h, 0.05 * h, problems.Sphere(4.0)),
-                  sim.methods.available(), lr=1.0, epochs=20, steps_per_epoch=5, seeds=3)
-    assert set(res.methods) == set(sim.methods.available())
-    for m in res.methods.values():
-        assert m["diverged_seeds"] == 0 and m["final"]["cramer_rao_ratio"] > 0
-    # a random start: the seeds start at different points of the sphere of radius 4
-    assert res.methods["constant"]["mean_sq_dist"][0] == pytest.approx(16.0, rel=1e-5)
-    assert res.problem["y0_distribution"] == {"sphere_radius": 4.0}
-
-
 def test_user_data_and_user_gradient_oracle_end_to_end():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((80, 3))
@@ -153,8 +141,8 @@ SHARDED = textwrap.dedent("""
     from simulations import engine, problems
     p = problems.default_problem(dim=12, seed=5)
     kw = dict(lr=0.5, epochs=20, steps_per_epoch=5, seeds=5)
-    a = sim.run(p, ["autodrop", "pflug"], **kw)
-    b = sim.run(p, ["autodrop", "pflug"], mesh=engine.seed_mesh(), **kw)
+    a = sim.run(p, ["autodrop", "constant"], **kw)
+    b = sim.run(p, ["autodrop", "constant"], mesh=engine.seed_mesh(), **kw)
     same = all(np.array_equal(np.asarray(a.methods[n][k], float),
                               np.asarray(b.methods[n][k], float), equal_nan=True)
                for n in a.methods for k in ("mean_sq_dist", "angle_deg", "lr"))
