@@ -51,8 +51,9 @@ def test_guarded_rule_attains_the_proved_rate_and_bound(eta0, rho, K, J):
             tight = max(tight, P / bound)
             checked += 1
     assert checked >= 5
-    # the check can fail: a bound 100 times smaller (a corrupted constant) is violated
-    assert tight > 1 / 100
+    # the check can fail: the tightest P/bound over the stages is 0.066-0.30 on these settings
+    # (a gap of 3.4x-15x), so a bound 20 times smaller (a corrupted constant) is violated
+    assert tight > 1 / 20
     late = np.array([(T, P) for T, P, _, _ in out[-6:]])
     slope = np.polyfit(np.log(late[:, 0]), np.log(late[:, 1]), 1)[0]
     assert -1.15 <= slope <= -0.9, slope          # O(1/T), and not faster or slower

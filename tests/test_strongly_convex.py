@@ -110,8 +110,9 @@ def test_bounds_lie_above_the_simulated_mean():
     mean, se = t.sq_dist.mean(axis=0), t.sq_dist.std(axis=0, ddof=1) / 8
     assert_respects("upper", th["finite_sum_bound"], mean, se, what="finite-sum bound")
     assert_respects("upper", th["constant_step_bound"], mean, se, what="2a bound")
-    # and the bound is not vacuous: within a factor 100 of the simulation at the end
-    assert th["finite_sum_bound"][-1] < 100 * mean[-1]
+    # and the bound is not vacuous: the measured gap at the end is 6.5x (2a's: 40x); a bound
+    # 2x looser than that (a lost factor in the iterated finite-sum bound) fails here
+    assert th["finite_sum_bound"][-1] < 13 * mean[-1]
 
 
 def test_rate_exponent_fit_recovers_a_known_power():
