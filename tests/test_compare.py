@@ -22,7 +22,8 @@ def test_compare_command_small(tmp_path):
     r = json.loads((tmp_path / "results.json").read_text())
     assert len(r["rows"]) == 2 * 3
     assert set(r["summary"]) == {"autodrop", "oracle", "constant"}
-    assert all(row["cramer_rao_ratio"] > 0 for row in r["rows"])
+    # the ratio and its CI are in the same units (one Cramer-Rao limit per setting)
+    assert all(row["ci"][0] <= row["cramer_rao_ratio"] <= row["ci"][1] for row in r["rows"])
     assert_redraws(tmp_path, expected=["compare"])
     assert_valid_results(tmp_path)
 

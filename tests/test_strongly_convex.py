@@ -135,7 +135,8 @@ def test_cli_end_to_end_on_every_dataset(name, tmp_path):
         assert key in p
     for m in r["methods"].values():
         assert len(m["test_accuracy"]) == len(m["suboptimality"]) == 9
-        assert m["final"]["cramer_rao_ratio"] > 0
+        assert m["final"]["cramer_rao_ratio"] == pytest.approx(          # the reported limit
+            m["final"]["mean_sq_dist"] / r["theory"]["cramer_rao"][-1], rel=1e-9)
         assert "slope" in m["rate_exponent"]
     if name == "wine":       # the saved run alone draws the command's figures, each checked
         assert_redraws(tmp_path, expected=["suboptimality", "angle_vs_epoch", "test_accuracy",
