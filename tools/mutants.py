@@ -55,7 +55,10 @@ MUTANTS = [
        "            visibly_nonnegative(hi - lo + 1, atoms, depth) for _, lo, hi in expr.limits)",
        "        return visibly_nonnegative(expr.function, atoms, depth)"),
     _c("checker.induction_defined", "                if any(_undefined_in(t, n) for t in terms):",
-       "                if False:"),
+       "                if False:",
+       "defence in depth: a denominator in n that may vanish, e.g. (n + 1)/n, is also refused by "
+       "the rule that every denominator be visibly nonzero under the strict assumptions (which "
+       "covers every symbol, the induction variable included)"),
     _c("checker.reductions", "    problems += _reduction_problems(proof, atoms)\n", ""),
     _c("checker.square_multiplier_sign",
        '            if not visibly_nonnegative(mult, atoms):\n                return f"multiplier '
