@@ -1,5 +1,6 @@
 """Every stated lemma of the proofs (a fact taken as a known result without a machine-checked
-proof, ``python -m proofs --lemmas``) is spot-checked numerically on concrete instances.
+proof, ``python -m proofs --lemmas``), and every model fact and definition that says something
+of the model's objects, is spot-checked numerically on concrete instances.
 
 Each lemma's symbols are instantiated from what they mean, computed by independent code: the
 gradient quantities (G = ||grad f||^2, p = <grad f, x - x*>, r = ||x - x*||^2) of random strongly
@@ -231,6 +232,154 @@ def _guard_time(rng):
     return {k: np.array(v, dtype=float) for k, v in out.items()}
 
 
+# ------------------------------------------------------------------ model facts and definitions
+def _finite_noise(rng, d, n=4):
+    """n noise vectors of zero mean (a finite distribution, uniform over its points)."""
+    xi = rng.normal(size=(n, d))
+    return xi - xi.mean(axis=0)
+
+
+def _sgd_expansion(rng):
+    """E||y - eta g||^2 with g = grad f + xi, xi of zero mean, computed over xi's points."""
+    out = {k: [] for k in ("Y_1", "lr", "p", "r", "G", "V")}
+    for _ in range(N):
+        d = int(rng.integers(1, 5))
+        y, grad, xi = rng.normal(size=d), rng.normal(size=d), _finite_noise(rng, d)
+        lr = float(rng.uniform(0.01, 2.0))
+        steps = y - lr * (grad + xi)
+        vals = (np.mean((steps ** 2).sum(axis=1)), lr, grad @ y, y @ y, grad @ grad,
+                np.mean((xi ** 2).sum(axis=1)))
+        for k, v in zip(out, vals):
+            out[k].append(v)
+    return {k: np.array(v) for k, v in out.items()}
+
+
+def _finite_sum_pieces(rng, at_optimum=False):
+    """A finite sum of n random mu-strongly convex quadratics f_i(x) = 1/2 x^T H_i x - b_i^T x:
+    x* solves sum H_i x = sum b_i; u_i = grad f_i(x_0) - grad f_i(x*), s_i = grad f_i(x*);
+    the averaged Gram entries and E||y_1||^2 for one step from x_0 (x_0 = x* if asked)."""
+    out = {k: [] for k in ("Y_1", "lr", "p", "U", "X", "Z", "r0_sq", "sigma_star_sq")}
+    for _ in range(N):
+        d, n = int(rng.integers(1, 4)), int(rng.integers(2, 5))
+        hs = [(lambda a: a @ a.T + 0.1 * np.eye(d))(rng.normal(size=(d, d))) for _ in range(n)]
+        bs = rng.normal(size=(n, d))
+        x_star = np.linalg.solve(sum(hs), bs.sum(axis=0))
+        x0 = x_star if at_optimum else rng.normal(size=d) * 2
+        y0, lr = x0 - x_star, float(rng.uniform(0.01, 1.0))
+        u = np.array([h @ x0 - b - (h @ x_star - b) for h, b in zip(hs, bs)])
+        st = np.array([h @ x_star - b for h, b in zip(hs, bs)])
+        y1 = y0 - lr * (u + st)                       # one step with component i, i uniform
+        vals = (np.mean((y1 ** 2).sum(axis=1)), lr, np.mean(u @ y0), np.mean((u ** 2).sum(1)),
+                np.mean((u * st).sum(1)), np.mean(st @ y0), y0 @ y0, np.mean((st ** 2).sum(1)))
+        for k, v in zip(out, vals):
+            out[k].append(v)
+    return {k: np.array(v) for k, v in out.items()}
+
+
+def _two_point_law(rng, n):
+    """n independent two-point distributions: values (2,) and probabilities (2,)."""
+    vals = rng.normal(size=(n, 2)) * 2
+    prob = rng.uniform(0.1, 0.9, n)
+    return vals, np.stack([prob, 1 - prob], axis=1)
+
+
+def _epoch_moments(rng):
+    """X_n = alpha_{n-1} X_{n-1} + xi_{n-1}, X_{n+1} = alpha_n X_n + xi_n with X_{n-1} of any
+    two-point law and xi's independent, of zero mean: E X_n^2, E s_n^2 and E s_n s_{n-1}
+    (s_n = X_{n+1} - X_n) enumerated over the 8 joint outcomes."""
+    (xv, xp), out = _two_point_law(rng, N), {k: [] for k in (
+        "P_n", "P_nm1", "alpha_nm1", "alpha_n", "q_nm1", "q_n", "E_sq", "E_inner")}
+    for i in range(N):
+        a0, a1 = rng.uniform(-1, 1.5, 2)
+        q0, q1 = rng.uniform(0, 2, 2)
+        moments = np.zeros(3)
+        for x, px in zip(xv[i], xp[i]):
+            for e0 in (-1, 1):
+                for e1 in (-1, 1):
+                    xn = a0 * x + e0 * np.sqrt(q0)
+                    xn1 = a1 * xn + e1 * np.sqrt(q1)
+                    w = px / 4
+                    moments += w * np.array([xn ** 2, (xn1 - xn) ** 2, (xn1 - xn) * (xn - x)])
+        vals = dict(P_n=moments[0], P_nm1=xp[i] @ xv[i] ** 2, alpha_nm1=a0, alpha_n=a1,
+                    q_nm1=q0, q_n=q1, E_sq=moments[1], E_inner=moments[2])
+        for k in out:
+            out[k].append(vals[k])
+    return {k: np.array(v) for k, v in out.items()}
+
+
+def _quadratic_step(rng):
+    """E(a y - eta xi)^2 over a two-point y and a symmetric two-point xi (independent)."""
+    (yv, yp) = _two_point_law(rng, N)
+    h, lr, c = rng.uniform(0.1, 2, N), rng.uniform(0.01, 1.0, N), rng.uniform(0, 2, N)
+    a = 1 - lr * h
+    nxt = sum(yp[:, j] * 0.5 * ((a * yv[:, j] - lr * s * np.sqrt(c)) ** 2)
+              for j in range(2) for s in (-1, 1))
+    return {"P(t)": (yp * yv ** 2).sum(1), "P(t + 1)": nxt, "h": h, "lr": lr, "c": c,
+            "t": np.zeros(N)}
+
+
+def _two_epochs(rng):
+    """2K steps of the per-coordinate recursion m <- (1 - eta h)^2 m + eta^2 c, written out."""
+    g = _guard_scalars(rng)
+    g["K"] = np.minimum(g["K"], 40)
+    p_n = rng.uniform(0, 5, N)
+    m = p_n.copy()
+    for step in range(int(2 * g["K"].max())):
+        live = step < 2 * g["K"]
+        m = np.where(live, (1 - g["eta"] * g["h"]) ** 2 * m + g["eta"] ** 2 * g["c"], m)
+    return {"P_n": p_n, "P_drop": m, **{k: g[k] for k in ("K", "c", "eta", "h")}}
+
+
+def _geometric_definition(rng):
+    """G(n) = sum_{j=1}^n rho^-j, summed term by term."""
+    rho, n = _unit(rng, N, 0.05, 0.95), rng.integers(0, 20, N)
+    g = np.array([sum(r ** -j for j in range(1, k + 1)) for r, k in zip(rho, n)])
+    return {"rho": rho, "n": n.astype(float), "G(n)": g, "G(n + 1)": g + rho ** -(n + 1.0),
+            "G(0)": np.zeros(N)}
+
+
+MODEL_INSTANCES = {
+    ("sgd_one_step", "expansion"): _sgd_expansion,
+    ("sgd_one_step_sharp", "expansion"): _sgd_expansion,
+    ("sgd_one_step", "strongly_convex"): _interpolation,
+    ("sgd_one_step_finite_sum", "expansion"): _finite_sum_pieces,
+    ("sgd_one_step_finite_sum_equal", "expansion"): _finite_sum_pieces,
+    ("sgd_one_step_finite_sum_origin", "expansion"): lambda r: _finite_sum_pieces(r, True),
+    ("sgd_one_step_finite_sum", "mean_zero"): _finite_sum_pieces,
+    ("sgd_one_step_finite_sum_equal", "mean_zero"): _finite_sum_pieces,
+    ("sgd_one_step_finite_sum_origin", "mean_zero"): lambda r: _finite_sum_pieces(r, True),
+    ("sgd_one_step_finite_sum_origin", "p_zero"): lambda r: _finite_sum_pieces(r, True),
+    ("sgd_one_step_finite_sum_origin", "u_zero"): lambda r: _finite_sum_pieces(r, True),
+    ("sgd_one_step_finite_sum_origin", "X_zero"): lambda r: _finite_sum_pieces(r, True),
+    ("sgd_quadratic_exact", "recursion"): _quadratic_step,
+    ("epoch_second_moment", "model"): _epoch_moments,
+    ("displacement_sq", "model"): _epoch_moments,
+    ("displacement_inner", "model"): _epoch_moments,
+    ("guard_drop_error", "two_epochs"): _two_epochs,
+    ("geometric_sum", "G_empty"): _geometric_definition,
+    ("geometric_sum", "G_next"): _geometric_definition,
+    ("geometric_count", "G_empty"): _geometric_definition,
+    ("geometric_count", "G_next"): _geometric_definition,
+}
+# facts that are an assumption set of docs/theory.md §1 itself, or give a name to a quantity:
+# nothing to compute them from
+NAMING = {
+    ("sgd_one_step", "bounded_variance"): "BV itself: sigma^2 bounds the noise variance",
+    ("sgd_one_step_sharp", "bounded_variance"): "BV itself",
+    ("stagewise_invariant", "R_nonneg"): "a second moment is >= 0",
+    ("stationary_angle_lower", "weights_positive"): "the statement's case: some noise",
+    ("stationary_angle_upper", "weights_positive"): "the statement's case: some noise",
+    ("sgd_constant_step", "initial"): "names R(0) = ||y_0||^2",
+    ("sgd_quadratic_exact", "initial"): "names P(0) = y_0^2",
+    ("sgd_schedule", "initial"): "names R(0) = ||y_0||^2",
+    ("sgd_schedule", "definition_start"): "defines B(0)",
+    ("sgd_schedule", "definition_step"): "defines B(t + 1) (the bound's recursion)",
+    ("sgd_adaptive_schedule", "initial"): "names E Z_0 = ||y_0||^2 (P_0 = 1, an empty sum)",
+}
+MODEL_FACTS = {(p.name, f.name): f for p in THEOREMS for f in p.facts
+               if f.kind_of_use in ("model", "definition")}
+
+
 INSTANCES = {
     ("sgd_one_step", "cocoercive"): _cocoercive,
     ("sgd_one_step_finite_sum", "interpolation"): _interpolation_finite_sum,
@@ -299,6 +448,49 @@ def test_stated_lemma_holds_on_instances(key):
     count = len(next(iter(values.values())))
     assert count >= 50, count
     assert violations(LEMMAS[key], values) == 0
+
+
+def test_every_model_fact_and_definition_is_checked_or_names_a_quantity():
+    assert set(MODEL_INSTANCES) | set(NAMING) == set(MODEL_FACTS)
+    assert not set(MODEL_INSTANCES) & set(NAMING)
+
+
+@pytest.mark.parametrize("key", sorted(MODEL_INSTANCES), ids="-".join)
+def test_model_fact_holds_on_instances_computed_from_the_model(key):
+    """What a model fact or definition says of the model's objects, against those objects
+    computed here: expectations over finite distributions (exact), two-point inequalities of
+    random strongly convex functions, recursions written out step by step, sums term by term."""
+    values = MODEL_INSTANCES[key](_rng(key))
+    assert len(next(iter(values.values()))) >= 50
+    assert violations(MODEL_FACTS[key], values) == 0
+
+
+def test_falsified_model_facts_fail_the_same_check():
+    """A model fact with its noise term dropped, a coefficient doubled, or two epochs read as
+    one, is caught on the same instances."""
+    for key, make in _FALSE_MODEL.items():
+        f = MODEL_FACTS[key]
+        false = f.__class__(f.name, make(f), f.kind, f.text)
+        assert violations(false, MODEL_INSTANCES[key](_rng(key))) > 0, key
+
+
+_FALSE_MODEL = {
+    # E||y - eta g||^2 without the noise's eta^2 V
+    ("sgd_one_step", "expansion"): lambda f: f.expr + _sym(f, "lr") ** 2 * _sym(f, "V"),
+    # the finite-sum step with the cross term 2 X dropped
+    ("sgd_one_step_finite_sum", "expansion"): lambda f: f.expr + 2 * _sym(f, "lr") ** 2 * _sym(
+        f, "X"),
+    # E s_n s_{n-1} with the noise term counted twice
+    ("displacement_inner", "model"): lambda f: f.expr - _sym(f, "q_nm1") * (_sym(f, "alpha_n")
+                                                                            - 1),
+    # two epochs of 2c read as one: alpha^2 instead of alpha^4
+    ("guard_drop_error", "two_epochs"): lambda f: f.expr.replace(
+        lambda e: e.is_Pow and e.exp == 4 * _sym(f, "K"),
+        lambda e: e.base ** (2 * _sym(f, "K"))),
+    # the exact one-step recursion with the noise's lr^2 as lr
+    ("sgd_quadratic_exact", "recursion"): lambda f: f.expr + _sym(f, "c") * _sym(f, "lr") ** 2
+    - _sym(f, "c") * _sym(f, "lr"),
+}
 
 
 def test_falsified_lemmas_fail_the_same_check():
