@@ -49,7 +49,7 @@ def _instance(hessian_eigs, noise_var, y0=_NO_Y0):
 def _schedule(h, lrs, steps_per_epoch):
     K = v.integer("steps_per_epoch", steps_per_epoch, lo=1)
     lrs = v.vector("lrs", lrs)
-    values, first = np.unique(lrs, return_index=True)    # schedules repeat: check each value once
+    _, first = np.unique(lrs, return_index=True)     # schedules repeat: check each value once
     for n in sorted(first):
         check_stable_lr(h, lrs[n], name=f"lrs[{n}]")
     return lrs, K
@@ -88,9 +88,9 @@ def _epoch_sums(hessian_eigs, noise_var, y0, lrs, steps_per_epoch):
         alpha, q, w, q_sum, a_minus, g, a_sq = factors[lr]
         sq.append(w @ P + q_sum)
         if prev is not None:
-            g0, q0, gp0 = prev
+            q0, gp0 = prev
             inner.append(a_minus @ gp0 + a_minus @ q0)
-        prev = (g, q, g * P)
+        prev = (q, g * P)
         P = a_sq * P
         P += q
         totals.append(P.sum())
@@ -191,10 +191,9 @@ def _angle_gradient(A, B, C):
     return np.stack([-k / np.sqrt(B * C), k * r / (2 * B), k * r / (2 * C)], -1)
 
 
-def _delta_sd(mean, cov, sums=None):
-    """Delta-method standard deviations (degrees) of omega_n and of omega_n - omega_{n-1}
-    (``sums``: the Isserlis sums (ez, cz) already added up, e.g. over chunks of coordinates)."""
-    ez, cz = _isserlis(mean, cov) if sums is None else sums
+def _delta_sd(ez, cz):
+    """Delta-method standard deviations (degrees) of omega_n and of omega_n - omega_{n-1}, from
+    the Isserlis sums (:func:`_isserlis`; sums add over coordinates, so chunks may be added)."""
     g_now = _angle_gradient(ez[..., 0], ez[..., 1], ez[..., 2])     # on (Z21, Z22, Z11)
     g_prev = _angle_gradient(ez[..., 3], ez[..., 2], ez[..., 4])    # on (Z10, Z11, Z00)
     zeros = np.zeros(ez.shape[:-1])
@@ -246,7 +245,7 @@ def angle_fluctuations(hessian_eigs, noise_var, y0, lrs, steps_per_epoch) -> dic
                               f"{alpha.shape[0]}")
     y0 = np.asarray(y0, dtype=np.float64)
     mean, cov = _window_moments(alpha, q, y0)
-    sd, sd_change = _delta_sd(mean, cov)
+    sd, sd_change = _delta_sd(*_isserlis(mean, cov))
     return {"angle_sd_deg": sd, "change_sd_deg": sd_change}
 
 
@@ -271,7 +270,7 @@ def stationary_fluctuations(hessian_eigs, noise_var, lr, steps_per_epoch) -> dic
                         np.stack([g2, g1, g0], -1)], -2)
         part = _isserlis(np.zeros(a.shape + (3,)), cov)
         sums = part if sums is None else (sums[0] + part[0], sums[1] + part[1])
-    sd, sd_change = _delta_sd(None, None, sums)
+    sd, sd_change = _delta_sd(*sums)
     return {"angle_sd_deg": float(sd), "change_sd_deg": float(sd_change)}
 
 

@@ -40,6 +40,7 @@ __all__ = ["Bound", "SGD_CONSTANT_STEP", "SGD_ONE_STEP_FINITE_SUM", "SGD_QUADRAT
            "STAGEWISE_CONSTANT", "BOUNDS"]
 
 KINDS = ("upper", "lower", "tight")
+_CHUNK_NUMBERS = 10 ** 7      # numbers per chunk when a per-coordinate bound is evaluated
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,8 +137,18 @@ class Bound:
         return self._evaluate(self.numpy(), args)
 
     def _evaluate(self, fn, args):
-        value = fn(*[args[s.name] for s in self.symbols])
-        return np.sum(value, axis=-1) if self.coordinates else value
+        if not self.coordinates:
+            return fn(*[args[s.name] for s in self.symbols])
+        # a per-coordinate bound sums over the last axis; it is evaluated over chunks of the
+        # coordinates, so that other arguments' shapes (e.g. t for every epoch) times d never
+        # materialise at once (d = 10^7 and 100 values of t would be 8 GB)
+        coord = {s.name for _, s in self.coordinates}
+        d = args[next(iter(coord))].shape[-1]
+        step = max(1, _CHUNK_NUMBERS // max(1, int(np.prod(np.broadcast_shapes(
+            *(np.shape(a)[:-1] for a in args.values()))))))
+        return sum(np.sum(fn(*[args[s.name][..., i:i + step] if s.name in coord
+                               else args[s.name] for s in self.symbols]), axis=-1)
+                   for i in range(0, d, step))
 
     def numpy(self):
         """Unchecked numpy evaluator of the summand (or the bound) in ``self.symbols`` order."""

@@ -281,8 +281,7 @@ def _positive(expr, atoms, positive, depth) -> bool:
 
 
 def strict_atoms(proof) -> list:
-    """The statement's strict assumptions as expressions that are > 0 (a < b: b - a); facts of
-    kind "gt" are added where they may be used."""
+    """The statement's strict assumptions as expressions that are > 0 (a < b: b - a)."""
     out = []
     for rel in proof.assumptions:
         if isinstance(rel, sp.StrictGreaterThan):
@@ -292,12 +291,18 @@ def strict_atoms(proof) -> list:
     return out
 
 
+def _positive_atoms(proof, without=None) -> list:
+    """Everything a step may take as > 0: the strict assumptions and the facts of kind "gt"
+    (but the fact ``without``: a citation may not vouch for its own hypotheses)."""
+    return strict_atoms(proof) + [f.expr for f in proof.facts
+                                  if f.kind == "gt" and f.name != without]
+
+
 def _denominator_problems(proof, atoms) -> list:
     """Every denominator in the statement and in the steps' expressions, multipliers and
     residuals must be visibly positive, or visibly negative, under the statement's strict
     assumptions (a division by an atom that is only known to be >= 0 may divide by zero)."""
-    positive = tuple(strict_atoms(proof)) + tuple(f.expr for f in proof.facts
-                                                  if f.kind == "gt")
+    positive = tuple(_positive_atoms(proof))
     atoms = tuple(atoms) + tuple(assumption_atoms(proof))
     out, seen = [], set()
     chains = (("main", proof.steps), ("base", proof.base_steps))
@@ -447,8 +452,7 @@ def _citation_problems(proof, fact, cited, atoms) -> list:
     nonnegative atoms; a substituted symbol's declared domain (positive, nonnegative, integer)
     holds for its new value."""
     known = assumption_atoms(proof) + list(atoms)
-    positive = strict_atoms(proof) + [f.expr for f in proof.facts
-                                      if f.kind == "gt" and f.name != fact.name]
+    positive = _positive_atoms(proof, without=fact.name)
     subs = dict(fact.cite_subs)
     out = []
     for rel in cited.assumptions:

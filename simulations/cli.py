@@ -14,6 +14,7 @@ import sys
 from autodrop_theory.commandline import CliError, OneLineParser, check_out
 from autodrop_theory.errors import AssumptionError
 
+from . import choices
 from . import methods as registry    # (names only: the registry imports a method on first use)
 
 __all__ = ["CliError", "make_parser", "parse", "show_defaults", "check_out", "resolve_methods",
@@ -38,7 +39,6 @@ positive_int = typed(int, lambda v: v >= 1, "an integer >= 1")
 nonneg_int = typed(int, lambda v: v >= 0, "an integer >= 0")
 # a float flag feeds a float32 simulation: it must be a normal float32 number
 F32_MIN, F32_MAX = 1.1754943508222875e-38, 3.4028234663852886e38
-SAMPLERS = ("auto", "steps", "exact")     # engine.SAMPLERS (this module imports no JAX)
 positive_float = typed(float, lambda v: F32_MIN <= v <= F32_MAX,
                        "a number in [1.2e-38, 3.4e38] (float32's normal range)")
 nonneg_float = typed(float, lambda v: v == 0 or F32_MIN <= v <= F32_MAX,
@@ -191,8 +191,10 @@ def run_flags(args, make_problem, make_methods, lr=None, steps_per_epoch=None):
     lr = args.lr if lr is None else lr
     K = args.steps_per_epoch if steps_per_epoch is None else steps_per_epoch
     names = args.methods.split(",") if args.methods != "all" else list(registry.REGISTRY)
-    sampler = getattr(args, "sampler", None) or "steps"    # only the quadratic commands have it
-    step_noise = sampler == "steps" or any(registry.REGISTRY[n].needs_steps for n in names)
+    sampler = getattr(args, "sampler", None)      # only the quadratic commands have the flag;
+    step_noise = (sampler in (None, "steps")     # the others' problems run step by step
+                  or any(registry.REGISTRY[n].needs_steps for n in names))
+    sampler = sampler or "auto"
     check_sizes(getattr(args, "dim", None) or 1,         # sizes first: the problem allocates d
                 len(names), args.epochs, K if isinstance(K, int) else 1, args.seeds, args.x64,
                 step_noise=step_noise)
@@ -201,16 +203,11 @@ def run_flags(args, make_problem, make_methods, lr=None, steps_per_epoch=None):
         lr = lr(problem) if callable(lr) else lr
         K = K(problem) if callable(K) else K
         methods = make_methods(experiment.run_context(problem, lr, args.epochs, K))
+        experiment.choose_samplers(problem, methods, sampler)   # --sampler exact with pflug
     except AssumptionError as exc:
         raise flag_error(exc) from None
-    try:
-        return experiment.run(problem, methods, lr=lr, epochs=args.epochs, steps_per_epoch=K,
-                              seeds=args.seeds, seed=args.seed, x64=args.x64,
-                              sampler=getattr(args, "sampler", None) or "auto")
-    except AssumptionError as exc:
-        if str(exc).startswith("sampler:"):     # --sampler exact with a step-level method
-            raise flag_error(exc) from None
-        raise
+    return experiment.run(problem, methods, lr=lr, epochs=args.epochs, steps_per_epoch=K,
+                          seeds=args.seeds, seed=args.seed, x64=args.x64, sampler=sampler)
 
 
 def add_quadratic_flags(p):
@@ -220,7 +217,7 @@ def add_quadratic_flags(p):
     p.add_argument("--sigma-sq", type=positive_float, default=1.0,
                    help="total gradient-noise variance sigma^2 = tr C (> 0: without noise the "
                    "stationary angle and the Cramer-Rao limit are undefined)")
-    p.add_argument("--sampler", choices=SAMPLERS, default="auto",
+    p.add_argument("--sampler", choices=choices.SAMPLERS, default="auto",
                    help="how an epoch is simulated: step by step, or in one exact Gaussian draw "
                    "per coordinate (docs/theory.md §9; methods that read every step or the "
                    "loss run step by step); auto: exact wherever it applies")

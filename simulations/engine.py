@@ -38,6 +38,7 @@ from autodrop_theory.errors import AssumptionError
 from autodrop_theory.rule import angle_deg
 
 from . import exact, memory
+from .choices import SAMPLERS
 from .provenance import PRNG_IMPL
 from .methods.base import EpochInfo, Method, StepInfo, device_hp, drop_count
 from .problems.base import Problem
@@ -47,7 +48,6 @@ __all__ = ["Trajectories", "simulate", "seed_keys", "traces", "seed_mesh",
 
 INIT_STREAM = 2 ** 31 - 1       # fold_in(seed_key, INIT_STREAM): a random initial point
 EXACT_STREAM = 1                # fold_in(epoch_key, EXACT_STREAM): the exact sampler's normals
-SAMPLERS = ("auto", "steps", "exact")
 _TRACES = [0]
 
 
@@ -324,6 +324,13 @@ def check_constants(problem: Problem, lr_ref, epochs: int, steps: int) -> dict:
             "lr_ref": float(lr_ref) if ok else 0.0, "total": float(epochs * steps)}
 
 
+def check_step_count(epochs: int, steps: int) -> None:
+    """The simulator counts steps in int32: refuse a budget of 2**31 steps or more."""
+    if epochs * steps >= 2 ** 31:
+        raise AssumptionError(f"steps_per_epoch: need epochs x steps_per_epoch < 2**31 (the "
+                              f"step index is int32), got {epochs} x {steps}")
+
+
 def choose_samplers(problem: Problem, families, sampler: str = "auto") -> tuple:
     """Per family, "exact" (:mod:`.exact`: model Q and a family that needs only epoch
     boundaries, :attr:`~.methods.base.Family.epoch_level`) or "steps" (step by step);
@@ -351,9 +358,7 @@ def _prepare(problem: Problem, methods, epochs, steps_per_epoch, keys, momentum,
     epochs = v.integer("epochs", epochs, lo=1)
     steps = v.integer("steps_per_epoch", steps_per_epoch, lo=1)
     beta = v.in_range("momentum", momentum, 0.0, 1.0, hi_open=True)
-    if epochs * steps >= 2 ** 31:
-        raise AssumptionError(f"steps_per_epoch: need epochs x steps_per_epoch < 2**31 (the "
-                              f"step index is int32), got {epochs} x {steps}")
+    check_step_count(epochs, steps)
     methods = list(methods)
     names = [m.name for m in methods]
     if not methods or len(set(names)) != len(names):

@@ -29,7 +29,8 @@ from .results import Results, method_results
 from .schedule_check import schedule_check
 from .stats import z_scores
 
-__all__ = ["run", "sweep", "build_methods", "run_context", "dtype_for", "angle_noise"]
+__all__ = ["run", "sweep", "build_methods", "run_context", "dtype_for", "angle_noise",
+           "choose_samplers"]
 
 
 def dtype_for(x64: bool):
@@ -49,9 +50,7 @@ def run_context(problem: Problem, lr, epochs, steps_per_epoch) -> RunContext:
     lr = v.in_range("lr", lr, 0.0, None, lo_open=True)
     epochs = v.integer("epochs", epochs, lo=3)
     steps = v.integer("steps_per_epoch", steps_per_epoch, lo=1)
-    if epochs * steps >= 2 ** 31:
-        raise AssumptionError(f"steps_per_epoch: need epochs x steps_per_epoch < 2**31 (the "
-                              f"simulator counts steps in int32), got {epochs} x {steps}")
+    engine.check_step_count(epochs, steps)
     problem.check_lr(lr)
     problem.check_steps(steps)
     return RunContext(lr=lr, epochs=epochs, steps_per_epoch=steps,
@@ -80,14 +79,19 @@ def build_methods(names_or_methods, ctx: RunContext) -> list:
     return out
 
 
+def choose_samplers(problem, ms, sampler: str = "auto") -> tuple:
+    """Per family of the methods ``ms`` (in order of first appearance), the sampler it runs on
+    (:func:`.engine.choose_samplers`; AssumptionError naming ``sampler`` where "exact" cannot
+    run a method)."""
+    return engine.choose_samplers(problem, list(dict.fromkeys(m.family for m in ms)), sampler)
+
+
 def _check_memory(problem, ms, ctx, seeds, x64, sampler):
     """Refuse (AssumptionError naming ``seeds``) a run whose arrays cannot fit in memory, before
     anything is simulated (:mod:`.memory`)."""
     seeds = v.integer("seeds", seeds, lo=2)
-    families = list(dict.fromkeys(m.family for m in ms))
     memory.check(problem.dim, max(len(ms), 1), ctx.epochs, ctx.steps_per_epoch, seeds,
-                 8 if x64 else 4,
-                 step_noise="steps" in engine.choose_samplers(problem, families, sampler))
+                 8 if x64 else 4, step_noise="steps" in choose_samplers(problem, ms, sampler))
 
 
 def _simulate(problem, ms, ctx, seeds, seed, momentum, x64, mesh, sampler):

@@ -116,15 +116,7 @@ class QuadraticProblem(Problem):
         m = self.exact_model
         if m.mu <= 0 or m.sigma_sq == 0:
             return None       # a flat direction (undefined), or no noise (0: no yardstick)
-        t = np.asarray(t, np.float64)
-        if t.ndim == 0:
-            return CRAMER_RAO(hessian_eigs=m.hessian_eigs, noise_var=m.noise_var, t=t)
-        # the bound broadcasts t against the d coordinates: evaluate it in chunks of t holding
-        # about 10^7 numbers each (at d = 10^7 and E = 100 the whole would be 8 GB)
-        step = max(1, 10 ** 7 // m.dim)
-        return np.concatenate([np.atleast_1d(CRAMER_RAO(hessian_eigs=m.hessian_eigs,
-                                                        noise_var=m.noise_var, t=t[i:i + step]))
-                               for i in range(0, t.size, step)])
+        return CRAMER_RAO(hessian_eigs=m.hessian_eigs, noise_var=m.noise_var, t=t)
 
     def theory(self, lr: float, epochs: int, steps_per_epoch: int) -> dict:
         """Closed forms for this instance at the constant rate ``lr`` (float64)."""
