@@ -7,13 +7,17 @@ flattened):
     omega_e = (180/pi) arccos(clip(<u, w> / (||u|| ||w|| + eps), -1, 1)),
         u = x_e - x_{e-1}, w = x_{e-1} - x_{e-2}                        (defined from e = 2);
     trigger (sticky):  |omega_e - omega_{e-1}| < theta  and  omega_e >= guard_deg  (from e = 3);
-    once triggered, wait ``extra_epochs`` more epochs while accumulating sum_k k x_(k) over their
+    once triggered at stage epoch n (epochs since the last drop), wait
+    W = extra_epochs + ceil(delay_fraction n) more epochs, and longer if needed until the stage
+    has lasted stage_growth times the previous stage, accumulating sum_k k x_(k) over the wait's
     snapshots x_(1..E'); then
         lr    <- max(min_lr, drop_factor * lr),
         theta <- min(max_threshold_deg, theta / drop_factor),
         x     <- sum_k k x_(k) / (E'(E'+1)/2)          (only if ``tail_average``),
     and clear the trigger and the counter.  ``extra_epochs = 0, tail_average = False`` is the short
-    (immediate) form: drop in the very epoch the trigger fires.
+    (immediate) form: drop in the very epoch the trigger fires.  With ``saturation_average`` the
+    rule also keeps an estimate (:func:`average`): the uniform average of the snapshots from the
+    start of the first drop's wait on (the iterates after the angle first saturated).
 
 Deviations from the released code (codes/models.py of the authors' repository), stated: (1) the
 authors snapshot x_e after the first minibatch step of epoch e; we snapshot at the epoch
@@ -28,7 +32,8 @@ snapshot, we from the averaged point; (5) their cosine is clipped to [-1 + 1e-16
 including those that leave ``lr`` at ``min_lr`` (which still tail-average and grow theta).  Momentum (0.9 in the
 published runs) belongs to the optimiser, not to the rule, and is not part of this config.
 
-Guarantee: none by itself; docs/theory.md §4c/4f relate the 90-degree guard to an O(1/T) rate under Q.
+Guarantee: none by itself; docs/theory.md §4c/4f relate the 90-degree guard, the wait and the
+stage growth to an O(1/T) rate under Q (isotropic, in expectation).
 
 References: [1] Teng, Wang, Choromanska, "AutoDrop: Training Deep Learning Models with Automatic
 Learning Rate Drop", arXiv 2111.15317, and the authors' released code (docs/theory.md §5).
@@ -57,7 +62,7 @@ from . import _validate as v
 from .errors import AssumptionError
 
 __all__ = ["AutoDropConfig", "AutoDropHyper", "AutoDropState", "init", "init_from_hyper",
-           "update", "hyperparameters", "angle_deg", "calibrated_threshold_deg"]
+           "update", "average", "hyperparameters", "angle_deg", "calibrated_threshold_deg"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,10 +82,25 @@ class AutoDropConfig:
         min_lr: the floor, 0 <= min_lr <= lr.
         extra_epochs: epochs to wait after the trigger before dropping (>= 0).
         tail_average: replace the parameters by the linearly weighted average of the snapshots
-            taken while waiting (needs extra_epochs >= 1).
+            taken while waiting (needs a wait: extra_epochs >= 1 or delay_fraction > 0).
         guard_deg: drop only if also omega_e >= guard_deg, in [0, 180]; 0 disables, 90 is the
             certificate of docs/theory.md §4c.
         eps: the 1e-8 of the released code in the cosine's denominator, >= 0.
+        delay_fraction: f >= 0; the wait after a trigger is extra_epochs + ceil(f n), n the
+            epochs of the current stage (since the last drop, or the start) at the trigger: a
+            delay proportional to the stage's own time scale, not a count of epochs.
+        stage_growth: g >= 0; a stage after the first lasts at least g times the previous
+            stage's epochs before it may drop (the wait goes on until then): stage lengths that
+            grow with 1/lr as stage-wise theory needs (docs/theory.md §3a), relative to the
+            problem's own first stage.
+        saturation_average: the rule's estimate (:func:`average`; what the simulator
+            evaluates) is the uniform average of every snapshot from the start of the first
+            drop's wait on (the iterates after the angle first saturated: Polyak-Ruppert
+            averaging without the transient); see :func:`average` for before the first drop.
+            The trajectory is unchanged.
+        observe_sgd_point: for a driver that runs heavy-ball momentum (the simulator): measure
+            the angle on the equivalent plain-SGD iterate (``update``'s ``observed``) rather
+            than on the parameters.
 
     The compiled rule reads the resolved numbers (:class:`AutoDropHyper`) as arrays, not this
     object, so changing a value never recompiles.
@@ -96,6 +116,10 @@ class AutoDropConfig:
     guard_deg: float = 0.0
     eps: float = 1e-8
     threshold_z: float = 0.25
+    delay_fraction: float = 0.0
+    stage_growth: float = 0.0
+    saturation_average: bool = False
+    observe_sgd_point: bool = False
 
     def __post_init__(self):
         v.in_range("lr", self.lr, 0.0, None, lo_open=True)
@@ -112,11 +136,18 @@ class AutoDropConfig:
         v.integer("extra_epochs", self.extra_epochs, lo=0)
         if not isinstance(self.tail_average, bool):
             raise AssumptionError(f"tail_average: need a bool, got {self.tail_average!r}")
-        if self.tail_average and self.extra_epochs < 1:
-            raise AssumptionError("tail_average: needs extra_epochs >= 1 (there is nothing to "
-                                  f"average), got extra_epochs = {self.extra_epochs}")
         v.in_range("guard_deg", self.guard_deg, 0.0, 180.0)
         v.in_range("eps", self.eps, 0.0, None)
+        v.in_range("delay_fraction", self.delay_fraction, 0.0, 1e6)
+        v.in_range("stage_growth", self.stage_growth, 0.0, 1e6)
+        for name in ("saturation_average", "observe_sgd_point"):
+            if not isinstance(getattr(self, name), bool):
+                raise AssumptionError(f"{name}: need a bool, got {getattr(self, name)!r}")
+        if self.tail_average and self.extra_epochs < 1 and self.delay_fraction <= 0:
+            raise AssumptionError("tail_average: needs a wait of at least one epoch "
+                                  "(extra_epochs >= 1 or delay_fraction > 0), got extra_epochs "
+                                  f"= {self.extra_epochs}, delay_fraction = "
+                                  f"{self.delay_fraction}")
 
     @classmethod
     def published(cls, lr: float = 0.1) -> "AutoDropConfig":
@@ -150,8 +181,9 @@ class AutoDropHyper(NamedTuple):
     by :func:`hyperparameters`): the compiled rule reads them as data, so one compiled program
     serves every value (a sweep over thresholds, drop factors or rates compiles once).
 
-    lr, drop_factor, theta (theta_0, degrees), theta_max, min_lr, guard_deg, eps: floats;
-    extra_epochs: int32; tail_average: bool.
+    lr, drop_factor, theta (theta_0, degrees), theta_max, min_lr, guard_deg, eps,
+    delay_fraction, stage_growth: floats; extra_epochs: int32; tail_average,
+    saturation_average, observe_sgd_point: bool.
     """
 
     lr: Any
@@ -163,6 +195,10 @@ class AutoDropHyper(NamedTuple):
     tail_average: Any
     guard_deg: Any
     eps: Any
+    delay_fraction: Any = 0.0
+    stage_growth: Any = 0.0
+    saturation_average: Any = False
+    observe_sgd_point: Any = False
 
 
 def hyperparameters(config: AutoDropConfig, dim: int) -> AutoDropHyper:
@@ -181,7 +217,11 @@ def hyperparameters(config: AutoDropConfig, dim: int) -> AutoDropHyper:
                          theta=float(theta), theta_max=float(theta_max),
                          min_lr=float(config.min_lr), extra_epochs=int(config.extra_epochs),
                          tail_average=bool(config.tail_average),
-                         guard_deg=float(config.guard_deg), eps=float(config.eps))
+                         guard_deg=float(config.guard_deg), eps=float(config.eps),
+                         delay_fraction=float(config.delay_fraction),
+                         stage_growth=float(config.stage_growth),
+                         saturation_average=bool(config.saturation_average),
+                         observe_sgd_point=bool(config.observe_sgd_point))
 
 
 class AutoDropState(NamedTuple):
@@ -193,9 +233,14 @@ class AutoDropState(NamedTuple):
     num_drops: int32 count of firings that lowered the rate.  num_fires: int32 count of all
     firings.  dropped: whether the last update lowered the rate.
     triggered: the sticky flag.  wait: int32 epochs waited since the trigger.
-    snapshots: int32 number of snapshots seen (x_0 counts).  x_prev, x_prev2: x_{e-1}, x_{e-2}
-    (flat).  accum: sum_k k x_(k) (flat).  hyper: the :class:`AutoDropHyper` as arrays of the
-    parameters' dtype (lr and theta there are the initial values).
+    snapshots: int32 number of snapshots seen (x_0 counts).  x_prev, x_prev2: the observed
+    points of boundaries e-1, e-2 (flat; ``update``'s ``observed``, moved with a tail-average
+    jump).  accum: sum_k k x_(k) (flat).  stage_epochs: int32 epochs since the last drop (or
+    the start); prev_stage_epochs: the previous stage's (0 in the first).  target: int32 the wait the current trigger needs.  cos_sum: the sum of
+    cos(omega) over the wait.  wait_sum: the wait's snapshots summed (flat).  saturated: a drop
+    has happened.  sat_sum, sat_count: the sum (flat) and number of the snapshots since the
+    first drop's wait began.  hyper: the :class:`AutoDropHyper` as arrays of the parameters'
+    dtype (lr and theta there are the initial values).
     """
 
     lr: Any
@@ -212,6 +257,14 @@ class AutoDropState(NamedTuple):
     x_prev: Any
     x_prev2: Any
     accum: Any
+    stage_epochs: Any
+    prev_stage_epochs: Any
+    target: Any
+    cos_sum: Any
+    wait_sum: Any
+    saturated: Any
+    sat_sum: Any
+    sat_count: Any
     hyper: AutoDropHyper
 
 
@@ -253,7 +306,11 @@ def init_from_hyper(params, hyper: AutoDropHyper) -> AutoDropState:
         "lr", "drop_factor", "theta", "theta_max", "min_lr")),
         extra_epochs=jnp.asarray(hyper.extra_epochs, jnp.int32),
         tail_average=jnp.asarray(hyper.tail_average, bool),
-        guard_deg=jnp.asarray(hyper.guard_deg, dt), eps=jnp.asarray(hyper.eps, dt))
+        guard_deg=jnp.asarray(hyper.guard_deg, dt), eps=jnp.asarray(hyper.eps, dt),
+        delay_fraction=jnp.asarray(hyper.delay_fraction, dt),
+        stage_growth=jnp.asarray(hyper.stage_growth, dt),
+        saturation_average=jnp.asarray(hyper.saturation_average, bool),
+        observe_sgd_point=jnp.asarray(hyper.observe_sgd_point, bool))
     return AutoDropState(
         lr=h.lr, theta=h.theta, theta_max=h.theta_max,
         angle_deg=nan, prev_angle_deg=nan,
@@ -261,13 +318,23 @@ def init_from_hyper(params, hyper: AutoDropHyper) -> AutoDropState:
         dropped=jnp.zeros((), bool),
         triggered=jnp.zeros((), bool), wait=jnp.zeros((), jnp.int32),
         snapshots=jnp.ones((), jnp.int32),
-        x_prev=flat, x_prev2=flat, accum=jnp.zeros_like(flat), hyper=h)
+        x_prev=flat, x_prev2=flat, accum=jnp.zeros_like(flat),
+        stage_epochs=jnp.zeros((), jnp.int32), prev_stage_epochs=jnp.zeros((), jnp.int32),
+        target=jnp.zeros((), jnp.int32),
+        cos_sum=jnp.zeros((), dt), wait_sum=jnp.zeros_like(flat),
+        saturated=jnp.zeros((), bool), sat_sum=jnp.zeros_like(flat),
+        sat_count=jnp.zeros((), jnp.int32), hyper=h)
 
 
-def update(state: AutoDropState, params):
+def update(state: AutoDropState, params, observed=None):
     """One epoch boundary: take the snapshot ``params``; return (params, new state).
 
     The returned params equal the input unless this update drops with tail averaging.
+    ``observed``: the point whose displacements the angle measures (default ``params``).  With
+    heavy-ball momentum beta pass x + beta / (1 - beta) (x - x_prev_step), the iterate of the
+    plain-SGD sequence that heavy ball drives with rate lr / (1 - beta) (docs/theory.md §6):
+    the heavy-ball iterates themselves are positively correlated over epochs shorter than
+    1 / (1 - beta) steps, so their angle can stay below 90 degrees at stationarity.
     """
     hp = state.hyper
     x, unravel = ravel_pytree(params)
@@ -275,9 +342,14 @@ def update(state: AutoDropState, params):
         raise AssumptionError(f"params: need {state.x_prev.size} parameters of dtype "
                               f"{state.x_prev.dtype} (as at init), got {x.size} of {x.dtype}")
     dt = x.dtype
+    obs = x if observed is None else ravel_pytree(observed)[0]
+    if obs.shape != x.shape or obs.dtype != dt:
+        raise AssumptionError(f"observed: need the shape and dtype of params, got {obs.size} "
+                              f"of {obs.dtype}")
     snapshots = state.snapshots + 1                       # x_e is snapshot number e + 1
+    stage_epochs = state.stage_epochs + 1
     angle = jnp.where(snapshots >= 3,
-                      angle_deg(x - state.x_prev, state.x_prev - state.x_prev2, hp.eps),
+                      angle_deg(obs - state.x_prev, state.x_prev - state.x_prev2, hp.eps),
                       jnp.asarray(jnp.nan, dt))
     # A nan angle (undefined) compares false: it never triggers.
     fires = ((snapshots >= 4) & (jnp.abs(angle - state.prev_angle_deg) < state.theta)
@@ -285,10 +357,16 @@ def update(state: AutoDropState, params):
     waiting = state.triggered                             # triggered at an earlier boundary
     wait = jnp.where(waiting, state.wait + 1, state.wait)
     accum = jnp.where(waiting, state.accum + wait.astype(dt) * x, state.accum)
+    cos_sum = jnp.where(waiting, state.cos_sum + jnp.cos(jnp.radians(angle)), state.cos_sum)
+    wait_sum = jnp.where(waiting, state.wait_sum + x, state.wait_sum)
+    new_trigger = fires & ~waiting
+    # the wait this trigger needs: extra_epochs + ceil(f n), n the stage's epochs so far
+    target = jnp.where(new_trigger, hp.extra_epochs + jnp.ceil(
+        hp.delay_fraction * stage_epochs.astype(dt)).astype(jnp.int32), state.target)
     triggered = state.triggered | fires
-    drop = triggered & (wait >= hp.extra_epochs)
-    k = hp.extra_epochs
-    weights = jnp.maximum(k * (k + 1) // 2, 1).astype(dt)     # sum_{k'=1}^{k} k'
+    long_enough = stage_epochs.astype(dt) >= hp.stage_growth * state.prev_stage_epochs.astype(dt)
+    drop = triggered & (wait >= target) & long_enough
+    weights = jnp.maximum(wait * (wait + 1) // 2, 1).astype(dt)       # sum_{k'=1}^{wait} k'
     x_new = jnp.where(drop & hp.tail_average, accum / weights, x)
     rho = hp.drop_factor
     min_lr = hp.min_lr
@@ -296,6 +374,12 @@ def update(state: AutoDropState, params):
     at_floor = state.lr <= min_lr * jnp.asarray(1 + 4 * jnp.finfo(dt).eps, dt)
     lowered = drop & ~at_floor
     lr = jnp.where(lowered, jnp.maximum(min_lr, rho * state.lr), state.lr)
+    # the snapshots since the first drop's wait began (that wait's own, then every one)
+    first = drop & ~state.saturated
+    sat_sum = jnp.where(first, jnp.where(wait > 0, wait_sum, x),      # no wait: this snapshot
+                        jnp.where(state.saturated, state.sat_sum + x, state.sat_sum))
+    sat_count = jnp.where(first, jnp.maximum(wait, 1),
+                          state.sat_count + state.saturated.astype(jnp.int32))
     new = state._replace(
         lr=lr,
         theta=jnp.where(drop, jnp.minimum(state.theta_max, state.theta / rho), state.theta),
@@ -305,5 +389,30 @@ def update(state: AutoDropState, params):
         triggered=triggered & ~drop,
         wait=jnp.where(drop, jnp.zeros_like(wait), wait),
         accum=jnp.where(drop, jnp.zeros_like(accum), accum),
-        snapshots=snapshots, x_prev=x_new, x_prev2=state.x_prev)
+        cos_sum=jnp.where(drop, jnp.zeros_like(cos_sum), cos_sum),
+        wait_sum=jnp.where(drop, jnp.zeros_like(wait_sum), wait_sum),
+        target=target,
+        stage_epochs=jnp.where(drop, jnp.zeros_like(stage_epochs), stage_epochs),
+        prev_stage_epochs=jnp.where(drop, stage_epochs, state.prev_stage_epochs),
+        saturated=state.saturated | drop, sat_sum=sat_sum, sat_count=sat_count,
+        snapshots=snapshots, x_prev=obs + (x_new - x), x_prev2=state.x_prev)
     return unravel(x_new), new
+
+
+def average(state: AutoDropState, params):
+    """The rule's estimate at ``params`` (the current parameters): with ``saturation_average``,
+    the uniform average of the snapshots since the first drop's wait began; before the first
+    drop, the average of the current wait's snapshots while their angles agree that the
+    iterates are saturated (the mean of cos(omega) over them at most cos(guard_deg)), else
+    ``params`` itself (a run that ends inside the first wait).  Without ``saturation_average``,
+    ``params``."""
+    x, unravel = ravel_pytree(params)
+    hp = state.hyper
+    dt = x.dtype
+    sat = state.sat_sum / jnp.maximum(state.sat_count, 1).astype(dt)
+    wait = state.wait.astype(dt)
+    provisional = (state.triggered & (state.wait > 0)
+                   & (state.cos_sum <= jnp.cos(jnp.radians(hp.guard_deg)) * wait))
+    pending = state.wait_sum / jnp.maximum(wait, 1)
+    est = jnp.where(state.saturated, sat, jnp.where(provisional, pending, x))
+    return unravel(jnp.where(hp.saturation_average, est, x))

@@ -12,7 +12,7 @@ _ORDER = (   # dependency order: (module, attribute holding one proof or a tuple
     ("sgd_one_step_finite_sum", "PROOFS"), ("sgd_quadratic_exact", "PROOF"),
     ("sgd_schedule", "PROOFS"), ("stationary_variance", "PROOF"), ("geometric_sums", "PROOFS"),
     ("stagewise", "PROOFS"), ("angle_moments", "PROOFS"), ("stationary_angle", "PROOFS"),
-    ("certificate", "PROOFS"), ("autodrop_guard", "PROOFS"),
+    ("certificate", "PROOFS"), ("autodrop_guard", "PROOFS"), ("autodrop_wait", "PROOFS"),
 )
 
 

@@ -219,7 +219,8 @@ def _family_epoch(kind, family, steps, momentum_on, sampler, data, hp, carry, no
     x_end, delta, t, lr_mean, loss_mean, state, chk = advance(
         kind, family, steps, momentum_on, data, hp, x, state, t, delta, chk, noise, beta, check)
     report = family.report or (lambda hp, state, x: x)
-    x_new, state = family.update(hp, state, x_end, EpochInfo(e, loss_mean))
+    sgd_point = x_end + beta / (1 - beta) * delta if momentum_on else None
+    x_new, state = family.update(hp, state, x_end, EpochInfo(e, loss_mean, sgd_point))
     chk = _check_boundary(check, chk, t, kind.sq_dist(data, x_end), kind.sq_dist(data, x_new),
                           jnp.any(x_new != x_end))
     ang = jnp.where(e >= 1, angle_deg(x_new - x, x - x_prev), jnp.asarray(jnp.nan, x.dtype))

@@ -27,10 +27,10 @@ from .problems.base import Problem
 from .provenance import metadata
 from .results import Results, method_results
 from .schedule_check import schedule_check
-from .stats import z_scores
+from .stats import mean_ci, z_scores
 
 __all__ = ["run", "sweep", "build_methods", "run_context", "dtype_for", "angle_noise",
-           "choose_samplers"]
+           "choose_samplers", "paired_final"]
 
 
 def dtype_for(x64: bool):
@@ -121,6 +121,10 @@ def _report(problem, trajs, ms, ctx, theory) -> dict:
             block["angle_theory_seed0"], block["stationary_levels_deg"] = at
         out[m.name] = block
     constant = trajs.get("constant")
+    if constant is not None:
+        for m in ms:
+            if m.name != "constant":
+                out[m.name]["final"]["vs_constant"] = paired_final(trajs[m.name], constant)
     if constant is not None and theory.get("stationary_change_sd_deg") is not None:
         theory["angle_noise"] = angle_noise(constant, theory["stationary_change_sd_deg"], ms)
     if constant is not None and "exact_sq_dist_constant" in theory and not (
@@ -134,6 +138,20 @@ def _report(problem, trajs, ms, ctx, theory) -> dict:
         theory["constant_agreement"] = {
             "max_abs_z": float(np.max(np.abs(z))), "boundaries": int(z.size),
             "fraction_exact_in_ci": float(np.mean((lo <= exact) & (exact <= hi)))}
+    return out
+
+
+def paired_final(traj, constant) -> dict:
+    """The final f - f* and ||x - x*||^2 of ``traj`` minus those of ``constant``, paired by seed
+    (both run on the same seeds: common random numbers): the mean difference and its 95%
+    Student-t interval over the seeds (:func:`.stats.mean_ci`); an interval entirely below 0
+    says the method ends below ``constant`` beyond the seed-to-seed noise."""
+    out = {"seeds": int(traj.subopt.shape[0])}
+    for key, a, b in (("suboptimality", traj.subopt, constant.subopt),
+                      ("sq_dist", traj.sq_dist, constant.sq_dist)):
+        diff = np.asarray(a[:, -1], np.float64) - np.asarray(b[:, -1], np.float64)
+        mean, lo, hi = mean_ci(diff)
+        out[key] = {"mean_diff": float(mean), "ci": [float(lo), float(hi)]}
     return out
 
 

@@ -454,6 +454,48 @@ def network_figures(results, folder) -> list:
     return paths
 
 
+def generalization(folder, rows, names, stem="generalization") -> list:
+    """The generalization study (``simulations.generalization``): top, the empirical CDF of the
+    final CR ratio over the instances, one curve per method (log x; a curve that stops short
+    of 1 has diverged runs); bottom, each AutoDrop method's mean first drop against the
+    oracle's first drop, per instance (log-log; "never" on the edge)."""
+    cr = {n: np.sort([r["methods"][n]["cr_ratio"] for r in rows]) for n in names}
+    with plt.rc_context(STYLE):
+        fig, (ax, bx) = plt.subplots(2, 1, figsize=(3.4, 5.0))
+        finite = np.concatenate([v[np.isfinite(v) & (v > 0)] for v in cr.values()])
+        for n in names:
+            v = cr[n]
+            ax.step(v, np.arange(1, v.size + 1) / v.size, where="post", color=color(n),
+                    ls=linestyle(n), label=n)
+        ax.set_xscale("log")
+        if finite.size:
+            ax.set_xlim(finite.min() / 1.3, finite.max() * 1.3)
+        ax.axvline(1.0, color="k", lw=0.5)
+        ax.set_xlabel("final CR ratio  $\\mathbb{E}\\|x - x^*\\|^2$ / Cramer-Rao limit")
+        ax.set_ylabel("share of instances")
+        pts = {}
+        for n in names:
+            if "oracle" not in names or not n.startswith("autodrop"):
+                continue
+            xs, ys = [], []
+            for r in rows:
+                o, m = r["methods"]["oracle"]["first_drop"], r["methods"][n]["first_drop"]
+                xs.append(np.nan if o is None else o + 1)
+                ys.append(np.nan if m is None else m + 1)
+            pts[n] = (np.array(xs), np.array(ys))
+        top = max([np.nanmax(np.r_[x, y, 1.0]) for x, y in pts.values()] + [2.0]) * 2
+        for n, (x, y) in pts.items():
+            bx.plot(np.where(np.isnan(x), top, x), np.where(np.isnan(y), top, y), "o", ms=3,
+                    alpha=0.6, color=color(n), mec="none", label=n)
+        bx.plot([1, top], [1, top], "k--", lw=0.6)
+        bx.set_xscale("log")
+        bx.set_yscale("log")
+        bx.set_xlabel("oracle's first drop (epoch; right edge: never)")
+        bx.set_ylabel("first drop (epoch; top: never)\ndashed: = oracle")
+        _legend_below(fig, ax, ncol=3)
+        return _save(fig, folder, stem)
+
+
 def draw(results, folder) -> list:
     """Every figure a saved run supports, from the :class:`~simulations.results.Results` alone:
     a comparison grid (``rows``), the angular study (``fluctuations_vs_d``) or a run's
@@ -461,6 +503,8 @@ def draw(results, folder) -> list:
     Path(folder).mkdir(parents=True, exist_ok=True)
     if results.problem.get("name") == "network":
         return network_figures(results, folder)
+    if results.problem.get("name") == "generalization":
+        return generalization(folder, results["rows"], results["names"])
     if "rows" in results:
         s = results["settings"]
         return compare_grid(folder, results["rows"], results["names"],

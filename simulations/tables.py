@@ -85,7 +85,23 @@ def logistic_table(results) -> None:
                      f"{fmt(re['ci'][1], '.2f')}]", status(m, p["seeds"])])
     print_table(["method", "f - f*", "95% CI", "||x-x*||^2", "CR ratio", "rank", "test acc",
                  "drops", "1st drop", "rate exponent [95% CI]", "status"], rows)
+    paired_lines(methods)
     schedule_check_lines(results.theory)
+
+
+def paired_lines(methods: dict) -> None:
+    """One line per method run with ``constant``: its final f - f* minus constant's, paired by
+    seed, with the 95% CI, and whether the interval excludes 0."""
+    for name, m in methods.items():
+        vs = m["final"].get("vs_constant")
+        if vs is None:
+            continue
+        d = vs["suboptimality"]
+        lo, hi = d["ci"]
+        verdict = ("below constant" if hi < 0 else "above constant" if lo > 0 else
+                   "not distinguishable from constant")
+        print(f"{name} - constant, final f - f* paired over {vs['seeds']} seeds: "
+              f"{fmt(d['mean_diff'], '.3g')} [{fmt(lo, '.3g')}, {fmt(hi, '.3g')}]: {verdict}")
 
 
 def schedule_check_lines(theory: dict) -> None:

@@ -26,7 +26,7 @@ from autodrop_theory import angular
 from autodrop_theory.stagewise import stagewise_schedule
 from proofs import THEOREMS
 from proofs.checker import stated_lemmas
-from test_guard_rate import guarded
+from test_guard_rate import guarded, wait_constants, waited
 
 N = 200
 LEMMAS = {(p.name, f.name): f for p, f, _ in stated_lemmas(THEOREMS)}
@@ -232,6 +232,55 @@ def _guard_time(rng):
     return {k: np.array(v, dtype=float) for k, v in out.items()}
 
 
+def _wait_factor(rng):
+    """A = alpha^{2m} for m = 0..60 epochs, alpha = (1 - eta h)^K (eta h <= 1)."""
+    g = _guard_scalars(rng)
+    return {"A": ((1 - g["eta"] * g["h"]) ** g["K"]) ** (2 * rng.integers(0, 61, N))}
+
+
+def _waited_runs(rng, n=60):
+    """Runs of the package's rule idealised in expectation (tests/test_guard_rate.py::waited)
+    with g rho < 1: per run the constants of stage_growth_bound and the stage times of
+    wait_time; per stage with a wait, the tail average's exact second moment and the weighted
+    mean of the wait's P_j."""
+    runs = {k: [] for k in ("a", "b", "M", "g", "rho", "lr", "J", "G(J)", "T", "T_0")}
+    stages = {k: [] for k in ("h", "eta", "c", "K", "P_out", "P_bar")}
+    while len(runs["a"]) < n:
+        h, c = 1.0, float(10 ** rng.uniform(-3, -1))
+        eta0, rho = float(rng.uniform(0.05, 1.0)), float(rng.uniform(0.1, 0.9))
+        K, J, f = int(rng.integers(1, 12)), int(rng.integers(1, 5)), float(rng.uniform(0, 2))
+        g = float(rng.uniform(0, 0.99 / rho))
+        if (1 - eta0 * h) ** K < 1e-8:
+            continue
+        out = waited(h, c, float(10 ** rng.uniform(0, 2)), eta0, rho, K, J, f, g)
+        a, b, M = wait_constants(h, eta0, rho, K, f, out)
+        for key, val in zip(runs, (a, b, M, g, rho, eta0, J, (rho ** -J - 1) / (1 - rho),
+                                   out[J][0], out[0][0])):
+            runs[key].append(val)
+        for T, P, k, N_k, P_bar, m in out:
+            if N_k > K * m:                        # a wait: the drop is from the tail average
+                for key, val in zip(stages, (h, eta0 * rho ** k, c, K, P, P_bar)):
+                    stages[key].append(val)
+    return ({k: np.array(v, float) for k, v in runs.items()},
+            {k: np.array(v, float) for k, v in stages.items()})
+
+
+def _wait_epochs(rng):
+    """P after m = 0..30 epochs of 2c from P_n, the per-epoch recursion P <- alpha^2 P + q
+    iterated (q = v (1 - alpha^2)), with A = alpha^{2m}."""
+    g = _guard_scalars(rng)
+    g["K"] = np.minimum(g["K"], 40)
+    alpha = (1 - g["eta"] * g["h"]) ** g["K"]
+    v = g["eta"] * g["c"] / (g["h"] * (2 - g["eta"] * g["h"]))
+    m = rng.integers(0, 31, N)
+    p_n = rng.uniform(0, 5, N)
+    p = p_n.copy()
+    for epoch in range(int(m.max())):
+        p = np.where(epoch < m, alpha ** 2 * p + v * (1 - alpha ** 2), p)
+    return {"P_n": p_n, "P_wait": p, "A": alpha ** (2 * m),
+            **{k: g[k] for k in ("c", "eta", "h")}}
+
+
 # ------------------------------------------------------------------ model facts and definitions
 def _finite_noise(rng, d, n=4):
     """n noise vectors of zero mean (a finite distribution, uniform over its points)."""
@@ -356,6 +405,7 @@ MODEL_INSTANCES = {
     ("displacement_sq", "model"): _epoch_moments,
     ("displacement_inner", "model"): _epoch_moments,
     ("guard_drop_error", "two_epochs"): _two_epochs,
+    ("wait_drop_error", "wait_epochs"): _wait_epochs,
     ("geometric_sum", "G_empty"): _geometric_definition,
     ("geometric_sum", "G_next"): _geometric_definition,
     ("geometric_count", "G_empty"): _geometric_definition,
@@ -403,6 +453,14 @@ INSTANCES = {
     ("guard_time", "lengths"): _guard_time,
     ("autodrop_guard_rate", "floor"): _guard_scalars,
     ("autodrop_guard_rate", "step"): _guard_scalars,
+    ("wait_drop_error", "guard"): _guard,
+    ("wait_drop_error", "A_le_1"): _wait_factor,
+    ("tail_average_error", "jensen"): lambda r: _waited_runs(r)[1],
+    ("tail_average_error", "each"): lambda r: _waited_runs(r)[1],
+    ("stage_growth_bound", "recursion"): lambda r: _waited_runs(r)[0],
+    ("wait_time", "lengths"): lambda r: _waited_runs(r)[0],
+    ("autodrop_wait_rate", "floor"): _guard_scalars,
+    ("autodrop_wait_rate", "step"): _guard_scalars,
 }
 
 

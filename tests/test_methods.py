@@ -20,8 +20,8 @@ CTX = RunContext(lr=0.5, epochs=40, steps_per_epoch=10, mu=MODEL.mu, L=MODEL.L, 
                  model=MODEL)
 # What each method is, stated here independently of the registry (the registry must agree).
 PER_STEP = {"averaged", "pflug", "distance", "sasa"}
-AUTOMATIC = {"autodrop", "autodrop_paper", "autodrop_immediate", "plateau", "pflug", "distance",
-             "sasa"}
+AUTOMATIC = {"autodrop", "autodrop_paper", "autodrop_immediate", "autodrop_v1", "plateau", "pflug",
+             "distance", "sasa"}
 NEEDS_MODEL = {"oracle"}
 NEEDS_STEPS = {"pflug", "distance", "sasa", "plateau"}     # read every step, or the epoch's loss
 
@@ -100,8 +100,40 @@ def test_step_decay_drops_at_the_documented_epochs():
                                [0.5, 0.5, 0.1, 0.1, 0.02, 0.02], rtol=1e-12)
 
 
-def test_autodrop_defaults_floor_allows_two_rate_drops():
+def test_autodrop_defaults_count_no_epochs_and_keep_the_theorem_condition():
+    """No default of ``autodrop`` is a count of epochs or steps (no fixed wait, no rate floor:
+    the floor lr rho^2 allowed a fixed number of drops), and drop_factor x stage_growth < 1
+    (docs/theory.md §10); ``autodrop_v1`` keeps the previous defaults."""
     m = methods.make("autodrop", CTX)
-    assert m.config["min_lr"] == pytest.approx(0.5 * 0.2 ** autodrop.MAX_RATE_DROPS)
-    assert m.config["guard_deg"] == 90.0
-    assert m.hp.min_lr == pytest.approx(0.02) and m.hp.extra_epochs == 40
+    assert m.hp.extra_epochs == 0 and m.hp.min_lr == 0.0
+    assert m.hp.delay_fraction > 0 and m.hp.guard_deg == 90.0
+    assert m.hp.drop_factor * m.hp.stage_growth < 1
+    assert m.hp.saturation_average and m.hp.observe_sgd_point
+    v1 = methods.make("autodrop_v1", CTX)
+    assert v1.hp.min_lr == pytest.approx(0.5 * 0.2 ** autodrop.V1_RATE_DROPS)
+    assert v1.hp.extra_epochs == 40 and v1.hp.delay_fraction == 0.0
+
+
+def _first_drops(name, lr, epochs, seeds=64):
+    """Mean first drop epoch of ``name`` on an isotropic quadratic (d = 400, h = 1, K = 4)."""
+    from simulations.problems import quadratic
+    d = 400
+    problem = quadratic(np.ones(d), np.full(d, 1.0 / d), np.full(d, 3.0))
+    ctx = RunContext(lr=lr, epochs=epochs, steps_per_epoch=4, mu=1.0, L=1.0, dim=d,
+                     model=problem.exact_model)
+    traj = engine.simulate(problem, [methods.make(name, ctx)], epochs=epochs, steps_per_epoch=4,
+                           keys=engine.seed_keys(1, seeds))[name]
+    firsts = [row[0] for row in traj.drop_epochs() if row]
+    assert len(firsts) == seeds
+    return float(np.mean(firsts))
+
+
+def test_autodrop_first_drop_follows_the_problem_time_scale():
+    """A four times smaller rate makes the problem four times slower: autodrop's first drop
+    moves 2-6x later (measured 27.3 -> 70.7 epochs, 2.6x: the saturation trigger's own wait,
+    about 1/P(|N(0,1)| < z) epochs, does not scale); the previous defaults add a fixed 40-epoch
+    wait whatever the scale, so theirs moves less (measured 53.2 -> 74.8, 1.4x; < 1.7 asked)."""
+    fast, slow = _first_drops("autodrop", 0.2, 200), _first_drops("autodrop", 0.05, 800)
+    assert 2 <= slow / fast <= 6, (fast, slow)
+    v1_fast, v1_slow = _first_drops("autodrop_v1", 0.2, 200), _first_drops("autodrop_v1", 0.05, 800)
+    assert v1_fast >= 40 and v1_slow / v1_fast < 1.7, (v1_fast, v1_slow)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from autodrop_theory import AssumptionError
 from autodrop_theory.strategies import DrawnRandom
-from autodrop_theory.rule import AutoDropConfig, init, update
+from autodrop_theory.rule import AutoDropConfig, average, init, update
 
 
 # ------------------------------------------------------------------ configuration validation
@@ -38,9 +38,10 @@ def test_config_rejects_bad_field_naming_it(field, value, needle):
     assert repr(value) in str(info.value) or str(value) in str(info.value)
 
 
-def test_tail_average_needs_a_delay():
-    with pytest.raises(AssumptionError, match="tail_average: needs extra_epochs >= 1"):
+def test_tail_average_needs_a_wait():
+    with pytest.raises(AssumptionError, match="tail_average: needs a wait of at least one epoch"):
         AutoDropConfig(extra_epochs=0, tail_average=True)
+    AutoDropConfig(extra_epochs=0, delay_fraction=0.5, tail_average=True)
 
 
 def test_published_constants_verbatim():
@@ -164,53 +165,84 @@ def test_params_pytree_roundtrip():
 
 
 # ------------------------------------------------------------------ independent reference
-def reference_rule(cfg, points):
-    """A plain-Python transcription of docs/theory.md §5, written without the library."""
+def reference_rule(cfg, points, observed=None):
+    """A plain-Python transcription of docs/theory.md §5 and §10 (the wait proportional to the
+    stage, stage growth, the estimate averaged since saturation, the observed point), written
+    without the library.  Returns per boundary (lr, theta, returned x, estimate)."""
+    observed = points if observed is None else observed
     lr, theta = cfg.lr, cfg.threshold_deg
-    hist, omegas, triggered, wait, acc = [np.asarray(points[0], float)], [], False, 0, 0.0
+    hist = [np.asarray(points[0], float)]        # init sees the parameters (no velocity yet)
+    omegas, triggered, wait, acc, wait_sum, cos_sum = [], False, 0, 0.0, 0.0, 0.0
+    stage, prev_stage, target, saturated, sat_sum, sat_count = 0, 0, 0, False, 0.0, 0
     out = []
-    for p in points[1:]:
-        x = np.asarray(p, float)
+    for p, q in zip(points[1:], observed[1:]):
+        x, obs = np.asarray(p, float), np.asarray(q, float)
+        raw = x.copy()
+        stage += 1
         omega = math.nan
         if len(hist) >= 2:
-            u, w = x - hist[-1], hist[-1] - hist[-2]
+            u, w = obs - hist[-1], hist[-1] - hist[-2]
             c = u @ w / (np.linalg.norm(u) * np.linalg.norm(w) + cfg.eps)
             omega = math.degrees(math.acos(min(1.0, max(-1.0, c))))
         if triggered:
             wait += 1
             acc = acc + wait * x
+            wait_sum = wait_sum + x
+            cos_sum += math.cos(math.radians(omega))
         elif len(omegas) >= 1 and not math.isnan(omegas[-1]) and not math.isnan(omega) and \
                 abs(omega - omegas[-1]) < theta and omega >= cfg.guard_deg:
             triggered = True
-        if triggered and wait >= cfg.extra_epochs:
+            target = cfg.extra_epochs + math.ceil(cfg.delay_fraction * stage)
+        if saturated:
+            sat_sum, sat_count = sat_sum + raw, sat_count + 1
+        if triggered and wait >= target and stage >= cfg.stage_growth * prev_stage:
+            if not saturated:
+                sat_sum, sat_count, saturated = (wait_sum if wait else raw), max(wait, 1), True
             if lr > cfg.min_lr * (1 + 4 * np.finfo(float).eps):
                 lr = max(cfg.min_lr, cfg.drop_factor * lr)
             theta = min(cfg.max_threshold_deg, theta / cfg.drop_factor)
             if cfg.tail_average:
-                k = cfg.extra_epochs
-                x = acc / (k * (k + 1) / 2)
-            triggered, wait, acc = False, 0, 0.0
+                x = acc / (wait * (wait + 1) / 2)
+            triggered, wait, acc, wait_sum, cos_sum = False, 0, 0.0, 0.0, 0.0
+            prev_stage, stage = stage, 0
+        if not cfg.saturation_average:
+            est = x
+        elif saturated:
+            est = sat_sum / sat_count
+        elif triggered and wait > 0 and cos_sum <= math.cos(math.radians(cfg.guard_deg)) * wait:
+            est = wait_sum / wait
+        else:
+            est = x
         omegas.append(omega)
-        hist.append(x)
-        out.append((lr, theta, x.copy()))
+        hist.append(obs + (x - raw))
+        out.append((lr, theta, x.copy(), np.array(est, float)))
     return out
 
 
 @given(data=st.data(), extra=st.integers(0, 4), tail=st.booleans(),
-       guard=st.sampled_from([0.0, 60.0, 90.0]), theta=st.sampled_from([2.0, 10.0, 30.0]))
-def test_rule_matches_independent_reference(data, extra, tail, guard, theta):
-    """The trajectory's steps are drawn (and shrunk) by hypothesis."""
-    tail = tail and extra > 0
+       guard=st.sampled_from([0.0, 60.0, 90.0]), theta=st.sampled_from([2.0, 10.0, 30.0]),
+       delay=st.sampled_from([0.0, 0.5, 1.0]), growth=st.sampled_from([0.0, 1.4]),
+       averaging=st.booleans(), observe=st.booleans())
+def test_rule_matches_independent_reference(data, extra, tail, guard, theta, delay, growth,
+                                            averaging, observe):
+    """The trajectory's steps are drawn (and shrunk) by hypothesis; with ``observe`` the angle
+    is measured on a second drawn sequence (the momentum-corrected point)."""
+    tail = tail and (extra > 0 or delay > 0)
     cfg = AutoDropConfig(lr=1.0, drop_factor=0.5, threshold_deg=theta, max_threshold_deg=60.0,
-                         min_lr=0.1, extra_epochs=extra, tail_average=tail, guard_deg=guard)
-    pts = list(np.cumsum(DrawnRandom(data).standard_normal((25, 3)), axis=0))
-    states, outs = run(cfg, pts)
-    # the reference sees the trajectory as the rule returns it (replaced points included)
-    ref = reference_rule(cfg, pts)
-    for s, o, (lr, th, x) in zip(states, outs, ref):
-        assert float(s.lr) == pytest.approx(lr, rel=1e-12)
-        assert float(s.theta) == pytest.approx(th, rel=1e-12)
-        np.testing.assert_allclose(o, x, rtol=1e-10, atol=1e-12)
+                         min_lr=0.1, extra_epochs=extra, tail_average=tail, guard_deg=guard,
+                         delay_fraction=delay, stage_growth=growth, saturation_average=averaging)
+    draw = DrawnRandom(data)
+    pts = list(np.cumsum(draw.standard_normal((25, 3)), axis=0))
+    obs = [p + 0.5 * n for p, n in zip(pts, draw.standard_normal((25, 3)))] if observe else None
+    state = init(jnp.asarray(pts[0]), cfg)
+    ref = reference_rule(cfg, pts, obs)
+    for k, (lr, th, x, est) in enumerate(ref):
+        seen = None if obs is None else jnp.asarray(obs[k + 1])
+        got, state = update(state, jnp.asarray(pts[k + 1]), seen)
+        assert float(state.lr) == pytest.approx(lr, rel=1e-12)
+        assert float(state.theta) == pytest.approx(th, rel=1e-12)
+        np.testing.assert_allclose(got, x, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(average(state, got), est, rtol=1e-10, atol=1e-12)
 
 
 @given(data=st.data(), lr=st.sampled_from([1.0, 0.5, 3.0]), rho=st.floats(0.05, 0.95),

@@ -68,6 +68,7 @@ REGISTRY = {
     "autodrop": Spec("autodrop:autodrop", "autodrop:FAMILY"),
     "autodrop_paper": Spec("autodrop:autodrop_paper", "autodrop:FAMILY"),
     "autodrop_immediate": Spec("autodrop:autodrop_immediate", "autodrop:FAMILY"),
+    "autodrop_v1": Spec("autodrop:autodrop_v1", "autodrop:FAMILY"),
     "constant": Spec("schedules:constant", "schedules:EPOCH_SCHEDULE"),
     "step_decay": Spec("schedules:step_decay", "schedules:EPOCH_SCHEDULE"),
     "inverse_time": Spec("schedules:inverse_time", "schedules:INVERSE_TIME"),

@@ -1,40 +1,54 @@
 """AutoDrop as a method family: the rule of :mod:`autodrop_theory.rule`, its hyperparameters as
 data (:class:`autodrop_theory.rule.AutoDropHyper`), and the package's presets.
 
-- ``autodrop``: the package's defaults (:data:`DEFAULTS`; README, "AutoDrop defaults"): the
-  threshold calibrated from theory (docs/theory.md §4e; ``rule.calibrated_threshold_deg``) with
-  threshold_z = 0.25, i.e. theta_0 = 18.5 deg / sqrt(d) and theta_max = 5 theta_0; a 40-epoch
-  delay with tail averaging; the 90-degree guard; the floor min_lr = lr * rho^MAX_RATE_DROPS, so
-  at most two drops change the rate and later firings only tail-average.
+- ``autodrop``: the package's defaults (:data:`DEFAULTS`; README, "AutoDrop defaults"), none
+  of them a count of epochs or steps: the threshold calibrated from theory (docs/theory.md
+  §4e; ``rule.calibrated_threshold_deg``); the 90-degree guard (§4c); a wait after the trigger
+  proportional to the stage's own length, with tail averaging; every stage at least
+  ``stage_growth`` times as long as the one before (§10: O(1/T) needs drop_factor x
+  stage_growth < 1); no rate floor; the estimate is the average of the iterates since the angle
+  first saturated; under heavy-ball momentum the angle is measured on the equivalent plain-SGD
+  iterate.  Chosen on the TUNE split of :mod:`simulations.instances` by
+  ``python -m simulations.tune_autodrop``.
+- ``autodrop_v1``: the previous defaults (tuned on six setups of the default quadratic): theta_0
+  = 18.5 deg / sqrt(d), a 40-epoch delay with tail averaging, the guard, the floor
+  min_lr = lr * rho^2 (at most two drops change the rate), rho = 0.2; kept so the change is
+  measured (README, "Does AutoDrop generalize?").
 - ``autodrop_paper``: the published constants verbatim (:meth:`AutoDropConfig.published`).
-- ``autodrop_immediate``: the short form with the package's threshold, guard and floor: drop in
-  the epoch the trigger fires, no delay, no tail average.
+- ``autodrop_immediate``: the short form with the package's threshold, guard, drop factor and
+  stage growth: drop in the epoch the trigger fires, no wait, no averaging.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
+import jax.numpy as jnp
+
 from autodrop_theory import rule
 from autodrop_theory.errors import AssumptionError
 
 from .base import Family, Method, RunContext, keep_rate
 
-__all__ = ["FAMILY", "DEFAULTS", "MAX_RATE_DROPS", "autodrop", "autodrop_paper",
-           "autodrop_immediate", "from_config", "package_config", "paper_config"]
+__all__ = ["FAMILY", "DEFAULTS", "V1_DEFAULTS", "V1_RATE_DROPS", "autodrop", "autodrop_v1",
+           "autodrop_paper", "autodrop_immediate", "from_config", "package_config",
+           "v1_config", "paper_config"]
 
-DEFAULTS = dict(drop_factor=0.2, threshold_deg=None, threshold_z=0.25, max_threshold_deg=None,
-                extra_epochs=40, tail_average=True, guard_deg=90.0)
-MAX_RATE_DROPS = 2
+DEFAULTS = dict(drop_factor=0.7, threshold_deg=None, threshold_z=0.25, max_threshold_deg=None,
+                extra_epochs=0, delay_fraction=1.0, stage_growth=1.4, tail_average=True,
+                guard_deg=90.0, min_lr=0.0, saturation_average=True, observe_sgd_point=True)
+V1_DEFAULTS = dict(drop_factor=0.2, threshold_deg=None, threshold_z=0.25, max_threshold_deg=None,
+                   extra_epochs=40, tail_average=True, guard_deg=90.0)
+V1_RATE_DROPS = 2
 
 
 def _update(hp, state, x, info):
-    x_new, state = rule.update(state, x)
-    return x_new, state
+    observed = x if info.sgd_point is None else jnp.where(hp.observe_sgd_point, info.sgd_point, x)
+    return rule.update(state, x, observed)
 
 
 FAMILY = Family("autodrop", lambda hp, x0: rule.init_from_hyper(x0, hp), keep_rate, _update,
-                automatic=True)
+                automatic=True, report=lambda hp, state, x: rule.average(state, x))
 
 
 def from_config(name: str, cfg: rule.AutoDropConfig, dim: int) -> Method:
@@ -49,10 +63,16 @@ def from_config(name: str, cfg: rule.AutoDropConfig, dim: int) -> Method:
 
 
 def package_config(lr: float, **overrides) -> rule.AutoDropConfig:
-    """The package's defaults starting at ``lr`` (the floor lr * rho^MAX_RATE_DROPS unless
+    """The package's defaults starting at ``lr``; ``overrides`` replace any field of the
+    config."""
+    return rule.AutoDropConfig(lr=lr, **{**DEFAULTS, **overrides})
+
+
+def v1_config(lr: float, **overrides) -> rule.AutoDropConfig:
+    """The previous defaults starting at ``lr`` (the floor lr * rho^V1_RATE_DROPS unless
     ``min_lr`` is given); ``overrides`` replace any field of the config."""
-    knobs = {**DEFAULTS, **overrides}
-    knobs.setdefault("min_lr", lr * knobs["drop_factor"] ** MAX_RATE_DROPS)
+    knobs = {**V1_DEFAULTS, **overrides}
+    knobs.setdefault("min_lr", lr * knobs["drop_factor"] ** V1_RATE_DROPS)
     return rule.AutoDropConfig(lr=lr, **knobs)
 
 
@@ -72,8 +92,14 @@ def autodrop(ctx: RunContext, name: str = "autodrop", **overrides) -> Method:
     return from_config(name, package_config(ctx.lr, **overrides), ctx.dim)
 
 
+def autodrop_v1(ctx: RunContext, **overrides) -> Method:
+    """AutoDrop with the previous defaults (:data:`V1_DEFAULTS`)."""
+    return from_config("autodrop_v1", v1_config(ctx.lr, **overrides), ctx.dim)
+
+
 def autodrop_immediate(ctx: RunContext) -> Method:
-    return autodrop(ctx, "autodrop_immediate", extra_epochs=0, tail_average=False)
+    return autodrop(ctx, "autodrop_immediate", extra_epochs=0, delay_fraction=0.0,
+                    tail_average=False, saturation_average=False)
 
 
 def autodrop_paper(ctx: RunContext) -> Method:

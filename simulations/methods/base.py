@@ -45,6 +45,9 @@ __all__ = ["Family", "Method", "Bound", "EpochInfo", "StepInfo", "RunContext", "
 class EpochInfo(NamedTuple):
     epoch: Any        # int32, index of the epoch that just ended (0-based)
     mean_loss: Any    # the epoch's mean stochastic (minibatch) loss
+    sgd_point: Any = None   # x + beta / (1 - beta) (x - x_prev_step) under heavy-ball momentum
+                            # beta (the equivalent plain-SGD iterate, docs/theory.md §6); None
+                            # without momentum
 
 
 class StepInfo(NamedTuple):
