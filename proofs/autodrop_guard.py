@@ -65,7 +65,7 @@ def F(rate):
     return (1 + alpha(rate)) / alpha(rate)
 
 
-_stage = (S.Gt(h, 0), S.Gt(eta, 0), S.Lt(eta * h, 1), S.Ge(c, 0))   # eta h = 1: alpha = 0
+STAGE = (S.Gt(h, 0), S.Gt(eta, 0), S.Lt(eta * h, 1), S.Ge(c, 0))   # eta h = 1: alpha = 0
 
 DROP_ERROR = Proof(
     name="guard_drop_error",
@@ -90,7 +90,7 @@ DROP_ERROR = Proof(
         Step(F(eta) * v(eta), "=", "collect"),
     ),
     reference="This project (docs/theory.md §4f).",
-    assumptions=_stage,
+    assumptions=STAGE,
 )
 
 Fbar = sp.Symbol("Fbar", positive=True)

@@ -41,7 +41,7 @@ is not analysed here), anisotropic spectra (as in §4f), momentum.
 import sympy as sp
 
 from autodrop_theory import symbols as S
-from proofs.autodrop_guard import F, Fbar, alpha, c, eta, h, K, Pj, rho, v, _stage  # noqa: F401
+from proofs.autodrop_guard import STAGE, F, K, Pj, alpha, c, eta, h, rho, v
 from proofs.checker import Fact, Proof, Step
 from proofs.geometric_sums import G, n as n_geo
 
@@ -71,7 +71,7 @@ WAIT_ERROR = Proof(
         Step(F(eta) * v(eta), "=", "collect"),
     ),
     reference="This project (docs/theory.md §10).",
-    assumptions=_stage,
+    assumptions=STAGE,
 )
 
 AVERAGE_ERROR = Proof(
@@ -90,7 +90,7 @@ AVERAGE_ERROR = Proof(
         Step(F(eta) * v(eta), "<=", "each snapshot within F v", (("each", 1),)),
     ),
     reference="This project (docs/theory.md §10); Jensen's inequality.",
-    assumptions=_stage,
+    assumptions=STAGE,
 )
 
 g = sp.Symbol("g", nonnegative=True)                 # stage_growth

@@ -37,6 +37,10 @@ def typed(kind, cond, desc):
 
 positive_int = typed(int, lambda v: v >= 1, "an integer >= 1")
 nonneg_int = typed(int, lambda v: v >= 0, "an integer >= 0")
+MAX_INSTANCES = 5000       # the random-instance studies (each instance runs every method)
+instance_count = typed(int, lambda v: 1 <= v <= MAX_INSTANCES,
+                       f"an integer in [1, {MAX_INSTANCES}] (each instance is a run of every "
+                       "method)")
 # a float flag feeds a float32 simulation: it must be a normal float32 number
 F32_MIN, F32_MAX = 1.1754943508222875e-38, 3.4028234663852886e38
 positive_float = typed(float, lambda v: F32_MIN <= v <= F32_MAX,

@@ -12,7 +12,8 @@ where the initial error sits) and from ranges that span what users run:
   a ~ U(0.5, 2)), ``clustered`` (two clusters at 1 and mu, 10% log-normal jitter, the stiff
   cluster a U(0.1, 0.9) share); the flattest direction is resolvable in the budget:
   mu = tau / (lr_eff T), tau log-uniform in [5, 500] (lr_eff = lr / (1 - momentum), T = E K),
-  clipped to [1e-5, 0.1].  Without this, directions that no method can move within T dominate
+  clipped to [1e-5, 0.1] (so a budget too short for kappa = 10 leaves its flattest direction
+  unresolved; the clustered jitter lowers it by up to about 2x more).  Without this, directions that no method can move within T dominate
   the Cramer-Rao yardstick (every method's ratio is then ||y_0||^2 on those directions over a
   vanishing limit, and "never drop" wins it); f - f* is reported as well;
 - noise (total variance sigma^2 = 1): ``isotropic`` (c_i = 1/d), ``hessian`` (c_i proportional
@@ -69,6 +70,8 @@ class Instance:
     epochs: int
     lr: float
     momentum: float
+    tau: float          # the flattest direction's budget lr_eff mu T before the clip to mu's range
+    mu_target: float    # mu = clip(tau / (lr_eff T), 1e-5, 0.1), before the clustered jitter
     hessian_eigs: np.ndarray
     noise_var: np.ndarray
     y0: np.ndarray
@@ -85,7 +88,8 @@ class Instance:
         return {"split": self.split, "index": self.index, "spectrum": self.spectrum,
                 "noise": self.noise, "init": self.init, "dim": self.dim,
                 "steps_per_epoch": self.steps_per_epoch, "epochs": self.epochs, "lr": self.lr,
-                "momentum": self.momentum, "mu": float(self.hessian_eigs.min()),
+                "momentum": self.momentum, "tau": self.tau, "mu_target": self.mu_target,
+                "mu": float(self.hessian_eigs.min()),
                 "y0_sq": float(self.y0 @ self.y0)}
 
 
@@ -159,7 +163,8 @@ def draw(split: str, index: int) -> Instance:
     h = _spectrum(rng, spectrum, d, mu)
     c = _noise(rng, noise, h)
     y0 = _initial(rng, init, h, c, lr)
-    return Instance(split, index, spectrum, noise, init, d, K, E, lr, momentum, h, c, y0)
+    return Instance(split, index, spectrum, noise, init, d, K, E, lr, momentum, tau, mu, h, c,
+                    y0)
 
 
 def instances(split: str, n: int) -> list:

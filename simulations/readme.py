@@ -53,6 +53,8 @@ BLOCKS = {
     "quadratic-all": Block(("python -m simulations.quadratic --methods all --no-figures",)),
     "compare": Block(("python -m simulations.compare",), (("compare.png", "compare.png"),)),
     "tune": Block(("python -m simulations.tune_autodrop",)),
+    "generalization": Block(("python -m simulations.generalization",),
+                            (("generalization.png", "generalization.png"),)),
     "angular": Block(("python -m simulations.angular",), (("angular.png", "angular.png"),)),
     "strongly-convex": Block(tuple(f"python -m simulations.strongly_convex --dataset {d} "
                                    "--no-figures"

@@ -35,7 +35,7 @@ def _parser():
     """Only the flags this study reads (it fixes the problems, methods and rates itself)."""
     p = cli.make_parser(PROG, __doc__.splitlines()[0], omit=(
         "methods", "dim", "epochs", "steps_per_epoch", "lr", "no_figures"))
-    p.add_argument("--instances", type=cli.positive_int, default=None,
+    p.add_argument("--instances", type=cli.instance_count, default=None,
                    help="the first N instances of the TUNE split")
     return p
 
@@ -64,7 +64,7 @@ def _body(argv) -> int:
     for inst in insts:
         cli.check_sizes(inst.dim, len(points) + len(REFERENCE), inst.epochs,
                         inst.steps_per_epoch, args.seeds, args.x64)
-    from .generalization import run_instance
+    from .instance_study import run_instance
     from .results import Results
     rows = []
     for inst in cli.progress(insts, args.quiet, PROG):

@@ -46,7 +46,11 @@ COMMANDS = {
         "--methods": SHARED["--methods"] | {"needs the model": "oracle"}},
     "simulations.compare": {k: SHARED[k] for k in ("--seeds", "--seed", "--methods", "--epochs",
                                                    "--steps-per-epoch", "--out")},
-    "simulations.tune_autodrop": {k: SHARED[k] for k in ("--seeds", "--seed", "--out")},
+    "simulations.tune_autodrop": {k: SHARED[k] for k in ("--seeds", "--seed", "--out")} | {
+        "--instances": INT_AT_LEAST_1},
+    "simulations.generalization": {k: SHARED[k] for k in ("--seeds", "--seed", "--methods",
+                                                          "--out")} | {
+        "--instances": INT_AT_LEAST_1, "--split": NAME},
     "simulations.benchmark": {k: SHARED[k] for k in ("--seeds", "--seed", "--dim", "--epochs",
                                                      "--steps-per-epoch", "--lr", "--out")},
     "simulations.network": {k: SHARED[k] for k in ("--seeds", "--seed", "--epochs", "--lr",
@@ -60,6 +64,7 @@ COMMANDS = {
 # flags a command does not take (it would ignore them) and switches given a value
 FOREIGN = {"simulations.compare": ["--dim", "--lr"], "simulations.tune_autodrop":
            ["--methods", "--dim", "--epochs", "--lr", "--no-figures"],
+           "simulations.generalization": ["--dim", "--epochs", "--steps-per-epoch", "--lr"],
            "simulations.benchmark": ["--methods", "--x64", "--no-figures"],
            "simulations.network": ["--dim", "--steps-per-epoch"]}
 PROG = {"proofs.__main__": "python -m proofs"}

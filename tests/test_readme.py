@@ -60,6 +60,7 @@ def test_every_flag_of_every_command_is_documented():
     import io
     commands = ["simulations.quadratic", "simulations.angular", "simulations.strongly_convex",
                 "simulations.compare", "simulations.tune_autodrop", "simulations.benchmark",
+                "simulations.generalization",
                 "simulations.network", "simulations.figures", "simulations.readme",
                 "proofs.__main__"]
     for module in commands:

@@ -81,11 +81,16 @@ def path_from_turns(turns_deg, lengths=None):
     return pts
 
 
+# one compiled program per argument structure: the hyperparameters are arrays in the state
+_update = jax.jit(update)
+_average = jax.jit(average)
+
+
 def run(cfg, points):
     state = init(jnp.asarray(points[0]), cfg)
     states, outs = [], []
     for p in points[1:]:
-        out, state = update(state, jnp.asarray(p))
+        out, state = _update(state, jnp.asarray(p))
         states.append(state)
         outs.append(np.asarray(out))
     return states, outs
@@ -238,11 +243,11 @@ def test_rule_matches_independent_reference(data, extra, tail, guard, theta, del
     ref = reference_rule(cfg, pts, obs)
     for k, (lr, th, x, est) in enumerate(ref):
         seen = None if obs is None else jnp.asarray(obs[k + 1])
-        got, state = update(state, jnp.asarray(pts[k + 1]), seen)
+        got, state = _update(state, jnp.asarray(pts[k + 1]), seen)
         assert float(state.lr) == pytest.approx(lr, rel=1e-12)
         assert float(state.theta) == pytest.approx(th, rel=1e-12)
         np.testing.assert_allclose(got, x, rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(average(state, got), est, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(_average(state, got), est, rtol=1e-10, atol=1e-12)
 
 
 @given(data=st.data(), lr=st.sampled_from([1.0, 0.5, 3.0]), rho=st.floats(0.05, 0.95),

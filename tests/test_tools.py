@@ -2,20 +2,31 @@
 (a smoke test; the benchmark's timings are reported, never asserted)."""
 
 import json
+import math
+
+import pytest
 
 from checks import assert_valid_results
 from simulations import benchmark, tune_autodrop
 
 
-def test_tune_autodrop_quick_ranks_candidates(tmp_path, monkeypatch):
-    monkeypatch.setattr(tune_autodrop, "QUICK_SETUPS", [(10, 5, 60)])
-    assert tune_autodrop.main(["--quick", "--lr", "1e9", "--out", str(tmp_path / "x")]) == 2
-    assert tune_autodrop.main(["--quick", "--seeds", "4", "--quiet", "--out", str(tmp_path)]) == 0
+def test_tune_autodrop_quick_ranks_candidates_on_tune_only(tmp_path, monkeypatch):
+    """The quick search on one TUNE instance (two candidates, one reference): the ranking is
+    sorted by the geometric mean of the CR ratio recomputed from the rows, and the row is a
+    TUNE instance."""
+    monkeypatch.setattr(tune_autodrop, "QUICK_GRID", dict(
+        drop_factor=(0.5, 0.7), stage_growth=(1.0,), threshold_z=(0.5,), delay_fraction=(1.0,)))
+    assert tune_autodrop.main(["--quick", "--instances", "0", "--out", str(tmp_path / "x")]) == 2
+    monkeypatch.setattr(tune_autodrop, "REFERENCE", ("constant",))
+    assert tune_autodrop.main(["--quick", "--instances", "1", "--seeds", "2", "--quiet",
+                               "--out", str(tmp_path)]) == 0
     assert_valid_results(tmp_path)
     r = json.loads((tmp_path / "results.json").read_text())
-    ratios = [sum(c["cr_ratios"]) for c in r["candidates"]]
-    assert ratios == sorted(ratios) and len(r["candidates"]) == 4
-    assert set(r["baselines"]["d=10,K=5,E=60"]) == {"constant", "step_decay"}
+    assert [row["instance"]["split"] for row in r["rows"]] == ["tune"]
+    geo = [math.exp(math.log(r["rows"][0]["methods"][x["method"]]["cr_ratio"]))
+           for x in r["ranking"]]
+    assert geo == pytest.approx([x["geo_mean_cr_ratio"] for x in r["ranking"]], rel=1e-12)
+    assert geo == sorted(geo) and len(geo) == 3
 
 
 def test_benchmark_runs(capsys, tmp_path, monkeypatch):
