@@ -236,11 +236,12 @@ class AutoDropState(NamedTuple):
     snapshots: int32 number of snapshots seen (x_0 counts).  x_prev, x_prev2: the observed
     points of boundaries e-1, e-2 (flat; ``update``'s ``observed``, moved with a tail-average
     jump).  accum: sum_k k x_(k) (flat).  stage_epochs: int32 epochs since the last drop (or
-    the start); prev_stage_epochs: the previous stage's (0 in the first).  target: int32 the wait the current trigger needs.  cos_sum: the sum of
-    cos(omega) over the wait.  wait_sum: the wait's snapshots summed (flat).  saturated: a drop
-    has happened.  sat_sum, sat_count: the sum (flat) and number of the snapshots since the
-    first drop's wait began.  hyper: the :class:`AutoDropHyper` as arrays of the parameters'
-    dtype (lr and theta there are the initial values).
+    the start); prev_stage_epochs: the previous stage's (0 in the first).  target: int32 the
+    wait the current trigger needs.  cos_sum: the sum of cos(omega) over the wait.  wait_sum:
+    the wait's snapshots summed (flat).  saturated: a drop has happened.  sat_sum, sat_count:
+    the sum (flat) and number of the snapshots since the first drop's wait began.  hyper: the
+    :class:`AutoDropHyper` as arrays of the parameters' dtype (lr and theta there are the
+    initial values).
     """
 
     lr: Any

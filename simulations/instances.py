@@ -13,9 +13,10 @@ where the initial error sits) and from ranges that span what users run:
   cluster a U(0.1, 0.9) share); the flattest direction is resolvable in the budget:
   mu = tau / (lr_eff T), tau log-uniform in [5, 500] (lr_eff = lr / (1 - momentum), T = E K),
   clipped to [1e-5, 0.1] (so a budget too short for kappa = 10 leaves its flattest direction
-  unresolved; the clustered jitter lowers it by up to about 2x more).  Without this, directions that no method can move within T dominate
-  the Cramer-Rao yardstick (every method's ratio is then ||y_0||^2 on those directions over a
-  vanishing limit, and "never drop" wins it); f - f* is reported as well;
+  unresolved; the clustered jitter lowers it by up to about 2x more).  Without this,
+  directions that no method can move within T dominate the Cramer-Rao yardstick (every
+  method's ratio is then ||y_0||^2 on those directions over a vanishing limit, and "never
+  drop" wins it); f - f* is reported as well;
 - noise (total variance sigma^2 = 1): ``isotropic`` (c_i = 1/d), ``hessian`` (c_i proportional
   to h_i), ``lowrank`` (1/r on r = ceil(d/10) random coordinates, 0 elsewhere);
 - initial error y_0 (a Gaussian direction on its support): ``isotropic`` (every coordinate),
