@@ -149,7 +149,8 @@ def paired_final(traj, constant) -> dict:
     out = {"seeds": int(traj.subopt.shape[0])}
     for key, a, b in (("suboptimality", traj.subopt, constant.subopt),
                       ("sq_dist", traj.sq_dist, constant.sq_dist)):
-        diff = np.asarray(a[:, -1], np.float64) - np.asarray(b[:, -1], np.float64)
+        with np.errstate(invalid="ignore"):       # a seed diverged in both: nan, reported
+            diff = np.asarray(a[:, -1], np.float64) - np.asarray(b[:, -1], np.float64)
         mean, lo, hi = mean_ci(diff)
         out[key] = {"mean_diff": float(mean), "ci": [float(lo), float(hi)]}
     return out

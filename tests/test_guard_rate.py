@@ -5,25 +5,29 @@ import numpy as np
 import pytest
 
 
+def to_guard(P, a, v):
+    """One stage from second moment P (per-epoch factor a = alpha, floor v): the P of every
+    boundary up to the first whose angle between two displacements of the stage is >= 90
+    degrees, i.e. (4c) once P two epochs earlier is <= F v; returns (the P's, that boundary m)."""
+    hist, m = [P], 0
+    while True:
+        m += 1
+        hist.append(v + a * a * (hist[-1] - v))
+        # the angle at the stage's m-th boundary needs two displacements of the stage
+        inner = (a - 1) * (a * (a - 1) * hist[m - 2] + (1 - a * a) * v) if m >= 2 else 1.0
+        if m >= 2 and inner <= 0:
+            assert hist[m - 2] <= (1 + a) / a * v * (1 + 1e-12)   # the certificate of 4c
+            return hist, m
+
+
 def guarded(h, c, p0, eta0, rho, K, J):
     """Deterministic-equivalent guarded AutoDrop on one coordinate: in each stage, drop at the
-    first boundary whose angle between two displacements of the stage is >= 90 degrees, i.e.
-    (4c) once P two epochs earlier is <= F v.  Returns [(T, P, k, stage_steps)] per stage."""
+    boundary where the guard passes (:func:`to_guard`).  Returns [(T, P, k, stage_steps)] per
+    stage."""
     P, T, out = p0, 0, []
     for k in range(J + 1):
         eta = eta0 * rho ** k
-        a = (1 - eta * h) ** K
-        v = eta * c / (h * (2 - eta * h))
-        F = (1 + a) / a
-        hist, m = [P], 0
-        while True:
-            m += 1
-            hist.append(v + a * a * (hist[-1] - v))
-            # the angle at the stage's m-th boundary needs two displacements of the stage
-            inner = (a - 1) * (a * (a - 1) * hist[m - 2] + (1 - a * a) * v) if m >= 2 else 1.0
-            if m >= 2 and inner <= 0:
-                assert hist[m - 2] <= F * v * (1 + 1e-12)   # the certificate of 4c
-                break
+        hist, m = to_guard(P, (1 - eta * h) ** K, eta * c / (h * (2 - eta * h)))
         P, T = hist[-1], T + K * m
         out.append((T, P, k, K * m))
     return out
@@ -71,13 +75,7 @@ def waited(h, c, p0, eta0, rho, K, J, f, g, tail=True):
         eta = eta0 * rho ** k
         a = (1 - eta * h) ** K
         v = eta * c / (h * (2 - eta * h))
-        hist, m = [P], 0
-        while True:
-            m += 1
-            hist.append(v + a * a * (hist[-1] - v))
-            inner = (a - 1) * (a * (a - 1) * hist[m - 2] + (1 - a * a) * v) if m >= 2 else 1.0
-            if m >= 2 and inner <= 0:
-                break
+        hist, m = to_guard(P, a, v)
         total = m + int(np.ceil(f * m))
         while total < g * prev:
             total += 1
