@@ -238,8 +238,8 @@ class AutoDropState(NamedTuple):
     jump).  accum: sum_k k x_(k) (flat).  stage_epochs: int32 epochs since the last drop (or
     the start); prev_stage_epochs: the previous stage's (0 in the first).  target: int32 the
     wait the current trigger needs.  cos_sum: the sum of cos(omega) over the wait.  wait_sum:
-    the wait's snapshots summed (flat).  saturated: a drop has happened.  sat_sum, sat_count:
-    the sum (flat) and number of the snapshots since the first drop's wait began.  hyper: the
+    the wait's snapshots summed (flat).  sat_sum, sat_count: the sum (flat) and number of the
+    snapshots since the first drop's wait began (sat_count > 0: a drop has happened).  hyper: the
     :class:`AutoDropHyper` as arrays of the parameters' dtype (lr and theta there are the
     initial values).
     """
@@ -263,7 +263,6 @@ class AutoDropState(NamedTuple):
     target: Any
     cos_sum: Any
     wait_sum: Any
-    saturated: Any
     sat_sum: Any
     sat_count: Any
     hyper: AutoDropHyper
@@ -323,7 +322,7 @@ def init_from_hyper(params, hyper: AutoDropHyper) -> AutoDropState:
         stage_epochs=jnp.zeros((), jnp.int32), prev_stage_epochs=jnp.zeros((), jnp.int32),
         target=jnp.zeros((), jnp.int32),
         cos_sum=jnp.zeros((), dt), wait_sum=jnp.zeros_like(flat),
-        saturated=jnp.zeros((), bool), sat_sum=jnp.zeros_like(flat),
+        sat_sum=jnp.zeros_like(flat),
         sat_count=jnp.zeros((), jnp.int32), hyper=h)
 
 
@@ -376,11 +375,12 @@ def update(state: AutoDropState, params, observed=None):
     lowered = drop & ~at_floor
     lr = jnp.where(lowered, jnp.maximum(min_lr, rho * state.lr), state.lr)
     # the snapshots since the first drop's wait began (that wait's own, then every one)
-    first = drop & ~state.saturated
+    saturated = state.sat_count > 0
+    first = drop & ~saturated
     sat_sum = jnp.where(first, jnp.where(wait > 0, wait_sum, x),      # no wait: this snapshot
-                        jnp.where(state.saturated, state.sat_sum + x, state.sat_sum))
+                        jnp.where(saturated, state.sat_sum + x, state.sat_sum))
     sat_count = jnp.where(first, jnp.maximum(wait, 1),
-                          state.sat_count + state.saturated.astype(jnp.int32))
+                          state.sat_count + saturated.astype(jnp.int32))
     new = state._replace(
         lr=lr,
         theta=jnp.where(drop, jnp.minimum(state.theta_max, state.theta / rho), state.theta),
@@ -395,7 +395,7 @@ def update(state: AutoDropState, params, observed=None):
         target=target,
         stage_epochs=jnp.where(drop, jnp.zeros_like(stage_epochs), stage_epochs),
         prev_stage_epochs=jnp.where(drop, stage_epochs, state.prev_stage_epochs),
-        saturated=state.saturated | drop, sat_sum=sat_sum, sat_count=sat_count,
+        sat_sum=sat_sum, sat_count=sat_count,
         snapshots=snapshots, x_prev=obs + (x_new - x), x_prev2=state.x_prev)
     return unravel(x_new), new
 
@@ -415,5 +415,5 @@ def average(state: AutoDropState, params):
     provisional = (state.triggered & (state.wait > 0)
                    & (state.cos_sum <= jnp.cos(jnp.radians(hp.guard_deg)) * wait))
     pending = state.wait_sum / jnp.maximum(wait, 1)
-    est = jnp.where(state.saturated, sat, jnp.where(provisional, pending, x))
+    est = jnp.where(state.sat_count > 0, sat, jnp.where(provisional, pending, x))
     return unravel(jnp.where(hp.saturation_average, est, x))
