@@ -236,8 +236,8 @@ class AutoDropState(NamedTuple):
     snapshots: int32 number of snapshots seen (x_0 counts).  x_prev, x_prev2: the observed
     points of boundaries e-1, e-2 (flat; ``update``'s ``observed``, moved with a tail-average
     jump).  accum: sum_k k x_(k) (flat).  stage_epochs: int32 epochs since the last drop (or
-    the start); prev_stage_epochs: the previous stage's (0 in the first).  target: int32 the
-    wait the current trigger needs.  cos_sum: the sum of cos(omega) over the wait.  wait_sum:
+    the start; while triggered, the trigger's stage epoch is stage_epochs - wait);
+    prev_stage_epochs: the previous stage's (0 in the first).  cos_sum: the sum of cos(omega) over the wait.  wait_sum:
     the wait's snapshots summed (flat).  sat_sum, sat_count: the sum (flat) and number of the
     snapshots since the first drop's wait began (sat_count > 0: a drop has happened).  hyper: the
     :class:`AutoDropHyper` as arrays of the parameters' dtype (lr and theta there are the
@@ -260,7 +260,6 @@ class AutoDropState(NamedTuple):
     accum: Any
     stage_epochs: Any
     prev_stage_epochs: Any
-    target: Any
     cos_sum: Any
     wait_sum: Any
     sat_sum: Any
@@ -320,7 +319,6 @@ def init_from_hyper(params, hyper: AutoDropHyper) -> AutoDropState:
         snapshots=jnp.ones((), jnp.int32),
         x_prev=flat, x_prev2=flat, accum=jnp.zeros_like(flat),
         stage_epochs=jnp.zeros((), jnp.int32), prev_stage_epochs=jnp.zeros((), jnp.int32),
-        target=jnp.zeros((), jnp.int32),
         cos_sum=jnp.zeros((), dt), wait_sum=jnp.zeros_like(flat),
         sat_sum=jnp.zeros_like(flat),
         sat_count=jnp.zeros((), jnp.int32), hyper=h)
@@ -359,10 +357,10 @@ def update(state: AutoDropState, params, observed=None):
     accum = jnp.where(waiting, state.accum + wait.astype(dt) * x, state.accum)
     cos_sum = jnp.where(waiting, state.cos_sum + jnp.cos(jnp.radians(angle)), state.cos_sum)
     wait_sum = jnp.where(waiting, state.wait_sum + x, state.wait_sum)
-    new_trigger = fires & ~waiting
-    # the wait this trigger needs: extra_epochs + ceil(f n), n the stage's epochs so far
-    target = jnp.where(new_trigger, hp.extra_epochs + jnp.ceil(
-        hp.delay_fraction * stage_epochs.astype(dt)).astype(jnp.int32), state.target)
+    # the wait a trigger needs: extra_epochs + ceil(f n), n the stage's epochs at the trigger
+    # (wait counts the epochs since, and is 0 until a trigger)
+    n = (stage_epochs - wait).astype(dt)
+    target = hp.extra_epochs + jnp.ceil(hp.delay_fraction * n).astype(jnp.int32)
     triggered = state.triggered | fires
     long_enough = stage_epochs.astype(dt) >= hp.stage_growth * state.prev_stage_epochs.astype(dt)
     drop = triggered & (wait >= target) & long_enough
@@ -392,7 +390,6 @@ def update(state: AutoDropState, params, observed=None):
         accum=jnp.where(drop, jnp.zeros_like(accum), accum),
         cos_sum=jnp.where(drop, jnp.zeros_like(cos_sum), cos_sum),
         wait_sum=jnp.where(drop, jnp.zeros_like(wait_sum), wait_sum),
-        target=target,
         stage_epochs=jnp.where(drop, jnp.zeros_like(stage_epochs), stage_epochs),
         prev_stage_epochs=jnp.where(drop, stage_epochs, state.prev_stage_epochs),
         sat_sum=sat_sum, sat_count=sat_count,

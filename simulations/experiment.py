@@ -30,7 +30,7 @@ from .schedule_check import schedule_check
 from .stats import mean_ci, z_scores
 
 __all__ = ["run", "sweep", "build_methods", "run_context", "dtype_for", "angle_noise",
-           "choose_samplers", "paired_final"]
+           "choose_samplers", "paired_final", "point_name"]
 
 
 def dtype_for(x64: bool):
@@ -200,6 +200,12 @@ def run(problem: Problem, methods=("autodrop", "constant"), *, lr, epochs: int,
     return Results(blocks)
 
 
+def point_name(method: str, point: dict) -> str:
+    """The name of ``method`` at the hyperparameters ``point``: ``method[k1=v1,k2=v2]``."""
+    return method + "[" + ",".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+                                   for k, v in point.items()) + "]"
+
+
 def sweep(problem: Problem, method: str, grid: dict, *, lr, epochs: int, steps_per_epoch: int,
           seeds: int, seed: int = 0, momentum: float = 0.0, x64: bool = False,
           mesh=None, sampler: str = "auto") -> Results:
@@ -220,13 +226,12 @@ def sweep(problem: Problem, method: str, grid: dict, *, lr, epochs: int, steps_p
         point = dict(zip(grid, values))
         ctx = run_context(problem, point.pop("lr"), epochs, steps_per_epoch) \
             if "lr" in point else base
-        label = ",".join(f"{k}={val:g}" if isinstance(val, float) else f"{k}={val}"
-                         for k, val in zip(grid, values))
+        name = point_name(method, dict(zip(grid, values)))
         try:
             m = factory(ctx, **point)
         except TypeError as exc:
             raise AssumptionError(f"grid: {method} does not take these hyperparameters "
                                   f"({exc})") from None
-        ms.append(m._replace(name=f"{method}[{label}]"))
+        ms.append(m._replace(name=name))
     return run(problem, ms, lr=base.lr, epochs=epochs, steps_per_epoch=steps_per_epoch,
                seeds=seeds, seed=seed, momentum=momentum, x64=x64, mesh=mesh, sampler=sampler)

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import time
 
-
 from . import cli
 
 PROG = "simulations.generalization"
@@ -60,8 +59,8 @@ def _body(argv) -> int:
     from . import methods as registry
     from .instance_study import run_instance, summarize, table
     from .results import Results
-    automatic = {n: registry.REGISTRY[n].automatic and registry.REGISTRY[n].family_at
-                 != "autodrop:FAMILY" for n in names}
+    automatic = {n: registry.REGISTRY[n].automatic  # the peers: automatic, not AutoDrop
+                 and registry.REGISTRY[n].family.name != "autodrop" for n in names}
     rows = []
     for inst in cli.progress(insts, args.quiet, PROG):
         rows.append({"instance": inst.record(),

@@ -40,16 +40,12 @@ def _parser():
     return p
 
 
-def label(point: dict) -> str:
-    return "autodrop[" + ",".join(f"{k}={v:g}" for k, v in point.items()) + "]"
-
-
 def _methods(points):
     def build(ctx):
         from . import experiment
         from .methods import autodrop
         return experiment.build_methods(list(REFERENCE), ctx) + [
-            autodrop.autodrop(ctx, label(p), **p) for p in points]
+            autodrop.autodrop(ctx, experiment.point_name("autodrop", p), **p) for p in points]
     return build
 
 
@@ -70,7 +66,8 @@ def _body(argv) -> int:
     for inst in cli.progress(insts, args.quiet, PROG):
         rows.append({"instance": inst.record(), "methods": run_instance(
             inst, _methods(points), seeds=args.seeds, seed=args.seed, x64=args.x64)})
-    names = list(REFERENCE) + [label(p) for p in points]
+    from .experiment import point_name
+    names = list(REFERENCE) + [point_name("autodrop", p) for p in points]
     with np.errstate(divide="ignore"):
         geo = {n: float(np.exp(np.mean(np.log([r["methods"][n]["cr_ratio"] for r in rows]))))
                for n in names}

@@ -213,7 +213,7 @@ MUTANTS = [
        "prev_stage_epochs=jnp.where(drop, stage_epochs, state.prev_stage_epochs)",
        "prev_stage_epochs=state.prev_stage_epochs"),
     _r("rule.delay_from_all_epochs",
-       "hp.delay_fraction * stage_epochs.astype(dt)", "hp.delay_fraction * snapshots.astype(dt)"),
+       "n = (stage_epochs - wait).astype(dt)", "n = (snapshots - wait).astype(dt)"),
     _r("rule.saturation_average_of_jumped_points",
        "jnp.where(saturated, state.sat_sum + x, state.sat_sum)",
        "jnp.where(saturated, state.sat_sum + x_new, state.sat_sum)"),
