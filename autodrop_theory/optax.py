@@ -99,7 +99,8 @@ def autodrop(config: rule.AutoDropConfig, steps_per_epoch: int, optimizer=None, 
                                     lambda a: rule.update(a[1], a[0]), (x, rs))
             return rule.update(rs, x)
 
-        x_new, rule_state = jax.lax.cond(at, snap, lambda a: a, (new_params, state.rule))
+        observed = rule.observe(state.rule, new_params)     # the estimate's step samples
+        x_new, rule_state = jax.lax.cond(at, snap, lambda a: a, (new_params, observed))
         replaced = (rule_state.num_fires > state.rule.num_fires) & rule_state.hyper.tail_average
         out = jax.tree_util.tree_map(lambda s, xn, p: jnp.where(replaced, xn - p, s),
                                      step, x_new, params)

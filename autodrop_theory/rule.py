@@ -15,9 +15,14 @@ flattened):
         theta <- min(max_threshold_deg, theta / drop_factor),
         x     <- sum_k k x_(k) / (E'(E'+1)/2)          (only if ``tail_average``),
     and clear the trigger and the counter.  ``extra_epochs = 0, tail_average = False`` is the short
-    (immediate) form: drop in the very epoch the trigger fires.  With ``saturation_average`` the
-    rule also keeps an estimate (:func:`average`): the uniform average of the snapshots from the
-    start of the first drop's wait on (the iterates after the angle first saturated).
+    (immediate) form: drop in the very epoch the trigger fires.  With ``confirm_wait`` the drop
+    at the wait's end needs the wait's own angle, between its first half's displacement and the
+    rest's, to be at least guard_deg as well (else the trigger is cleared, no drop).  With
+    ``saturation_average`` the rule also keeps an estimate (:func:`average`): the uniform
+    average of the samples (the snapshots, or with ``step_average`` every SGD step's iterate,
+    given to :func:`observe`) from the start of the first drop's wait on (the iterates after
+    the angle first saturated); with ``early_average``, before that, a polynomial-decay
+    average of every sample since the start.
 
 Deviations from the released code (codes/models.py of the authors' repository), stated: (1) the
 authors snapshot x_e after the first minibatch step of epoch e; we snapshot at the epoch
@@ -62,7 +67,8 @@ from . import _validate as v
 from .errors import AssumptionError
 
 __all__ = ["AutoDropConfig", "AutoDropHyper", "AutoDropState", "init", "init_from_hyper",
-           "update", "average", "hyperparameters", "angle_deg", "calibrated_threshold_deg"]
+           "update", "observe", "average", "hyperparameters", "angle_deg",
+           "calibrated_threshold_deg"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,6 +107,21 @@ class AutoDropConfig:
         observe_sgd_point: for a driver that runs heavy-ball momentum (the simulator): measure
             the angle on the equivalent plain-SGD iterate (``update``'s ``observed``) rather
             than on the parameters.
+        step_average: the estimate's averages (the wait's and the one since saturation) sum
+            the iterate of every SGD step given to :func:`observe` instead of the epoch
+            snapshots: an epoch of K steps adds K samples, not one (the simulator passes every
+            step, or the exact epoch sampler's sum of the K iterates).  A loop that never calls
+            ``observe`` gets ``params`` as the estimate.
+        confirm_wait: at the end of a wait, drop only if the wait confirms the saturation at
+            its own time scale: the angle between the displacement over its first half and
+            the displacement over the rest is at least guard_deg (a drift too slow to show in
+            one epoch's angle keeps the two halves aligned); otherwise clear the trigger and go
+            on in the same stage (no drop, no averaging start).  Waits under two epochs are
+            not checked.
+        early_average: before the first drop the estimate (:func:`average`) is the
+            polynomial-decay average of every sample since the start, epoch e (from 1) weighted
+            e^early_power (Shamir & Zhang 2013): a horizon-free suffix average for a run that
+            ends before the angle saturates.
 
     The compiled rule reads the resolved numbers (:class:`AutoDropHyper`) as arrays, not this
     object, so changing a value never recompiles.
@@ -120,6 +141,10 @@ class AutoDropConfig:
     stage_growth: float = 0.0
     saturation_average: bool = False
     observe_sgd_point: bool = False
+    step_average: bool = False
+    confirm_wait: bool = False
+    early_average: bool = False
+    early_power: float = 2.0
 
     def __post_init__(self):
         v.in_range("lr", self.lr, 0.0, None, lo_open=True)
@@ -140,7 +165,9 @@ class AutoDropConfig:
         v.in_range("eps", self.eps, 0.0, None)
         v.in_range("delay_fraction", self.delay_fraction, 0.0, 1e6)
         v.in_range("stage_growth", self.stage_growth, 0.0, 1e6)
-        for name in ("saturation_average", "observe_sgd_point"):
+        v.in_range("early_power", self.early_power, 0.0, 100.0)
+        for name in ("saturation_average", "observe_sgd_point", "step_average", "confirm_wait",
+                     "early_average"):
             if not isinstance(getattr(self, name), bool):
                 raise AssumptionError(f"{name}: need a bool, got {getattr(self, name)!r}")
         if self.tail_average and self.extra_epochs < 1 and self.delay_fraction <= 0:
@@ -182,8 +209,8 @@ class AutoDropHyper(NamedTuple):
     serves every value (a sweep over thresholds, drop factors or rates compiles once).
 
     lr, drop_factor, theta (theta_0, degrees), theta_max, min_lr, guard_deg, eps,
-    delay_fraction, stage_growth: floats; extra_epochs: int32; tail_average,
-    saturation_average, observe_sgd_point: bool.
+    delay_fraction, stage_growth, early_power: floats; extra_epochs: int32; tail_average,
+    saturation_average, observe_sgd_point, step_average, confirm_wait, early_average: bool.
     """
 
     lr: Any
@@ -199,6 +226,10 @@ class AutoDropHyper(NamedTuple):
     stage_growth: Any = 0.0
     saturation_average: Any = False
     observe_sgd_point: Any = False
+    step_average: Any = False
+    confirm_wait: Any = False
+    early_average: Any = False
+    early_power: Any = 2.0
 
 
 def hyperparameters(config: AutoDropConfig, dim: int) -> AutoDropHyper:
@@ -221,7 +252,11 @@ def hyperparameters(config: AutoDropConfig, dim: int) -> AutoDropHyper:
                          delay_fraction=float(config.delay_fraction),
                          stage_growth=float(config.stage_growth),
                          saturation_average=bool(config.saturation_average),
-                         observe_sgd_point=bool(config.observe_sgd_point))
+                         observe_sgd_point=bool(config.observe_sgd_point),
+                         step_average=bool(config.step_average),
+                         confirm_wait=bool(config.confirm_wait),
+                         early_average=bool(config.early_average),
+                         early_power=float(config.early_power))
 
 
 class AutoDropState(NamedTuple):
@@ -237,9 +272,12 @@ class AutoDropState(NamedTuple):
     points of boundaries e-1, e-2 (flat; ``update``'s ``observed``, moved with a tail-average
     jump).  accum: sum_k k x_(k) (flat).  stage_epochs: int32 epochs since the last drop (or
     the start; while triggered, the trigger's stage epoch is stage_epochs - wait);
-    prev_stage_epochs: the previous stage's (0 in the first).  cos_sum: the sum of cos(omega) over the wait.  wait_sum:
-    the wait's snapshots summed (flat).  sat_sum, sat_count: the sum (flat) and number of the
-    snapshots since the first drop's wait began (sat_count > 0: a drop has happened).  hyper: the
+    prev_stage_epochs: the previous stage's (0 in the first).  cos_sum: the sum of cos(omega)
+    over the wait.  wait_sum, wait_n: the sum (flat) and number of the wait's samples (its
+    snapshots, or with ``step_average`` its steps).  sat_sum, sat_n: the same for the samples
+    since the first drop's wait began.  early_mean, early_w: the polynomial-decay average of
+    every sample and its total weight.  x_trig, x_mid: the observed points at the trigger and
+    at the middle of its wait (``confirm_wait``).  hyper: the
     :class:`AutoDropHyper` as arrays of the parameters' dtype (lr and theta there are the
     initial values).
     """
@@ -262,8 +300,13 @@ class AutoDropState(NamedTuple):
     prev_stage_epochs: Any
     cos_sum: Any
     wait_sum: Any
+    wait_n: Any
     sat_sum: Any
-    sat_count: Any
+    sat_n: Any
+    early_mean: Any
+    early_w: Any
+    x_trig: Any
+    x_mid: Any
     hyper: AutoDropHyper
 
 
@@ -309,7 +352,11 @@ def init_from_hyper(params, hyper: AutoDropHyper) -> AutoDropState:
         delay_fraction=jnp.asarray(hyper.delay_fraction, dt),
         stage_growth=jnp.asarray(hyper.stage_growth, dt),
         saturation_average=jnp.asarray(hyper.saturation_average, bool),
-        observe_sgd_point=jnp.asarray(hyper.observe_sgd_point, bool))
+        observe_sgd_point=jnp.asarray(hyper.observe_sgd_point, bool),
+        step_average=jnp.asarray(hyper.step_average, bool),
+        confirm_wait=jnp.asarray(hyper.confirm_wait, bool),
+        early_average=jnp.asarray(hyper.early_average, bool),
+        early_power=jnp.asarray(hyper.early_power, dt))
     return AutoDropState(
         lr=h.lr, theta=h.theta, theta_max=h.theta_max,
         angle_deg=nan, prev_angle_deg=nan,
@@ -319,9 +366,9 @@ def init_from_hyper(params, hyper: AutoDropHyper) -> AutoDropState:
         snapshots=jnp.ones((), jnp.int32),
         x_prev=flat, x_prev2=flat, accum=jnp.zeros_like(flat),
         stage_epochs=jnp.zeros((), jnp.int32), prev_stage_epochs=jnp.zeros((), jnp.int32),
-        cos_sum=jnp.zeros((), dt), wait_sum=jnp.zeros_like(flat),
-        sat_sum=jnp.zeros_like(flat),
-        sat_count=jnp.zeros((), jnp.int32), hyper=h)
+        cos_sum=jnp.zeros((), dt), wait_sum=jnp.zeros_like(flat), wait_n=jnp.zeros((), dt),
+        sat_sum=jnp.zeros_like(flat), sat_n=jnp.zeros((), dt),
+        early_mean=flat, early_w=jnp.zeros((), dt), x_trig=flat, x_mid=flat, hyper=h)
 
 
 def update(state: AutoDropState, params, observed=None):
@@ -356,14 +403,22 @@ def update(state: AutoDropState, params, observed=None):
     wait = jnp.where(waiting, state.wait + 1, state.wait)
     accum = jnp.where(waiting, state.accum + wait.astype(dt) * x, state.accum)
     cos_sum = jnp.where(waiting, state.cos_sum + jnp.cos(jnp.radians(angle)), state.cos_sum)
-    wait_sum = jnp.where(waiting, state.wait_sum + x, state.wait_sum)
+    snap = ~hp.step_average                               # the averages sample the snapshots
+    wait_sum = jnp.where(waiting & snap, state.wait_sum + x, state.wait_sum)
+    wait_n = jnp.where(waiting & snap, state.wait_n + 1, state.wait_n)
     # the wait a trigger needs: extra_epochs + ceil(f n), n the stage's epochs at the trigger
     # (wait counts the epochs since, and is 0 until a trigger)
     n = (stage_epochs - wait).astype(dt)
     target = hp.extra_epochs + jnp.ceil(hp.delay_fraction * n).astype(jnp.int32)
     triggered = state.triggered | fires
     long_enough = stage_epochs.astype(dt) >= hp.stage_growth * state.prev_stage_epochs.astype(dt)
-    drop = triggered & (wait >= target) & long_enough
+    due = triggered & (wait >= target) & long_enough
+    # the wait's own angle: its first half's displacement against the rest's
+    x_trig = jnp.where(fires & ~state.triggered, obs, state.x_trig)
+    x_mid = jnp.where(waiting & (wait == jnp.maximum((target + 1) // 2, 1)), obs, state.x_mid)
+    confirmed = (angle_deg(obs - x_mid, x_mid - x_trig, hp.eps) >= hp.guard_deg) | (wait < 2)
+    drop = due & (confirmed | ~hp.confirm_wait)
+    clear = due                                           # a drop, or a wait not confirmed
     weights = jnp.maximum(wait * (wait + 1) // 2, 1).astype(dt)       # sum_{k'=1}^{wait} k'
     x_new = jnp.where(drop & hp.tail_average, accum / weights, x)
     rho = hp.drop_factor
@@ -372,45 +427,84 @@ def update(state: AutoDropState, params, observed=None):
     at_floor = state.lr <= min_lr * jnp.asarray(1 + 4 * jnp.finfo(dt).eps, dt)
     lowered = drop & ~at_floor
     lr = jnp.where(lowered, jnp.maximum(min_lr, rho * state.lr), state.lr)
-    # the snapshots since the first drop's wait began (that wait's own, then every one)
-    saturated = state.sat_count > 0
+    # the samples since the first drop's wait began (that wait's own, then every one)
+    saturated = state.num_fires > 0
     first = drop & ~saturated
-    sat_sum = jnp.where(first, jnp.where(wait > 0, wait_sum, x),      # no wait: this snapshot
-                        jnp.where(saturated, state.sat_sum + x, state.sat_sum))
-    sat_count = jnp.where(first, jnp.maximum(wait, 1),
-                          state.sat_count + saturated.astype(jnp.int32))
+    alone = first & (wait_n == 0) & snap                              # no wait: this snapshot
+    sat_sum = jnp.where(first, jnp.where(alone, x, wait_sum),
+                        jnp.where(saturated & snap, state.sat_sum + x, state.sat_sum))
+    sat_n = jnp.where(first, jnp.where(alone, 1, wait_n),
+                      jnp.where(saturated & snap, state.sat_n + 1, state.sat_n))
     new = state._replace(
         lr=lr,
         theta=jnp.where(drop, jnp.minimum(state.theta_max, state.theta / rho), state.theta),
         angle_deg=angle, prev_angle_deg=angle,
         num_drops=state.num_drops + lowered.astype(jnp.int32),
         num_fires=state.num_fires + drop.astype(jnp.int32), dropped=lowered,
-        triggered=triggered & ~drop,
-        wait=jnp.where(drop, jnp.zeros_like(wait), wait),
-        accum=jnp.where(drop, jnp.zeros_like(accum), accum),
-        cos_sum=jnp.where(drop, jnp.zeros_like(cos_sum), cos_sum),
-        wait_sum=jnp.where(drop, jnp.zeros_like(wait_sum), wait_sum),
+        triggered=triggered & ~clear,
+        wait=jnp.where(clear, jnp.zeros_like(wait), wait),
+        accum=jnp.where(clear, jnp.zeros_like(accum), accum),
+        cos_sum=jnp.where(clear, jnp.zeros_like(cos_sum), cos_sum),
+        wait_sum=jnp.where(clear, jnp.zeros_like(wait_sum), wait_sum),
+        wait_n=jnp.where(clear, jnp.zeros_like(wait_n), wait_n),
         stage_epochs=jnp.where(drop, jnp.zeros_like(stage_epochs), stage_epochs),
         prev_stage_epochs=jnp.where(drop, stage_epochs, state.prev_stage_epochs),
-        sat_sum=sat_sum, sat_count=sat_count,
+        sat_sum=sat_sum, sat_n=sat_n, x_trig=x_trig, x_mid=x_mid,
+        **_early(state, x, 1, snapshots - 1, snap),
         snapshots=snapshots, x_prev=obs + (x_new - x), x_prev2=state.x_prev)
     return unravel(x_new), new
 
 
+def _early(state, x_sum, count, epoch, on):
+    """The polynomial-decay average's fields after adding ``count`` samples summing to
+    ``x_sum`` from epoch ``epoch`` (from 1), weight epoch^p each, where ``on``."""
+    hp = state.hyper
+    dt = x_sum.dtype
+    w = jnp.asarray(count, dt) * epoch.astype(dt) ** hp.early_power
+    total = state.early_w + w
+    on = on & hp.early_average
+    mean = state.early_mean + (w / total) * (x_sum / jnp.asarray(count, dt) - state.early_mean)
+    return dict(early_mean=jnp.where(on, mean, state.early_mean),
+                early_w=jnp.where(on, total, state.early_w))
+
+
+def observe(state: AutoDropState, params, count=1) -> AutoDropState:
+    """Give the rule one SGD step's iterate ``params`` (or the sum of ``count`` iterates, e.g.
+    an epoch's): with ``step_average`` it joins the wait's average while the trigger is set
+    and the average since saturation once a drop has happened; otherwise the state is
+    returned unchanged.  Call it after every step, between the epoch boundaries' ``update``s
+    (a step's iterate belongs to the epoch it ends in)."""
+    x, _ = ravel_pytree(params)
+    if x.shape != state.x_prev.shape or x.dtype != state.x_prev.dtype:
+        raise AssumptionError(f"params: need {state.x_prev.size} parameters of dtype "
+                              f"{state.x_prev.dtype} (as at init), got {x.size} of {x.dtype}")
+    hp = state.hyper
+    n = jnp.asarray(count, x.dtype)
+    waiting = hp.step_average & state.triggered
+    saturated = hp.step_average & (state.num_fires > 0)
+    return state._replace(
+        wait_sum=jnp.where(waiting, state.wait_sum + x, state.wait_sum),
+        wait_n=jnp.where(waiting, state.wait_n + n, state.wait_n),
+        sat_sum=jnp.where(saturated, state.sat_sum + x, state.sat_sum),
+        sat_n=jnp.where(saturated, state.sat_n + n, state.sat_n),
+        **_early(state, x, count, state.snapshots, hp.step_average))
+
+
 def average(state: AutoDropState, params):
     """The rule's estimate at ``params`` (the current parameters): with ``saturation_average``,
-    the uniform average of the snapshots since the first drop's wait began; before the first
-    drop, the average of the current wait's snapshots while their angles agree that the
-    iterates are saturated (the mean of cos(omega) over them at most cos(guard_deg)), else
-    ``params`` itself (a run that ends inside the first wait).  Without ``saturation_average``,
+    the uniform average of the samples (snapshots, or with ``step_average`` steps) since the
+    first drop's wait began; before the first drop, the average of the current wait's samples
+    while the wait's angles agree that the iterates are saturated (the mean of cos(omega) over
+    its epochs at most cos(guard_deg)), else ``params`` itself (a run that ends before a
+    trigger, or inside the first wait before that).  Without ``saturation_average``,
     ``params``."""
     x, unravel = ravel_pytree(params)
     hp = state.hyper
-    dt = x.dtype
-    sat = state.sat_sum / jnp.maximum(state.sat_count, 1).astype(dt)
-    wait = state.wait.astype(dt)
-    provisional = (state.triggered & (state.wait > 0)
+    sat = state.sat_sum / jnp.maximum(state.sat_n, 1)
+    wait = state.wait.astype(x.dtype)
+    provisional = (state.triggered & (state.wait > 0) & (state.wait_n > 0)
                    & (state.cos_sum <= jnp.cos(jnp.radians(hp.guard_deg)) * wait))
-    pending = state.wait_sum / jnp.maximum(wait, 1)
-    est = jnp.where(state.sat_count > 0, sat, jnp.where(provisional, pending, x))
+    pending = state.wait_sum / jnp.maximum(state.wait_n, 1)
+    early = jnp.where(hp.early_average & (state.early_w > 0), state.early_mean, x)
+    est = jnp.where(state.sat_n > 0, sat, jnp.where(provisional, pending, early))
     return unravel(jnp.where(hp.saturation_average, est, x))

@@ -28,6 +28,13 @@ Theorems:
   average, the last iterate's rate is T^(-ln(1/rho)/ln g), slower than 1/T (with it, a wait
   much longer than the relaxation time is Polyak-Ruppert averaging, and the measured rate is
   1/T again: tests/test_guard_rate.py).
+- ``wait_confirmation``: for one coordinate at the rate eta, the wait's halves u1 = y_{t+A} -
+  y_t and u2 = y_{t+A+B} - y_{t+A} have E[u1 u2] = (1 - q^A)(1 - q^B)(q^A P_0 - (1 + q^A) v),
+  q = 1 - eta h, P_0 = E y_t^2: summed over coordinates, the expected inner product of the
+  halves is <= 0 iff the error is within the certificate of §4c taken at the halves' time scale
+  (weights (1 - q_i^A)(1 - q_i^B) in place of alpha_i (1 - alpha_i)^2; a flat coordinate's
+  weight grows as (A eta h_i)(B eta h_i), so the wait sees its excess error (A/K)^2 times more
+  strongly than one epoch's angle does).
 
 Lemmas stated with reasons, spot-checked in tests/test_lemmas.py on the exact recursion of the
 idealised rule (tests/test_guard_rate.py::waited): the guard as in §4f; 0 <= alpha^{2m} <= 1;
@@ -181,4 +188,39 @@ RATE = Proof(
                  S.Ge(c, 0), S.Gt(T, T0), S.Lt(g * rho, 1)),
 )
 
-PROOFS = (WAIT_ERROR, AVERAGE_ERROR, GROWTH, TIME, RATE)
+# the wait's confirmation: one coordinate y of Q at the rate eta (q = 1 - eta h, 0 <= q <= 1),
+# from a boundary t with E y_t^2 = P_0; the wait's halves u1 = y_{t+A} - y_t and
+# u2 = y_{t+A+B} - y_{t+A} (A, B >= 1 steps)
+Q_A, Q_B = sp.symbols("Q_A Q_B", nonnegative=True)            # q^A, q^B
+P_0 = sp.Symbol("P_0", nonnegative=True)
+M_AB, M_AA, M_0AB, M_0A = sp.symbols("M_AB M_AA M_0AB M_0A")
+CONFIRM = Proof(
+    name="wait_confirmation",
+    title="The wait's two halves: E[u1 u2] = (1 - q^A)(1 - q^B)(q^A P_0 - (1 + q^A) v)",
+    lhs=M_AB - M_AA - M_0AB + M_0A, relation="=",
+    rhs=(1 - Q_A) * (1 - Q_B) * (Q_A * P_0 - (1 + Q_A) * v(eta)),
+    facts=(
+        Fact("mid_moment", M_AA - (Q_A ** 2 * P_0 + (1 - Q_A ** 2) * v(eta)), "eq",
+             "2c over the A steps of the first half: E y_{t+A}^2 moves to the floor v by q^{2A}",
+             role="model"),
+        Fact("second_half", M_AB - Q_B * M_AA, "eq",
+             "y_{t+A+B} = q^B y_{t+A} + noise of zero mean independent of y_{t+A}",
+             role="model"),
+        Fact("across", M_0AB - Q_A * Q_B * P_0, "eq",
+             "y_{t+A+B} = q^{A+B} y_t + noise of zero mean independent of y_t", role="model"),
+        Fact("first_half", M_0A - Q_A * P_0, "eq",
+             "y_{t+A} = q^A y_t + noise of zero mean independent of y_t", role="model"),
+    ),
+    steps=(
+        Step(Q_B * M_AA - M_AA - Q_A * Q_B * P_0 + Q_A * P_0, "=", "the cross moments",
+             (("second_half", 1), ("across", -1), ("first_half", 1))),
+        Step((Q_B - 1) * (Q_A ** 2 * P_0 + (1 - Q_A ** 2) * v(eta)) + Q_A * (1 - Q_B) * P_0, "=",
+             "the middle's second moment", (("mid_moment", Q_B - 1),)),
+        Step((1 - Q_A) * (1 - Q_B) * (Q_A * P_0 - (1 + Q_A) * v(eta)), "=", "factor"),
+    ),
+    reference="This project (docs/theory.md §10); the 90-degree certificate of §4c at the time "
+              "scale of the wait's halves.",
+    assumptions=STAGE,
+)
+
+PROOFS = (WAIT_ERROR, AVERAGE_ERROR, GROWTH, TIME, RATE, CONFIRM)

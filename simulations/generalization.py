@@ -1,6 +1,6 @@
 """Does AutoDrop generalize?  Every method on random quadratic instances it was not tuned on.
 
-    python -m simulations.generalization [--split test|tune] [--instances N] [--quick]
+    python -m simulations.generalization [--split test|tune] [--instances N] [--start K] [--quick]
         [--methods a,b,...] [--seeds S] [--seed S] [--out DIR] [--no-figures] [--x64] [--quiet]
 
 Instances come from :mod:`simulations.instances` (documented families and ranges; the TUNE
@@ -43,7 +43,9 @@ def _parser():
     p.add_argument("--split", choices=("test", "tune"), default=None,
                    help="which instances (TUNE chose the defaults)")
     p.add_argument("--instances", type=cli.instance_count, default=None,
-                   help="the first N instances of the split")
+                   help="N instances of the split (from --start on)")
+    p.add_argument("--start", type=cli.nonneg_int, default=0,
+                   help="skip the split's first K instances (a range no earlier run has seen)")
     return p
 
 
@@ -52,7 +54,7 @@ def _body(argv) -> int:
     args = cli.parse(_parser(), argv, DEFAULTS, QUICK)
     names = cli.resolve_methods(args.methods)
     from . import instances as gen
-    insts = gen.instances(args.split, args.instances)
+    insts = gen.instances(args.split, args.instances, args.start)
     for inst in insts:                   # every instance's size, before anything runs
         cli.check_sizes(inst.dim, len(names), inst.epochs, inst.steps_per_epoch, args.seeds,
                         args.x64)
@@ -68,12 +70,15 @@ def _body(argv) -> int:
                                              x64=args.x64)})
     summary = summarize(rows, names, automatic)
     if not args.quiet:
-        print(f"{args.split.upper()} split, {len(rows)} instances ({summary['flat_instances']} "
+        where = f" (from index {args.start})" if args.start else ""
+        print(f"{args.split.upper()} split, {len(rows)} instances{where} "
+              f"({summary['flat_instances']} "
               f"with the initial error on flat directions), {args.seeds} seeds each; best "
               f"automatic peer: {summary['best_peer']}")
         cli.print_table(*table(summary))
     results = Results({"problem": {"name": "generalization", "split": args.split,
-                                   "instances": len(rows), "seeds": args.seeds},
+                                   "instances": len(rows), "start": args.start,
+                                   "seeds": args.seeds},
                        "methods": {}, "rows": rows, "summary": summary, "names": names})
     return cli.finish(PROG, argv, args, start, results)
 

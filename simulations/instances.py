@@ -168,6 +168,7 @@ def draw(split: str, index: int) -> Instance:
                     y0)
 
 
-def instances(split: str, n: int) -> list:
-    """The first ``n`` instances of ``split``."""
-    return [draw(split, i) for i in range(n)]
+def instances(split: str, n: int, start: int = 0) -> list:
+    """``n`` instances of ``split`` from index ``start`` on (each is drawn from its own
+    (split, index), so a later range is as fresh as the first)."""
+    return [draw(split, i) for i in range(start, start + n)]

@@ -8,10 +8,14 @@ runs every candidate of :data:`GRID` on the same seeds of each instance and rank
 by the geometric mean over the instances of the final CR ratio (E||x - x*||^2 over the
 Cramer-Rao limit).  Every candidate keeps what is fixed by theory rather than by measurement:
 the 90-degree guard (docs/theory.md §4c), the calibrated threshold's form (§4e), tail
-averaging, no rate floor, the estimate averaged since the first saturation and, under momentum,
-the angle of the equivalent plain-SGD iterate; and drop_factor x stage_growth < 1, the condition
-of the O(1/T) bound (§10).  ``averaged``, ``constant`` and ``oracle`` are reported for scale.
-Writes DIR/results.json.
+averaging, no rate floor, the estimate averaged since the first saturation over every step
+(an epoch of K steps is K samples) and, under momentum, the angle of the equivalent plain-SGD
+iterate; and drop_factor x stage_growth < 1, the condition of the O(1/T) bound (§10).  The
+search varies the drop factor, the wait's length, the wait's confirmation by its own angle and
+the early (polynomial-decay) average; stage_growth = 1.4 and threshold_z = 0.25 are the first
+round's choices (README, "AutoDrop defaults"), where g = 1 lost everywhere.  ``averaged``,
+``constant`` and ``oracle`` are reported for scale, and :data:`PREVIOUS`, the first round's
+defaults, so the change is measured.  Writes DIR/results.json.
 """
 
 from __future__ import annotations
@@ -24,11 +28,13 @@ import numpy as np
 from . import cli
 
 PROG = "simulations.tune_autodrop"
-GRID = dict(drop_factor=(0.5, 0.7), stage_growth=(1.0, 1.4), threshold_z=(0.25, 0.5),
-            delay_fraction=(0.5, 1.0))
-QUICK_GRID = dict(drop_factor=(0.5, 0.7), stage_growth=(1.0,), threshold_z=(0.5,),
-                  delay_fraction=(1.0,))
+GRID = dict(drop_factor=(0.5, 0.7), delay_fraction=(0.5, 1.0), confirm_wait=(False, True),
+            early_average=(False, True))
+QUICK_GRID = dict(drop_factor=(0.5, 0.7), delay_fraction=(1.0,), confirm_wait=(True,),
+                  early_average=(True,))
+FIXED = dict(stage_growth=1.4, threshold_z=0.25, step_average=True)
 REFERENCE = ("averaged", "constant", "oracle")
+PREVIOUS = ("autodrop_round1", dict(step_average=False, confirm_wait=False, early_average=False))
 
 
 def _parser():
@@ -45,7 +51,9 @@ def _methods(points):
         from . import experiment
         from .methods import autodrop
         return experiment.build_methods(list(REFERENCE), ctx) + [
-            autodrop.autodrop(ctx, experiment.point_name("autodrop", p), **p) for p in points]
+            autodrop.autodrop(ctx, PREVIOUS[0], **PREVIOUS[1])] + [
+            autodrop.autodrop(ctx, experiment.point_name("autodrop", p), **{**FIXED, **p})
+            for p in points]
     return build
 
 
@@ -58,7 +66,7 @@ def _body(argv) -> int:
     from . import instances as gen
     insts = gen.instances("tune", args.instances)
     for inst in insts:
-        cli.check_sizes(inst.dim, len(points) + len(REFERENCE), inst.epochs,
+        cli.check_sizes(inst.dim, len(points) + len(REFERENCE) + 1, inst.epochs,
                         inst.steps_per_epoch, args.seeds, args.x64)
     from .instance_study import run_instance
     from .results import Results
@@ -67,7 +75,7 @@ def _body(argv) -> int:
         rows.append({"instance": inst.record(), "methods": run_instance(
             inst, _methods(points), seeds=args.seeds, seed=args.seed, x64=args.x64)})
     from .experiment import point_name
-    names = list(REFERENCE) + [point_name("autodrop", p) for p in points]
+    names = list(REFERENCE) + [PREVIOUS[0]] + [point_name("autodrop", p) for p in points]
     with np.errstate(divide="ignore"):
         geo = {n: float(np.exp(np.mean(np.log([r["methods"][n]["cr_ratio"] for r in rows]))))
                for n in names}
@@ -79,7 +87,8 @@ def _body(argv) -> int:
     results = Results({
         "problem": {"name": "tune_autodrop", "split": "tune", "instances": len(rows),
                     "seeds": args.seeds},
-        "grid": {k: list(v) for k, v in grid.items()}, "methods": {},
+        "grid": {k: list(v) for k, v in grid.items()}, "fixed": FIXED,
+        "previous": {"name": PREVIOUS[0], "overrides": PREVIOUS[1]}, "methods": {},
         "rows": rows, "ranking": [{"method": n, "geo_mean_cr_ratio": geo[n],
                                    "median_cr_ratio": median[n]} for n in ranked]})
     return cli.finish(PROG, argv, args, start, results, figures=False)

@@ -379,6 +379,27 @@ def _two_epochs(rng):
     return {"P_n": p_n, "P_drop": m, **{k: g[k] for k in ("K", "c", "eta", "h")}}
 
 
+def _wait_halves(rng):
+    """One coordinate y_{k+1} = q y_k - eta xi_k (E xi^2 = c, q = 1 - eta h) from E y_t^2 = P_0:
+    the cross moments of y_t, y_{t+A}, y_{t+A+B} iterated step by step (E[y_j y_{k+1}] =
+    q E[y_j y_k] for j <= k, E y_{k+1}^2 = q^2 E y_k^2 + eta^2 c)."""
+    g = _guard_scalars(rng)
+    q = 1 - g["eta"] * g["h"]
+    A, B = rng.integers(1, 40, N), rng.integers(1, 40, N)
+    p0 = rng.uniform(0, 5, N)
+    m_0a, m_aa = p0.copy(), p0.copy()
+    for step in range(int(A.max())):
+        live = step < A
+        m_0a = np.where(live, q * m_0a, m_0a)
+        m_aa = np.where(live, q ** 2 * m_aa + g["eta"] ** 2 * g["c"], m_aa)
+    m_0ab, m_ab = m_0a.copy(), m_aa.copy()
+    for step in range(int(B.max())):
+        live = step < B
+        m_0ab, m_ab = np.where(live, q * m_0ab, m_0ab), np.where(live, q * m_ab, m_ab)
+    return {"P_0": p0, "M_0A": m_0a, "M_AA": m_aa, "M_0AB": m_0ab, "M_AB": m_ab,
+            "Q_A": q ** A, "Q_B": q ** B, **{k: g[k] for k in ("c", "eta", "h")}}
+
+
 def _geometric_definition(rng):
     """G(n) = sum_{j=1}^n rho^-j, summed term by term."""
     rho, n = _unit(rng, N, 0.05, 0.95), rng.integers(0, 20, N)
@@ -406,6 +427,10 @@ MODEL_INSTANCES = {
     ("displacement_inner", "model"): _epoch_moments,
     ("guard_drop_error", "two_epochs"): _two_epochs,
     ("wait_drop_error", "wait_epochs"): _wait_epochs,
+    ("wait_confirmation", "mid_moment"): _wait_halves,
+    ("wait_confirmation", "second_half"): _wait_halves,
+    ("wait_confirmation", "across"): _wait_halves,
+    ("wait_confirmation", "first_half"): _wait_halves,
     ("geometric_sum", "G_empty"): _geometric_definition,
     ("geometric_sum", "G_next"): _geometric_definition,
     ("geometric_count", "G_empty"): _geometric_definition,

@@ -19,7 +19,7 @@ PROBLEM = QuadraticProblem(MODEL)
 CTX = RunContext(lr=0.5, epochs=40, steps_per_epoch=10, mu=MODEL.mu, L=MODEL.L, dim=MODEL.dim,
                  model=MODEL)
 # What each method is, stated here independently of the registry (the registry must agree).
-PER_STEP = {"averaged", "pflug", "distance", "sasa"}
+PER_STEP = {"averaged", "pflug", "distance", "sasa", "autodrop"}   # autodrop: its average
 AUTOMATIC = {"autodrop", "autodrop_paper", "autodrop_immediate", "autodrop_v1", "plateau", "pflug",
              "distance", "sasa"}
 NEEDS_MODEL = {"oracle"}

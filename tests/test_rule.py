@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from autodrop_theory import AssumptionError
 from autodrop_theory.strategies import DrawnRandom
-from autodrop_theory.rule import AutoDropConfig, average, init, update
+from autodrop_theory.rule import AutoDropConfig, average, init, observe, update
 
 
 # ------------------------------------------------------------------ configuration validation
@@ -84,6 +84,7 @@ def path_from_turns(turns_deg, lengths=None):
 # one compiled program per argument structure: the hyperparameters are arrays in the state
 _update = jax.jit(update)
 _average = jax.jit(average)
+_observe = jax.jit(observe)
 
 
 def run(cfg, points):
@@ -170,52 +171,79 @@ def test_params_pytree_roundtrip():
 
 
 # ------------------------------------------------------------------ independent reference
-def reference_rule(cfg, points, observed=None):
+def _angle(u, w, eps):
+    c = u @ w / (np.linalg.norm(u) * np.linalg.norm(w) + eps)
+    return math.degrees(math.acos(min(1.0, max(-1.0, c))))
+
+
+def reference_rule(cfg, points, observed=None, steps=None):
     """A plain-Python transcription of docs/theory.md §5 and §10 (the wait proportional to the
-    stage, stage growth, the estimate averaged since saturation, the observed point), written
-    without the library.  Returns per boundary (lr, theta, returned x, estimate)."""
+    stage, stage growth, the wait's confirmation, the estimate averaged since saturation over
+    the snapshots or, with ``steps`` (per epoch, its steps' iterates), over the steps, the
+    early polynomial-decay average, the observed point), written without the library.
+    Returns per boundary (lr, theta, returned x, estimate)."""
     observed = points if observed is None else observed
     lr, theta = cfg.lr, cfg.threshold_deg
     hist = [np.asarray(points[0], float)]        # init sees the parameters (no velocity yet)
-    omegas, triggered, wait, acc, wait_sum, cos_sum = [], False, 0, 0.0, 0.0, 0.0
-    stage, prev_stage, target, saturated, sat_sum, sat_count = 0, 0, 0, False, 0.0, 0
+    omegas, triggered, wait, acc, wait_sum, wait_n, cos_sum = [], False, 0, 0.0, 0.0, 0, 0.0
+    stage, prev_stage, target, fired, sat_sum, sat_n = 0, 0, 0, False, 0.0, 0
+    early_sum, early_w, x_trig, x_mid = 0.0, 0.0, None, None
     out = []
-    for p, q in zip(points[1:], observed[1:]):
+    for e, (p, q) in enumerate(zip(points[1:], observed[1:]), start=1):
+        weight = float(e) ** cfg.early_power
+        if cfg.step_average:
+            for xs in steps[e - 1]:
+                xs = np.asarray(xs, float)
+                if triggered:
+                    wait_sum, wait_n = wait_sum + xs, wait_n + 1
+                if fired:
+                    sat_sum, sat_n = sat_sum + xs, sat_n + 1
+                early_sum, early_w = early_sum + weight * xs, early_w + weight
         x, obs = np.asarray(p, float), np.asarray(q, float)
         raw = x.copy()
         stage += 1
-        omega = math.nan
-        if len(hist) >= 2:
-            u, w = obs - hist[-1], hist[-1] - hist[-2]
-            c = u @ w / (np.linalg.norm(u) * np.linalg.norm(w) + cfg.eps)
-            omega = math.degrees(math.acos(min(1.0, max(-1.0, c))))
+        omega = _angle(obs - hist[-1], hist[-1] - hist[-2], cfg.eps) if len(hist) >= 2 else math.nan
         if triggered:
             wait += 1
             acc = acc + wait * x
-            wait_sum = wait_sum + x
+            if not cfg.step_average:
+                wait_sum, wait_n = wait_sum + x, wait_n + 1
             cos_sum += math.cos(math.radians(omega))
+            if wait == max((target + 1) // 2, 1):
+                x_mid = obs
         elif len(omegas) >= 1 and not math.isnan(omegas[-1]) and not math.isnan(omega) and \
                 abs(omega - omegas[-1]) < theta and omega >= cfg.guard_deg:
-            triggered = True
+            triggered, x_trig = True, obs
             target = cfg.extra_epochs + math.ceil(cfg.delay_fraction * stage)
-        if saturated:
-            sat_sum, sat_count = sat_sum + raw, sat_count + 1
+        if fired and not cfg.step_average:
+            sat_sum, sat_n = sat_sum + raw, sat_n + 1
+        if not cfg.step_average:
+            early_sum, early_w = early_sum + weight * raw, early_w + weight
         if triggered and wait >= target and stage >= cfg.stage_growth * prev_stage:
-            if not saturated:
-                sat_sum, sat_count, saturated = (wait_sum if wait else raw), max(wait, 1), True
-            if lr > cfg.min_lr * (1 + 4 * np.finfo(float).eps):
-                lr = max(cfg.min_lr, cfg.drop_factor * lr)
-            theta = min(cfg.max_threshold_deg, theta / cfg.drop_factor)
-            if cfg.tail_average:
-                x = acc / (wait * (wait + 1) / 2)
-            triggered, wait, acc, wait_sum, cos_sum = False, 0, 0.0, 0.0, 0.0
-            prev_stage, stage = stage, 0
+            if (not cfg.confirm_wait or wait < 2
+                    or _angle(obs - x_mid, x_mid - x_trig, cfg.eps) >= cfg.guard_deg):
+                if not fired:
+                    if wait_n:
+                        sat_sum, sat_n = wait_sum, wait_n
+                    elif not cfg.step_average:
+                        sat_sum, sat_n = raw, 1
+                    fired = True
+                if lr > cfg.min_lr * (1 + 4 * np.finfo(float).eps):
+                    lr = max(cfg.min_lr, cfg.drop_factor * lr)
+                theta = min(cfg.max_threshold_deg, theta / cfg.drop_factor)
+                if cfg.tail_average:
+                    x = acc / (wait * (wait + 1) / 2)
+                prev_stage, stage = stage, 0
+            triggered, wait, acc, wait_sum, wait_n, cos_sum = False, 0, 0.0, 0.0, 0, 0.0
         if not cfg.saturation_average:
             est = x
-        elif saturated:
-            est = sat_sum / sat_count
-        elif triggered and wait > 0 and cos_sum <= math.cos(math.radians(cfg.guard_deg)) * wait:
-            est = wait_sum / wait
+        elif sat_n:
+            est = sat_sum / sat_n
+        elif triggered and wait > 0 and wait_n and \
+                cos_sum <= math.cos(math.radians(cfg.guard_deg)) * wait:
+            est = wait_sum / wait_n
+        elif cfg.early_average and early_w > 0:
+            est = early_sum / early_w
         else:
             est = x
         omegas.append(omega)
@@ -227,21 +255,29 @@ def reference_rule(cfg, points, observed=None):
 @given(data=st.data(), extra=st.integers(0, 4), tail=st.booleans(),
        guard=st.sampled_from([0.0, 60.0, 90.0]), theta=st.sampled_from([2.0, 10.0, 30.0]),
        delay=st.sampled_from([0.0, 0.5, 1.0]), growth=st.sampled_from([0.0, 1.4]),
-       averaging=st.booleans(), observe=st.booleans())
+       averaging=st.booleans(), observe=st.booleans(), per_step=st.booleans(),
+       confirm=st.booleans(), early=st.booleans())
 def test_rule_matches_independent_reference(data, extra, tail, guard, theta, delay, growth,
-                                            averaging, observe):
+                                            averaging, observe, per_step, confirm, early):
     """The trajectory's steps are drawn (and shrunk) by hypothesis; with ``observe`` the angle
-    is measured on a second drawn sequence (the momentum-corrected point)."""
+    is measured on a second drawn sequence (the momentum-corrected point); with ``per_step``
+    the averages see three drawn step iterates per epoch (through ``observe``, the last one
+    called with the sum of two)."""
     tail = tail and (extra > 0 or delay > 0)
     cfg = AutoDropConfig(lr=1.0, drop_factor=0.5, threshold_deg=theta, max_threshold_deg=60.0,
                          min_lr=0.1, extra_epochs=extra, tail_average=tail, guard_deg=guard,
-                         delay_fraction=delay, stage_growth=growth, saturation_average=averaging)
+                         delay_fraction=delay, stage_growth=growth, saturation_average=averaging,
+                         step_average=per_step, confirm_wait=confirm, early_average=early,
+                         early_power=1.5)
     draw = DrawnRandom(data)
     pts = list(np.cumsum(draw.standard_normal((25, 3)), axis=0))
     obs = [p + 0.5 * n for p, n in zip(pts, draw.standard_normal((25, 3)))] if observe else None
+    steps = [p + draw.standard_normal((3, 3)) for p in pts[1:]]
     state = init(jnp.asarray(pts[0]), cfg)
-    ref = reference_rule(cfg, pts, obs)
+    ref = reference_rule(cfg, pts, obs, steps)
     for k, (lr, th, x, est) in enumerate(ref):
+        state = _observe(state, jnp.asarray(steps[k][0]), 1)
+        state = _observe(state, jnp.asarray(steps[k][1] + steps[k][2]), 2)
         seen = None if obs is None else jnp.asarray(obs[k + 1])
         got, state = _update(state, jnp.asarray(pts[k + 1]), seen)
         assert float(state.lr) == pytest.approx(lr, rel=1e-12)

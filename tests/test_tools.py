@@ -11,9 +11,9 @@ from simulations import benchmark, tune_autodrop
 
 
 def test_tune_autodrop_quick_ranks_candidates_on_tune_only(tmp_path, monkeypatch):
-    """The quick search on one TUNE instance (two candidates, one reference): the ranking is
-    sorted by the geometric mean of the CR ratio recomputed from the rows, and the row is a
-    TUNE instance."""
+    """The quick search on one TUNE instance (two candidates, one reference, the previous
+    round's defaults): the ranking is sorted by the geometric mean of the CR ratio recomputed
+    from the rows, and the row is a TUNE instance."""
     monkeypatch.setattr(tune_autodrop, "QUICK_GRID", dict(
         drop_factor=(0.5, 0.7), stage_growth=(1.0,), threshold_z=(0.5,), delay_fraction=(1.0,)))
     assert tune_autodrop.main(["--quick", "--instances", "0", "--out", str(tmp_path / "x")]) == 2
@@ -26,7 +26,8 @@ def test_tune_autodrop_quick_ranks_candidates_on_tune_only(tmp_path, monkeypatch
     geo = [math.exp(math.log(r["rows"][0]["methods"][x["method"]]["cr_ratio"]))
            for x in r["ranking"]]
     assert geo == pytest.approx([x["geo_mean_cr_ratio"] for x in r["ranking"]], rel=1e-12)
-    assert geo == sorted(geo) and len(geo) == 3
+    assert geo == sorted(geo) and len(geo) == 4
+    assert tune_autodrop.PREVIOUS[0] in {x["method"] for x in r["ranking"]}
 
 
 def test_benchmark_runs(capsys, tmp_path, monkeypatch):

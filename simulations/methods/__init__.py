@@ -65,7 +65,7 @@ def __getattr__(name):
 
 
 REGISTRY = {
-    "autodrop": Spec("autodrop:autodrop", "autodrop:FAMILY"),
+    "autodrop": Spec("autodrop:autodrop", "autodrop:STEP_FAMILY"),
     "autodrop_paper": Spec("autodrop:autodrop_paper", "autodrop:FAMILY"),
     "autodrop_immediate": Spec("autodrop:autodrop_immediate", "autodrop:FAMILY"),
     "autodrop_v1": Spec("autodrop:autodrop_v1", "autodrop:FAMILY"),

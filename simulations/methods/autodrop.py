@@ -6,10 +6,11 @@ data (:class:`autodrop_theory.rule.AutoDropHyper`), and the package's presets.
   §4e; ``rule.calibrated_threshold_deg``); the 90-degree guard (§4c); a wait after the trigger
   proportional to the stage's own length, with tail averaging; every stage at least
   ``stage_growth`` times as long as the one before (§10: O(1/T) needs drop_factor x
-  stage_growth < 1); no rate floor; the estimate is the average of the iterates since the angle
-  first saturated; under heavy-ball momentum the angle is measured on the equivalent plain-SGD
-  iterate.  Chosen on the TUNE split of :mod:`simulations.instances` by
-  ``python -m simulations.tune_autodrop``.
+  stage_growth < 1); a drop confirmed by the wait's own angle (its two halves' displacements at
+  least 90 degrees apart); no rate floor; the estimate is the average of every step's iterate
+  since the angle first saturated, and before that a polynomial-decay average since the start;
+  under heavy-ball momentum the angle is measured on the equivalent plain-SGD iterate.  Chosen
+  on the TUNE split of :mod:`simulations.instances` by ``python -m simulations.tune_autodrop``.
 - ``autodrop_v1``: the previous defaults (tuned on six setups of the default quadratic): theta_0
   = 18.5 deg / sqrt(d), a 40-epoch delay with tail averaging, the guard, the floor
   min_lr = lr * rho^2 (at most two drops change the rate), rho = 0.2; kept so the change is
@@ -17,6 +18,9 @@ data (:class:`autodrop_theory.rule.AutoDropHyper`), and the package's presets.
 - ``autodrop_paper``: the published constants verbatim (:meth:`AutoDropConfig.published`).
 - ``autodrop_immediate``: the short form with the package's threshold, guard, drop factor and
   stage growth: drop in the epoch the trigger fires, no wait, no averaging.
+
+The methods whose estimate averages every step (``step_average``) run :data:`STEP_FAMILY`, the
+others :data:`FAMILY` (the same rule without the per-step hook).
 """
 
 from __future__ import annotations
@@ -30,13 +34,14 @@ from autodrop_theory.errors import AssumptionError
 
 from .base import Family, Method, RunContext, keep_rate
 
-__all__ = ["FAMILY", "DEFAULTS", "V1_DEFAULTS", "V1_RATE_DROPS", "autodrop", "autodrop_v1",
-           "autodrop_paper", "autodrop_immediate", "from_config", "package_config",
+__all__ = ["FAMILY", "STEP_FAMILY", "DEFAULTS", "V1_DEFAULTS", "V1_RATE_DROPS", "autodrop",
+           "autodrop_v1", "autodrop_paper", "autodrop_immediate", "from_config", "package_config",
            "v1_config", "paper_config"]
 
 DEFAULTS = dict(drop_factor=0.7, threshold_deg=None, threshold_z=0.25, max_threshold_deg=None,
                 extra_epochs=0, delay_fraction=1.0, stage_growth=1.4, tail_average=True,
-                guard_deg=90.0, min_lr=0.0, saturation_average=True, observe_sgd_point=True)
+                guard_deg=90.0, min_lr=0.0, saturation_average=True, observe_sgd_point=True,
+                step_average=True, confirm_wait=True, early_average=True, early_power=2.0)
 V1_DEFAULTS = dict(drop_factor=0.2, threshold_deg=None, threshold_z=0.25, max_threshold_deg=None,
                    extra_epochs=40, tail_average=True, guard_deg=90.0)
 V1_RATE_DROPS = 2
@@ -47,8 +52,17 @@ def _update(hp, state, x, info):
     return rule.update(state, x, observed)
 
 
+def _report(hp, state, x):
+    return rule.average(state, x)
+
+
 FAMILY = Family("autodrop", lambda hp, x0: rule.init_from_hyper(x0, hp), keep_rate, _update,
-                automatic=True, report=lambda hp, state, x: rule.average(state, x))
+                automatic=True, report=_report)
+# the same rule given every step's iterate (``step_average``): a family of its own, so that the
+# methods averaging snapshots compile without the per-step hook
+STEP_FAMILY = dataclasses.replace(
+    FAMILY, observe=lambda hp, state, step: rule.observe(state, step.x_next),
+    epoch_observe=lambda hp, state, x_sum, steps: rule.observe(state, x_sum, steps))
 
 
 def from_config(name: str, cfg: rule.AutoDropConfig, dim: int) -> Method:
@@ -59,7 +73,7 @@ def from_config(name: str, cfg: rule.AutoDropConfig, dim: int) -> Method:
     if cfg.threshold_deg is None:
         config["resolved_threshold_deg"] = hp.theta
         config["resolved_max_threshold_deg"] = hp.theta_max
-    return Method(name, FAMILY, hp, config)
+    return Method(name, STEP_FAMILY if cfg.step_average else FAMILY, hp, config)
 
 
 def package_config(lr: float, **overrides) -> rule.AutoDropConfig:
@@ -99,7 +113,8 @@ def autodrop_v1(ctx: RunContext, **overrides) -> Method:
 
 def autodrop_immediate(ctx: RunContext) -> Method:
     return autodrop(ctx, "autodrop_immediate", extra_epochs=0, delay_fraction=0.0,
-                    tail_average=False, saturation_average=False)
+                    tail_average=False, saturation_average=False, step_average=False,
+                    confirm_wait=False, early_average=False)
 
 
 def autodrop_paper(ctx: RunContext) -> Method:
