@@ -55,6 +55,8 @@ BLOCKS = {
     "tune": Block(("python -m simulations.tune_autodrop",)),
     "generalization": Block(("python -m simulations.generalization",),
                             (("generalization.png", "generalization.png"),)),
+    "generalization-fresh": Block(("python -m simulations.generalization --start 64 "
+                                   "--no-figures",)),
     "angular": Block(("python -m simulations.angular",), (("angular.png", "angular.png"),)),
     "strongly-convex": Block(tuple(f"python -m simulations.strongly_convex --dataset {d} "
                                    "--no-figures"
