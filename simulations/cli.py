@@ -41,6 +41,9 @@ MAX_INSTANCES = 5000       # the random-instance studies (each instance runs eve
 instance_count = typed(int, lambda v: 1 <= v <= MAX_INSTANCES,
                        f"an integer in [1, {MAX_INSTANCES}] (each instance is a run of every "
                        "method)")
+MAX_INSTANCE_START = 10 ** 6
+instance_start = typed(int, lambda v: 0 <= v <= MAX_INSTANCE_START,
+                       f"an integer in [0, {MAX_INSTANCE_START}]")
 # a float flag feeds a float32 simulation: it must be a normal float32 number
 F32_MIN, F32_MAX = 1.1754943508222875e-38, 3.4028234663852886e38
 positive_float = typed(float, lambda v: F32_MIN <= v <= F32_MAX,

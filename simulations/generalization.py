@@ -44,7 +44,7 @@ def _parser():
                    help="which instances (TUNE chose the defaults)")
     p.add_argument("--instances", type=cli.instance_count, default=None,
                    help="N instances of the split (from --start on)")
-    p.add_argument("--start", type=cli.nonneg_int, default=0,
+    p.add_argument("--start", type=cli.instance_start, default=0,
                    help="skip the split's first K instances (a range no earlier run has seen)")
     return p
 

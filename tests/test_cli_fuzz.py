@@ -50,7 +50,8 @@ COMMANDS = {
         "--instances": INT_AT_LEAST_1},
     "simulations.generalization": {k: SHARED[k] for k in ("--seeds", "--seed", "--methods",
                                                           "--out")} | {
-        "--instances": INT_AT_LEAST_1, "--split": NAME},
+        "--instances": INT_AT_LEAST_1, "--split": NAME,
+        "--start": {k: v for k, v in INT_AT_LEAST_1.items() if k != "zero"}},
     "simulations.benchmark": {k: SHARED[k] for k in ("--seeds", "--seed", "--dim", "--epochs",
                                                      "--steps-per-epoch", "--lr", "--out")},
     "simulations.network": {k: SHARED[k] for k in ("--seeds", "--seed", "--epochs", "--lr",

@@ -115,11 +115,12 @@ def test_command_end_to_end(tmp_path):
     assert generalization.main(["--split", "train", "--out", str(tmp_path / "x")]) == 2
     # constant and the oracle are one method family: one compiled program (AutoDrop's runs in
     # tests/test_tools.py and the README's block)
-    assert generalization.main(["--quick", "--instances", "1", "--seeds", "2", "--methods",
-                                "constant,oracle", "--quiet", "--out", str(tmp_path)]) == 0
+    assert generalization.main(["--quick", "--instances", "1", "--start", "1", "--seeds", "2",
+                                "--methods", "constant,oracle", "--quiet",
+                                "--out", str(tmp_path)]) == 0
     assert_valid_results(tmp_path)
     r = json.loads((tmp_path / "results.json").read_text())
-    assert [row["instance"]["index"] for row in r["rows"]] == [0]
+    assert [row["instance"]["index"] for row in r["rows"]] == [1]
     assert {row["instance"]["split"] for row in r["rows"]} == {"test"}
     assert set(r["summary"]["methods"]) == {"constant", "oracle"}
     assert (tmp_path / "generalization.pdf").exists() and (tmp_path / "generalization.png").exists()
