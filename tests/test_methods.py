@@ -114,18 +114,27 @@ def test_autodrop_defaults_count_no_epochs_and_keep_the_theorem_condition():
     assert v1.hp.extra_epochs == 40 and v1.hp.delay_fraction == 0.0
 
 
-def _first_drops(name, lr, epochs, seeds=64):
-    """Mean first drop epoch of ``name`` on an isotropic quadratic (d = 400, h = 1, K = 4)."""
+def _first_drops(lrs, epochs=800, seeds=64):
+    """Mean first drop epoch of autodrop and autodrop_v1 at each rate of ``lrs`` on an
+    isotropic quadratic (d = 400, h = 1, K = 4), all in one engine call (one horizon: the
+    first drop does not depend on it)."""
     from simulations.problems import quadratic
     d = 400
     problem = quadratic(np.ones(d), np.full(d, 1.0 / d), np.full(d, 3.0))
-    ctx = RunContext(lr=lr, epochs=epochs, steps_per_epoch=4, mu=1.0, L=1.0, dim=d,
-                     model=problem.exact_model)
-    traj = engine.simulate(problem, [methods.make(name, ctx)], epochs=epochs, steps_per_epoch=4,
-                           keys=engine.seed_keys(1, seeds))[name]
-    firsts = [row[0] for row in traj.drop_epochs() if row]
-    assert len(firsts) == seeds
-    return float(np.mean(firsts))
+    ms = []
+    for lr in lrs:
+        ctx = RunContext(lr=lr, epochs=epochs, steps_per_epoch=4, mu=1.0, L=1.0, dim=d,
+                         model=problem.exact_model)
+        ms += [autodrop.autodrop(ctx, f"autodrop@{lr}"),
+               autodrop.autodrop_v1(ctx)._replace(name=f"autodrop_v1@{lr}")]
+    trajs = engine.simulate(problem, ms, epochs=epochs, steps_per_epoch=4,
+                            keys=engine.seed_keys(1, seeds))
+    out = {}
+    for m in ms:
+        firsts = [row[0] for row in trajs[m.name].drop_epochs() if row]
+        assert len(firsts) == seeds, m.name
+        out[m.name] = float(np.mean(firsts))
+    return out
 
 
 def test_autodrop_first_drop_follows_the_problem_time_scale():
@@ -133,7 +142,8 @@ def test_autodrop_first_drop_follows_the_problem_time_scale():
     moves 2-6x later (measured 27.3 -> 70.7 epochs, 2.6x: the saturation trigger's own wait,
     about 1/P(|N(0,1)| < z) epochs, does not scale); the previous defaults add a fixed 40-epoch
     wait whatever the scale, so theirs moves less (measured 53.2 -> 74.8, 1.4x; < 1.7 asked)."""
-    fast, slow = _first_drops("autodrop", 0.2, 200), _first_drops("autodrop", 0.05, 800)
+    first = _first_drops((0.2, 0.05))
+    fast, slow = first["autodrop@0.2"], first["autodrop@0.05"]
     assert 2 <= slow / fast <= 6, (fast, slow)
-    v1_fast, v1_slow = _first_drops("autodrop_v1", 0.2, 200), _first_drops("autodrop_v1", 0.05, 800)
+    v1_fast, v1_slow = first["autodrop_v1@0.2"], first["autodrop_v1@0.05"]
     assert v1_fast >= 40 and v1_slow / v1_fast < 1.7, (v1_fast, v1_slow)
