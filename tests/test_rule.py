@@ -273,6 +273,12 @@ def test_rule_matches_independent_reference(data, extra, tail, guard, theta, del
     pts = list(np.cumsum(draw.standard_normal((25, 3)), axis=0))
     obs = [p + 0.5 * n for p, n in zip(pts, draw.standard_normal((25, 3)))] if observe else None
     steps = [p + draw.standard_normal((3, 3)) for p in pts[1:]]
+    _check_against_reference(cfg, pts, obs, steps)
+
+
+def _check_against_reference(cfg, pts, obs, steps):
+    """Run the library over the boundaries (each epoch's steps through ``observe``: the first
+    alone, the other two as one sum) and compare with :func:`reference_rule` at every one."""
     state = init(jnp.asarray(pts[0]), cfg)
     ref = reference_rule(cfg, pts, obs, steps)
     for k, (lr, th, x, est) in enumerate(ref):
@@ -284,6 +290,28 @@ def test_rule_matches_independent_reference(data, extra, tail, guard, theta, del
         assert float(state.theta) == pytest.approx(th, rel=1e-12)
         np.testing.assert_allclose(got, x, rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(_average(state, got), est, rtol=1e-10, atol=1e-12)
+    return ref
+
+
+def test_rule_matches_the_reference_on_random_walks_where_the_confirmation_matters():
+    """Seeded random walks (whose wait halves are independent, so about half the waits fail
+    the 60-degree confirmation) with every averaging knob on: the library equals the reference
+    at every boundary, and the confirmation changes the rate path on some of the walks (so the
+    comparison covers a refused drop)."""
+    rng = np.random.default_rng(12)
+    cfg = AutoDropConfig(lr=1.0, drop_factor=0.5, threshold_deg=30.0, max_threshold_deg=60.0,
+                         min_lr=0.1, extra_epochs=0, delay_fraction=1.0, tail_average=True,
+                         guard_deg=60.0, saturation_average=True, step_average=True,
+                         confirm_wait=True, early_average=True, early_power=2.0)
+    unconfirmed = dataclasses.replace(cfg, confirm_wait=False)
+    changed = 0
+    for _ in range(12):
+        pts = list(np.cumsum(rng.standard_normal((25, 3)), axis=0))
+        steps = [p + rng.standard_normal((3, 3)) for p in pts[1:]]
+        ref = _check_against_reference(cfg, pts, None, steps)
+        free = reference_rule(unconfirmed, pts, None, steps)
+        changed += [r[0] for r in ref] != [r[0] for r in free]
+    assert changed >= 3, changed
 
 
 @given(data=st.data(), lr=st.sampled_from([1.0, 0.5, 3.0]), rho=st.floats(0.05, 0.95),
