@@ -59,6 +59,11 @@ def run_instance(inst, methods, *, seeds: int, seed: int, x64: bool = False) -> 
         if "drop_epochs" in m.config:        # the oracle's schedule
             out[m.name]["first_drop"] = (float(m.config["drop_epochs"][0])
                                          if m.config["drop_epochs"] else None)
+    # every instance has its own shapes, so its compiled programs are never reused; kept, their
+    # code mappings add up over a study to the kernel's limit on memory maps (LLVM then fails
+    # with "Cannot allocate memory" with most of the memory free)
+    import jax
+    jax.clear_caches()
     return out
 
 
