@@ -9,7 +9,9 @@ stays consistent when the rate drops); this transformation multiplies them by th
 rate.  It counts steps and takes a snapshot once per epoch of ``steps_per_epoch`` steps:
 ``snapshot="boundary"`` (the package's convention: the parameters after the epoch's last step)
 or ``"after_first_step"`` (the authors' released code: after the first step of each epoch; the
-first such snapshot starts the rule).  At each snapshot it calls
+first such snapshot starts the rule).  Every step's parameters go to
+:func:`autodrop_theory.rule.observe` (the samples of the rule's estimate with
+``step_average``; :func:`estimate` reads it).  At each snapshot it calls
 :func:`autodrop_theory.rule.update`; when the rule replaces the parameters by its tail average,
 the emitted update moves them there (``params + update`` is the average up to one rounding).
 Put it last in an ``optax.chain`` (e.g. after ``optax.add_decayed_weights``): it needs the
@@ -118,6 +120,16 @@ def _find(state):
             if found is not None:
                 return found
     return None
+
+
+def estimate(state, params):
+    """The rule's estimate (:func:`autodrop_theory.rule.average`) at the current ``params``,
+    from the AutoDrop state inside ``state``: with ``saturation_average``, the average since
+    the angle first saturated; else ``params``."""
+    s = _find(state)
+    if s is None:
+        raise AssumptionError("state: no AutoDrop state found in it")
+    return rule.average(s.rule, params)
 
 
 def read(state) -> dict:

@@ -495,9 +495,9 @@ def average(state: AutoDropState, params):
     the uniform average of the samples (snapshots, or with ``step_average`` steps) since the
     first drop's wait began; before the first drop, the average of the current wait's samples
     while the wait's angles agree that the iterates are saturated (the mean of cos(omega) over
-    its epochs at most cos(guard_deg)), else ``params`` itself (a run that ends before a
-    trigger, or inside the first wait before that).  Without ``saturation_average``,
-    ``params``."""
+    its epochs at most cos(guard_deg)), else, with ``early_average``, the polynomial-decay
+    average of every sample since the start, else ``params`` itself.  Without
+    ``saturation_average``, ``params``."""
     x, unravel = ravel_pytree(params)
     hp = state.hyper
     sat = state.sat_sum / jnp.maximum(state.sat_n, 1)

@@ -9,6 +9,7 @@ the order of a few operations (a sum of the step into the parameters, the tail-a
 emitted as x_avg - x and added back), so they agree to a few ulps per step; after 300-600 steps
 we require relative agreement 1e-10 on ||x - x*||^2, and identical drop epochs."""
 
+import dataclasses
 import doctest
 
 import jax
@@ -55,10 +56,11 @@ def _normals(key, epoch, K, d):  # noqa: N803
     return jax.random.normal(jax.random.fold_in(key, epoch), (K, d), jnp.float32)
 
 
-def _quadratic_loop(tx, model, keys, epochs, K, dtype=jnp.float64):
+def _quadratic_loop(tx, model, keys, epochs, K, dtype=jnp.float64, estimate=False):
     """A plain optax training loop on the quadratic, with the engine's noise stream: epoch e of
     a seed draws sd * N(0, I) of shape (K, d) from fold_in(key, e).  Returns, per seed, the
-    squared distance at each boundary, the rate per epoch and the drop epochs."""
+    squared distance (of the rule's estimate with ``estimate``) at each boundary, the rate per
+    epoch and the drop epochs."""
     h = jnp.asarray(model.hessian_eigs, dtype)
     sd = jnp.asarray(np.sqrt(model.noise_var), dtype)
 
@@ -75,7 +77,8 @@ def _quadratic_loop(tx, model, keys, epochs, K, dtype=jnp.float64):
                 return (optax.apply_updates(x, u), s), ado.read(s)["lr"]
 
             (x, s), lrs = jax.lax.scan(step, (x, s), noise)
-            return (x, s), (jnp.vdot(x, x), lrs[0], ado.read(s)["num_drops"])
+            y = ado.estimate(s, x) if estimate else x
+            return (x, s), (jnp.vdot(y, y), lrs[0], ado.read(s)["num_drops"])
 
         _, (sq, lr, drops) = jax.lax.scan(epoch, (x0, tx.init(x0)), jnp.arange(epochs))
         return jnp.concatenate([jnp.vdot(x0, x0)[None], sq]), lr, drops
@@ -96,6 +99,23 @@ def test_optax_loop_reproduces_the_engine_autodrop_trajectory():
     np.testing.assert_allclose(lr, ref.lr, rtol=1e-12)
     got = [np.flatnonzero(np.diff(np.r_[0, row])).tolist() for row in drops]
     assert got == ref.drop_epochs()
+
+
+def test_optax_estimate_reproduces_the_engine_report():
+    """With the package's averaging knobs the engine evaluates the rule's estimate; the optax
+    loop, which feeds every step to ``rule.observe``, reads the same estimate (float64)."""
+    cfg = dataclasses.replace(CFG, saturation_average=True, step_average=True,
+                              confirm_wait=True, early_average=True)
+    model = default_model(dim=30, seed=2)
+    E, K, S = 40, 10, 4
+    keys = engine.seed_keys(7, S)
+    m = autodrop_method.from_config("autodrop", cfg, 30)
+    ref = engine.simulate(QuadraticProblem(model), [m], epochs=E, steps_per_epoch=K, keys=keys,
+                          dtype=jnp.float64, sampler="steps")["autodrop"]
+    sq, _, _ = map(np.asarray, _quadratic_loop(ado.autodrop(cfg, K), model, keys, E, K,
+                                               estimate=True))
+    assert min(len(r) for r in ref.drop_epochs()) >= 1      # the estimate is an average
+    np.testing.assert_allclose(sq, ref.sq_dist, rtol=1e-10)
 
 
 def _released_numpy(model, noise, cfg, K):
