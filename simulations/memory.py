@@ -18,7 +18,8 @@ from autodrop_theory.errors import AssumptionError
 
 __all__ = ["estimate", "available", "check"]
 
-STATE_VECTORS = 8        # vectors of d numbers per method and seed
+STATE_VECTORS = 12       # vectors of d numbers per method and seed (AutoDrop: the engine's 3
+                         # and the rule's 8, autodrop_theory.rule.AutoDropState)
 RECORD_SERIES = 8        # per-boundary series per method and seed
 HOST_COPIES = 3          # float64 copies of the records on the host
 EXACT_NORMALS = 3        # normals per coordinate and epoch of the exact sampler (at most)
