@@ -87,35 +87,24 @@ def _quadratic_loop(tx, model, keys, epochs, K, dtype=jnp.float64, estimate=Fals
 
 
 def test_optax_loop_reproduces_the_engine_autodrop_trajectory():
+    """Rates, drop epochs and the rule's estimate: with the package's averaging knobs the
+    engine evaluates the estimate, and the optax loop, which feeds every step to
+    ``rule.observe``, reads the same one (float64)."""
+    cfg = dataclasses.replace(CFG, saturation_average=True, step_average=True,
+                              confirm_wait=True, early_average=True)
     model = default_model(dim=30, seed=2)
     E, K, S = 60, 10, 4
     keys = engine.seed_keys(7, S)
-    m = autodrop_method.from_config("autodrop", CFG, 30)
+    m = autodrop_method.from_config("autodrop", cfg, 30)
     ref = engine.simulate(QuadraticProblem(model), [m], epochs=E, steps_per_epoch=K, keys=keys,
                           dtype=jnp.float64, sampler="steps")["autodrop"]
-    sq, lr, drops = map(np.asarray, _quadratic_loop(ado.autodrop(CFG, K), model, keys, E, K))
+    sq, lr, drops = map(np.asarray, _quadratic_loop(ado.autodrop(cfg, K), model, keys, E, K,
+                                                    estimate=True))
     assert min(len(r) for r in ref.drop_epochs()) >= 1      # the comparison covers drops
     np.testing.assert_allclose(sq, ref.sq_dist, rtol=1e-10)
     np.testing.assert_allclose(lr, ref.lr, rtol=1e-12)
     got = [np.flatnonzero(np.diff(np.r_[0, row])).tolist() for row in drops]
     assert got == ref.drop_epochs()
-
-
-def test_optax_estimate_reproduces_the_engine_report():
-    """With the package's averaging knobs the engine evaluates the rule's estimate; the optax
-    loop, which feeds every step to ``rule.observe``, reads the same estimate (float64)."""
-    cfg = dataclasses.replace(CFG, saturation_average=True, step_average=True,
-                              confirm_wait=True, early_average=True)
-    model = default_model(dim=30, seed=2)
-    E, K, S = 40, 10, 4
-    keys = engine.seed_keys(7, S)
-    m = autodrop_method.from_config("autodrop", cfg, 30)
-    ref = engine.simulate(QuadraticProblem(model), [m], epochs=E, steps_per_epoch=K, keys=keys,
-                          dtype=jnp.float64, sampler="steps")["autodrop"]
-    sq, _, _ = map(np.asarray, _quadratic_loop(ado.autodrop(cfg, K), model, keys, E, K,
-                                               estimate=True))
-    assert min(len(r) for r in ref.drop_epochs()) >= 1      # the estimate is an average
-    np.testing.assert_allclose(sq, ref.sq_dist, rtol=1e-10)
 
 
 def _released_numpy(model, noise, cfg, K):

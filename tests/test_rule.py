@@ -270,8 +270,8 @@ def test_rule_matches_independent_reference(data, extra, tail, guard, theta, del
                          step_average=per_step, confirm_wait=confirm, early_average=early,
                          early_power=1.5)
     draw = DrawnRandom(data)
-    pts = list(np.cumsum(draw.standard_normal((25, 3)), axis=0))
-    obs = [p + 0.5 * n for p, n in zip(pts, draw.standard_normal((25, 3)))] if observe else None
+    pts = list(np.cumsum(draw.standard_normal((18, 3)), axis=0))
+    obs = [p + 0.5 * n for p, n in zip(pts, draw.standard_normal((18, 3)))] if observe else None
     steps = [p + draw.standard_normal((3, 3)) for p in pts[1:]]
     _check_against_reference(cfg, pts, obs, steps)
 

@@ -18,6 +18,8 @@ def test_tune_autodrop_quick_ranks_candidates_on_tune_only(tmp_path, monkeypatch
         drop_factor=(0.5, 0.7), stage_growth=(1.0,), threshold_z=(0.5,), delay_fraction=(1.0,)))
     assert tune_autodrop.main(["--quick", "--instances", "0", "--out", str(tmp_path / "x")]) == 2
     monkeypatch.setattr(tune_autodrop, "REFERENCE", ("constant",))
+    # the previous round's row with every-step averaging: the candidates' compiled program
+    monkeypatch.setattr(tune_autodrop, "PREVIOUS", ("autodrop_round1", dict(confirm_wait=False)))
     assert tune_autodrop.main(["--quick", "--instances", "1", "--seeds", "2", "--quiet",
                                "--out", str(tmp_path)]) == 0
     assert_valid_results(tmp_path)
