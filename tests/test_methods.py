@@ -114,7 +114,7 @@ def test_autodrop_defaults_count_no_epochs_and_keep_the_theorem_condition():
     assert v1.hp.extra_epochs == 40 and v1.hp.delay_fraction == 0.0
 
 
-def _first_drops(lrs, epochs=800, seeds=32):
+def _first_drops(lrs, epochs=300, seeds=32):
     """Mean first drop epoch of autodrop and autodrop_v1 at each rate of ``lrs`` on an
     isotropic quadratic (d = 400, h = 1, K = 4), all in one engine call (one horizon: the
     first drop does not depend on it)."""
