@@ -126,17 +126,19 @@ def estimate(state, params):
     """The rule's estimate (:func:`autodrop_theory.rule.average`) at the current ``params``,
     from the AutoDrop state inside ``state``: with ``saturation_average``, the average since
     the angle first saturated; else ``params``."""
+    return rule.average(_require(state).rule, params)
+
+
+def _require(state):
     s = _find(state)
     if s is None:
         raise AssumptionError("state: no AutoDrop state found in it")
-    return rule.average(s.rule, params)
+    return s
 
 
 def read(state) -> dict:
     """The current ``lr``, ``angle_deg``, ``num_drops`` and ``epoch`` (snapshots taken) of the
     AutoDrop state inside ``state`` (its own, or a chain's)."""
-    s = _find(state)
-    if s is None:
-        raise AssumptionError("state: no AutoDrop state found in it")
+    s = _require(state)
     return {"lr": s.rule.lr, "angle_deg": s.rule.angle_deg, "num_drops": s.rule.num_drops,
             "epoch": s.rule.snapshots - 1}

@@ -371,6 +371,15 @@ def init_from_hyper(params, hyper: AutoDropHyper) -> AutoDropState:
         early_mean=flat, early_w=jnp.zeros((), dt), x_trig=flat, x_mid=flat, hyper=h)
 
 
+def _flat_like(state, params):
+    """``params`` flattened (with its unravel), refused unless shaped as at ``init``."""
+    x, unravel = ravel_pytree(params)
+    if x.shape != state.x_prev.shape or x.dtype != state.x_prev.dtype:
+        raise AssumptionError(f"params: need {state.x_prev.size} parameters of dtype "
+                              f"{state.x_prev.dtype} (as at init), got {x.size} of {x.dtype}")
+    return x, unravel
+
+
 def update(state: AutoDropState, params, observed=None):
     """One epoch boundary: take the snapshot ``params``; return (params, new state).
 
@@ -382,10 +391,7 @@ def update(state: AutoDropState, params, observed=None):
     1 / (1 - beta) steps, so their angle can stay below 90 degrees at stationarity.
     """
     hp = state.hyper
-    x, unravel = ravel_pytree(params)
-    if x.shape != state.x_prev.shape or x.dtype != state.x_prev.dtype:
-        raise AssumptionError(f"params: need {state.x_prev.size} parameters of dtype "
-                              f"{state.x_prev.dtype} (as at init), got {x.size} of {x.dtype}")
+    x, unravel = _flat_like(state, params)
     dt = x.dtype
     obs = x if observed is None else ravel_pytree(observed)[0]
     if obs.shape != x.shape or obs.dtype != dt:
@@ -474,10 +480,7 @@ def observe(state: AutoDropState, params, count=1) -> AutoDropState:
     and the average since saturation once a drop has happened; otherwise the state is
     returned unchanged.  Call it after every step, between the epoch boundaries' ``update``s
     (a step's iterate belongs to the epoch it ends in)."""
-    x, _ = ravel_pytree(params)
-    if x.shape != state.x_prev.shape or x.dtype != state.x_prev.dtype:
-        raise AssumptionError(f"params: need {state.x_prev.size} parameters of dtype "
-                              f"{state.x_prev.dtype} (as at init), got {x.size} of {x.dtype}")
+    x, _ = _flat_like(state, params)
     hp = state.hyper
     n = jnp.asarray(count, x.dtype)
     waiting = hp.step_average & state.triggered
