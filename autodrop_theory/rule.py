@@ -421,7 +421,11 @@ def update(state: AutoDropState, params, observed=None):
     due = triggered & (wait >= target) & long_enough
     # the wait's own angle: its first half's displacement against the rest's
     x_trig = jnp.where(fires & ~state.triggered, obs, state.x_trig)
-    x_mid = jnp.where(waiting & (wait == jnp.maximum((target + 1) // 2, 1)), obs, state.x_mid)
+    # its middle: half of the wait the drop will actually take, stage growth included (the
+    # stage must reach g times the previous one, so the wait is at least ceil(g prev - n))
+    grown = jnp.ceil(hp.stage_growth * state.prev_stage_epochs.astype(dt) - n).astype(jnp.int32)
+    x_mid = jnp.where(waiting & (wait == jnp.maximum((jnp.maximum(target, grown) + 1) // 2, 1)),
+                      obs, state.x_mid)
     confirmed = (angle_deg(obs - x_mid, x_mid - x_trig, hp.eps) >= hp.guard_deg) | (wait < 2)
     drop = due & (confirmed | ~hp.confirm_wait)
     clear = due                                           # a drop, or a wait not confirmed

@@ -186,7 +186,7 @@ def reference_rule(cfg, points, observed=None, steps=None):
     lr, theta = cfg.lr, cfg.threshold_deg
     hist = [np.asarray(points[0], float)]        # init sees the parameters (no velocity yet)
     omegas, triggered, wait, acc, wait_sum, wait_n, cos_sum = [], False, 0, 0.0, 0.0, 0, 0.0
-    stage, prev_stage, target, fired, sat_sum, sat_n = 0, 0, 0, False, 0.0, 0
+    stage, prev_stage, target, need, fired, sat_sum, sat_n = 0, 0, 0, 0, False, 0.0, 0
     early_sum, early_w, x_trig, x_mid = 0.0, 0.0, None, None
     out = []
     for e, (p, q) in enumerate(zip(points[1:], observed[1:]), start=1):
@@ -209,12 +209,13 @@ def reference_rule(cfg, points, observed=None, steps=None):
             if not cfg.step_average:
                 wait_sum, wait_n = wait_sum + x, wait_n + 1
             cos_sum += math.cos(math.radians(omega))
-            if wait == max((target + 1) // 2, 1):
+            if wait == max((need + 1) // 2, 1):      # half of the wait actually taken
                 x_mid = obs
         elif len(omegas) >= 1 and not math.isnan(omegas[-1]) and not math.isnan(omega) and \
                 abs(omega - omegas[-1]) < theta and omega >= cfg.guard_deg:
             triggered, x_trig = True, obs
             target = cfg.extra_epochs + math.ceil(cfg.delay_fraction * stage)
+            need = max(target, math.ceil(cfg.stage_growth * prev_stage - stage))
         if fired and not cfg.step_average:
             sat_sum, sat_n = sat_sum + raw, sat_n + 1
         if not cfg.step_average:

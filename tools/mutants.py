@@ -19,7 +19,7 @@ CHECK = "proofs/checker.py"
 PROOF_TESTS = ("tests/test_proofs.py",)
 BOUND_TESTS = ("tests/test_bound_edges.py", "tests/test_bounds.py", "tests/test_properties.py")
 SCHED_TESTS = ("tests/test_schedule_bounds.py", "tests/test_properties.py")
-RULE_TESTS = ("tests/test_rule.py",)
+RULE_TESTS = ("tests/test_rule.py", "tests/test_rule_rate.py")
 THEORY_TESTS = ("tests/test_angular.py", "tests/test_angular_montecarlo.py",
                 "tests/test_simulation_theory.py")
 
@@ -223,7 +223,11 @@ MUTANTS = [
     _r("rule.confirmation_ignored",
        "drop = due & (confirmed | ~hp.confirm_wait)", "drop = due"),
     _r("rule.confirmation_at_the_end",
-       "(wait == jnp.maximum((target + 1) // 2, 1))", "(wait == jnp.maximum(target, 1))"),
+       "(wait == jnp.maximum((jnp.maximum(target, grown) + 1) // 2, 1))",
+       "(wait == jnp.maximum(jnp.maximum(target, grown), 1))"),
+    _r("rule.confirmation_midpoint_without_growth",
+       "(wait == jnp.maximum((jnp.maximum(target, grown) + 1) // 2, 1))",
+       "(wait == jnp.maximum((target + 1) // 2, 1))"),
     _r("rule.step_samples_not_in_the_wait",
        "wait_sum=jnp.where(waiting, state.wait_sum + x, state.wait_sum),",
        "wait_sum=state.wait_sum,"),
