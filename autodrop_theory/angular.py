@@ -29,7 +29,8 @@ from . import _validate as v
 from .errors import AssumptionError
 from .quadratic import check_stable_lr, epoch_factors
 
-__all__ = ["expected_sq_dist", "expected_angles", "stationary_angle"]
+__all__ = ["expected_sq_dist", "expected_angles", "stationary_angle",
+           "stationary_angle_momentum"]
 
 
 _NO_Y0 = object()
@@ -406,3 +407,54 @@ def expected_angles_momentum(hessian_eigs, noise_var, y0, lrs, steps_per_epoch,
         raise AssumptionError("y0, noise_var: no motion, the angle is undefined")
     cos = inner / np.sqrt(sq[1:] * sq[:-1])
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+MOMENTUM_OBSERVABLES = ("iterate", "sgd_point")
+
+
+def stationary_angle_momentum(hessian_eigs, noise_var, lr, steps_per_epoch, momentum,
+                              observe="sgd_point") -> float:
+    """The stationary deterministic-equivalent angle (degrees) of heavy-ball SGD at a constant
+    rate (docs/theory.md §6), measured on the iterate x (``observe="iterate"``) or on the point
+    z = x + beta / (1 - beta) (x - x_prev) that AutoDrop observes under momentum
+    (``"sgd_point"``; x_prev the iterate one step earlier).
+
+    Per coordinate the state s = (y_t, y_{t-1}) follows s' = M s + e (eta sqrt(c) xi) with
+    M = [[1 + beta - eta h, -beta], [1, 0]]; over an epoch s_{n+1} = A s_n + noise of covariance
+    Q (A = M^K).  The stationary covariance solves the discrete Lyapunov equation
+    S = A S A^T + Q, and for the observable w = a^T s (a = (1, 0) or (1 + b, -b),
+    b = beta / (1 - beta)):
+        E[u_n u_{n-1}] = a^T (A - I)(S - A S) a,   E[u_n^2] = a^T ((A - I) S (A - I)^T + Q) a,
+    summed over coordinates; cos omega = the first sum over the second.  z is not plain SGD:
+    z_{t+1} = z_t - eta / (1 - beta) g(x_t) with the gradient at x, so this angle can be below
+    90 degrees when K (1 - beta) is small (79.2 degrees at h = 1, eta = 0.05, beta = 0.9, K = 2).
+    Needs every h_i > 0 (a flat direction has no stationary law), 0 <= beta < 1 and
+    eta h_i < 2 (1 + beta); noise_var is normalised first (the angle is scale-invariant).
+
+    Example:
+        >>> round(stationary_angle_momentum([1.0], [1.0], 0.5, 3, 0.0), 6) == round(
+        ...     stationary_angle([1.0], [1.0], 0.5, 3), 6)
+        True
+    """
+    h, c = _instance(hessian_eigs, noise_var)
+    if observe not in MOMENTUM_OBSERVABLES:
+        raise AssumptionError(f"observe: need one of {MOMENTUM_OBSERVABLES}, got {observe!r}")
+    if (h <= 0).any():
+        raise AssumptionError(f"hessian_eigs: need every h_i > 0 (a flat direction has no "
+                              f"stationary law), got min {h.min():g}")
+    if c.max() <= 0:
+        raise AssumptionError("noise_var: need some c_i > 0 (without noise there is no "
+                              "stationary motion and the angle is undefined)")
+    lr = v.in_range("lr", lr, 0.0, None, lo_open=True)
+    A, Q, _ = _momentum_moments(h, c / c.max(), np.zeros_like(h), [lr], steps_per_epoch,
+                                momentum)
+    A, Q = A[0], Q[0]
+    d = h.size
+    lyap = np.eye(4) - np.einsum("nij,nkl->nikjl", A, A).reshape(d, 4, 4)
+    S = np.linalg.solve(lyap, Q.reshape(d, 4, 1)).reshape(d, 2, 2)
+    b = momentum / (1.0 - momentum)
+    a = np.array([1.0, 0.0]) if observe == "iterate" else np.array([1.0 + b, -b])
+    D = A - np.eye(2)
+    inner = np.einsum("i,nij,j->", a, D @ (S - A @ S), a)
+    sq = np.einsum("i,nij,j->", a, D @ S @ np.swapaxes(D, -1, -2) + Q, a)
+    return float(np.degrees(np.arccos(np.clip(inner / sq, -1.0, 1.0))))

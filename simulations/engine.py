@@ -35,7 +35,7 @@ import numpy as np
 
 from autodrop_theory import _validate as v
 from autodrop_theory.errors import AssumptionError
-from autodrop_theory.rule import angle_deg
+from autodrop_theory.rule import angle_deg, epoch_guard_applies
 
 from . import exact, memory
 from .choices import SAMPLERS
@@ -220,7 +220,8 @@ def _family_epoch(kind, family, steps, momentum_on, sampler, data, hp, carry, no
         kind, family, steps, momentum_on, data, hp, x, state, t, delta, chk, noise, beta, check)
     report = family.report or (lambda hp, state, x: x)
     sgd_point = x_end + beta / (1 - beta) * delta if momentum_on else None
-    x_new, state = family.update(hp, state, x_end, EpochInfo(e, loss_mean, sgd_point))
+    guard = epoch_guard_applies(beta, steps) if momentum_on else True
+    x_new, state = family.update(hp, state, x_end, EpochInfo(e, loss_mean, sgd_point, guard))
     chk = _check_boundary(check, chk, t, kind.sq_dist(data, x_end), kind.sq_dist(data, x_new),
                           jnp.any(x_new != x_end))
     ang = jnp.where(e >= 1, angle_deg(x_new - x, x - x_prev), jnp.asarray(jnp.nan, x.dtype))

@@ -48,8 +48,10 @@ V1_RATE_DROPS = 2
 
 
 def _update(hp, state, x, info):
-    observed = x if info.sgd_point is None else jnp.where(hp.observe_sgd_point, info.sgd_point, x)
-    return rule.update(state, x, observed)
+    if info.sgd_point is None:
+        return rule.update(state, x)
+    on = hp.observe_sgd_point
+    return rule.update(state, x, jnp.where(on, info.sgd_point, x), ~on | info.epoch_guard)
 
 
 def _report(hp, state, x):

@@ -45,9 +45,10 @@ __all__ = ["Family", "Method", "Bound", "EpochInfo", "StepInfo", "RunContext", "
 class EpochInfo(NamedTuple):
     epoch: Any        # int32, index of the epoch that just ended (0-based)
     mean_loss: Any    # the epoch's mean stochastic (minibatch) loss
-    sgd_point: Any = None   # x + beta / (1 - beta) (x - x_prev_step) under heavy-ball momentum
-                            # beta (the equivalent plain-SGD iterate, docs/theory.md §6); None
-                            # without momentum
+    sgd_point: Any = None   # z = x + beta / (1 - beta) (x - x_prev_step) under heavy-ball
+                            # momentum beta (docs/theory.md §6); None without momentum
+    epoch_guard: Any = True  # whether one epoch's angle can certify saturation
+                             # (rule.epoch_guard_applies: K (1 - beta) >= 1)
 
 
 class StepInfo(NamedTuple):
