@@ -391,7 +391,7 @@ def epoch_guard_applies(momentum, steps_per_epoch):
     90-degree guard on one epoch's angle is blocked in expectation.  There the guard is left to
     the wait's confirmation, whose halves span more steps.  Plain SGD (beta = 0): always.
     Host numbers or traced arrays."""
-    return steps_per_epoch * (1 - momentum) >= 1
+    return steps_per_epoch * (1 - momentum) >= 1 - 1e-6     # 10 (1 - 0.9) rounds below 1
 
 
 def update(state: AutoDropState, params, observed=None, epoch_guard=True):
