@@ -9,6 +9,9 @@ relations over the symbol table; ``check(**numbers)`` evaluates them and raises
 - ``BV``  E||g - grad f(x)||^2 <= sigma^2 for every x (sigma^2 >= 0).
 - ``FS``  f = (1/n) sum_i f_i, each f_i L-smooth and mu-strongly convex, g = grad f_i with i
           uniform; sigma_*^2 = E||grad f_i(x*)||^2 >= 0.
+- ``AD``  an adapted run (the adaptive-schedule theorem of docs/theory.md §2d): the rate is
+          predictable, the noise is unbiased with conditional variance <= sigma^2 given the
+          past, and eta_t mu <= 1 - delta (integrability).
 - ``Q``   the linear-Gaussian quadratic model (per coordinate h_i >= 0, c_i >= 0);
           :meth:`QuadraticAssumption.instance` builds a validated
           :class:`autodrop_theory.quadratic.QuadraticModel` from numeric spectra.
@@ -26,7 +29,8 @@ from .symbols import Ge as _Ge, Gt as _Gt, Le as _Le, Lt as _Lt
 from .errors import AssumptionError
 from .quadratic import QuadraticModel
 
-__all__ = ["Assumption", "SC", "SM", "BV", "FS", "Q", "ASSUMPTIONS", "check_conditions"]
+__all__ = ["Assumption", "SC", "SM", "BV", "FS", "Q", "CV", "AD", "ASSUMPTIONS",
+           "check_conditions"]
 
 
 def check_conditions(owner: str, conditions, numbers: dict) -> None:
@@ -79,4 +83,11 @@ CV = Assumption("CV", "f convex with a minimiser x*; ||x_1 - x*||^2 <= D^2 and E
                "(the convex last-iterate setting)", (S.D_sq, S.G_sq),
                (_Ge(S.D_sq, 0), _Ge(S.G_sq, 0)))
 
-ASSUMPTIONS = {a.name: a for a in (SC, SM, BV, FS, Q, CV)}
+AD = Assumption("AD", "an adapted run: the rate eta_t is known before step t's noise (a function "
+                "of x_0 and g_0..g_{t-1}; moves that are not SGD steps happen at stopping "
+                "times); given that past, E[g_t] = grad f(x_t) and E||g_t - grad f(x_t)||^2 <= "
+                "sigma^2; eta_t mu <= 1 - delta for one delta > 0 (so P_t >= delta^(2t) and Z_t "
+                "is integrable)", (S.sigma_sq, S.lr_t, S.mu),
+                (_Ge(S.sigma_sq, 0), _Lt(S.lr_t * S.mu, 1)))
+
+ASSUMPTIONS = {a.name: a for a in (SC, SM, BV, FS, Q, CV, AD)}

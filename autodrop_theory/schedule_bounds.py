@@ -153,10 +153,11 @@ SGD_ADAPTIVE_SCHEDULE = ScheduleBound(
     name="SGD_ADAPTIVE_SCHEDULE",
     expr=S.r0_sq,
     conditions=_sched_conditions + (_Lt(S.lr_t * S.mu, 1),),
-    assumptions=("SC", "SM", "BV"),
+    assumptions=("SC", "SM", "AD"),
     kind="upper", rate_exponent=None, rate_variable=None,
-    reference="This project (docs/theory.md §2d): for a rate eta_t chosen from everything "
-              "observed before step t, Z_t = ||y_t||^2/P_t - sigma^2 sum_{s<t} eta_s^2/P_{s+1} "
+    reference="This project (docs/theory.md §2d): under AD (the rate known before the step's "
+              "noise, the noise unbiased with conditional variance <= sigma^2 given the past, "
+              "eta_t mu <= 1 - delta), Z_t = ||y_t||^2/P_t - sigma^2 sum_{s<t} eta_s^2/P_{s+1} "
               "(P_t = prod_{s<t} (1 - eta_s mu)^2) is a supermartingale, so E Z_T <= "
               "||y_0||^2; the value of this bound is that right side, and "
               "adaptive_statistic computes one run's left side.",

@@ -178,4 +178,52 @@ ADAPTIVE = Proof(
     bound="SGD_ADAPTIVE_SCHEDULE",
 )
 
-PROOFS = (SHARP, SCHEDULE, ADAPTIVE_STEP, ADAPTIVE)
+w = sp.Symbol("w", nonnegative=True)             # c_k 1{tau_k <= t < tau_{k+1}}, known at t
+
+SEGMENT_STEP = Proof(
+    name="sgd_adaptive_segment_step",
+    title="A nonnegative weight known at time t keeps the supermartingale step: "
+          "E_t[w Z_{t+1}] <= w Z_t (docs/theory.md §2d)",
+    lhs=w * _z_next, relation="<=", rhs=w * _z_now,
+    facts=(
+        Fact("step", _z_now - _z_next, "ge", "sgd_adaptive_step (E_t Z_{t+1} <= Z_t; a weight "
+             "known at time t comes out of E_t)", cites="sgd_adaptive_step"),
+        Fact("weight", w, "ge", "w = c_k 1{tau_k <= t < tau_{k+1}} >= 0",
+             role="hypothesis"),
+    ),
+    nonneg=("weight",),
+    steps=(Step(w * _z_now, "<=", "the step times the weight w >= 0", (("step", w),)),),
+    reference="This project (docs/theory.md §2d): the increment of a segment's statistic.",
+    assumptions=(S.Gt(mu, 0), S.Le(mu, L), S.Gt(eta, 0), S.Le(eta * (mu + L), 2),
+                 S.Lt(eta * mu, 1), S.Ge(s2, 0), S.Ge(w, 0)),
+)
+
+EM = sp.Function("EM")                             # E M_t
+
+RESTART = Proof(
+    name="sgd_adaptive_restart",
+    title="Moves that are not SGD steps, at stopping times: E[sum_k c_k (Z^k_end - "
+          "||y^+_{tau_k}||^2)] <= 0 (docs/theory.md §2d)",
+    lhs=EM(t), relation="<=", rhs=sp.Integer(0),
+    induction=t,
+    facts=(
+        Fact("initial", EM(0), "eq", "M_0 = 0: no increment has been added"),
+        Fact("increment", EM(t) - EM(t + 1), "ge",
+             "M_{t+1} - M_t = w_t (Z^{k(t)}_{t+1} - Z^{k(t)}_t) with w_t = c_k 1{tau_k <= t < "
+             "tau_{k+1}} known at time t (the move times tau_k are stopping times and c_k is "
+             "known at tau_k); E[w_t Z_{t+1}] = E[E_t(w_t Z_{t+1})] <= E[w_t Z_t] by "
+             "sgd_adaptive_segment_step and the tower property (a stated step)"),
+    ),
+    base_steps=(Step(sp.Integer(0), "=", "initial condition", (("initial", 1),)),),
+    steps=(
+        Step(EM(t), "<=", "increment step", (("increment", 1),)),
+        Step(sp.Integer(0), "<=", "induction hypothesis", (("hypothesis", 1),)),
+    ),
+    reference="This project (docs/theory.md §2d): the segments' statistic is a stopped sum of "
+              "supermartingale increments; at a horizon T after the last move, M_T = sum_k c_k "
+              "(Z^k_{tau_{k+1}} - ||y^+_{tau_k}||^2), and E M_T <= 0.",
+    assumptions=(S.Gt(mu, 0), S.Le(mu, L), S.Gt(S.lr_t, 0), S.Le(S.lr_t * (mu + L), 2),
+                 S.Lt(S.lr_t * mu, 1), S.Ge(s2, 0)),
+)
+
+PROOFS = (SHARP, SCHEDULE, ADAPTIVE_STEP, ADAPTIVE, SEGMENT_STEP, RESTART)
