@@ -10,7 +10,8 @@ flattened):
     once triggered at stage epoch n (epochs since the last drop), wait
     W = extra_epochs + ceil(delay_fraction n) more epochs, and longer if needed until the stage
     has lasted stage_growth times the previous stage, accumulating sum_k k x_(k) over the wait's
-    snapshots x_(1..E'); then
+    snapshots x_(1..E') (with ``confirm_wait`` the wait's middle is at half of this actual wait,
+    stage growth included); then
         lr    <- max(min_lr, drop_factor * lr),
         theta <- min(max_threshold_deg, theta / drop_factor),
         x     <- sum_k k x_(k) / (E'(E'+1)/2)          (only if ``tail_average``),
@@ -96,17 +97,20 @@ class AutoDropConfig:
             epochs of the current stage (since the last drop, or the start) at the trigger: a
             delay proportional to the stage's own time scale, not a count of epochs.
         stage_growth: g >= 0; a stage after the first lasts at least g times the previous
-            stage's epochs before it may drop (the wait goes on until then): stage lengths that
-            grow with 1/lr as stage-wise theory needs (docs/theory.md §3a), relative to the
-            problem's own first stage.
+            stage's epochs before it may drop (the wait goes on until then), relative to the
+            problem's own first stage: a floor on the stages' growth.  Stage-wise theory's
+            stages grow like 1/lr, i.e. by 1/drop_factor per drop (docs/theory.md §3a); the
+            package's g = 1.4 is just below 1/0.7 = 1.43, so the angle, not g, is meant to set
+            the length, and the O(1/T) bound of docs/theory.md §10 needs g drop_factor < 1.
         saturation_average: the rule's estimate (:func:`average`; what the simulator
             evaluates) is the uniform average of every snapshot from the start of the first
             drop's wait on (the iterates after the angle first saturated: Polyak-Ruppert
             averaging without the transient); see :func:`average` for before the first drop.
             The trajectory is unchanged.
         observe_sgd_point: for a driver that runs heavy-ball momentum (the simulator): measure
-            the angle on the equivalent plain-SGD iterate (``update``'s ``observed``) rather
-            than on the parameters.
+            the angle on z = x + beta / (1 - beta) (x - x_prev_step) (``update``'s
+            ``observed``) rather than on the parameters, and apply the guard to one epoch's
+            angle only where :func:`epoch_guard_applies` (docs/theory.md §6).
         step_average: the estimate's averages (the wait's and the one since saturation) sum
             the iterate of every SGD step given to :func:`observe` instead of the epoch
             snapshots: an epoch of K steps adds K samples, not one (the simulator passes every

@@ -26,7 +26,9 @@ Theorems:
 In expectation only: at finite d the empirical angle scatters by O(1/sqrt(d)) degrees (4e) while
 the stationary angle tends to 90 degrees as eta_k -> 0 (4a with alpha -> 1), so a real guard at
 exactly 90 degrees eventually passes by noise and drops cascade (seen in simulation at d = 200);
-the package's ``autodrop`` therefore keeps a rate floor.  tests/test_guard_rate.py runs the
+the package's ``autodrop`` therefore makes every stage at least ``stage_growth`` times the one
+before (docs/theory.md §10; the previous defaults kept a rate floor).  At eta_0 h = 1 the bound is
+vacuous: alpha_0 = 0, so Fbar and l_B are infinite.  tests/test_guard_rate.py runs the
 idealised rule's exact recursion and checks the bound and the 1/T rate.
 
 Lemmas stated with reasons, not machine-checked: a stage lasts at most

@@ -13,7 +13,7 @@ used).  Methods (the same seeds, initialisations and minibatch orders for all):
   autodrop        the package's AutoDrop (:func:`simulations.methods.autodrop.package_config`,
                   threshold calibrated for the network's d) via :mod:`autodrop_theory.optax`
                   (which measures the angle on the parameters and evaluates them: the
-                  estimate averaged since saturation and the plain-SGD point of the
+                  estimate averaged since saturation and the point z of the
                   simulator are not used here)
   autodrop_paper  the published constants verbatim
   step_decay      x0.2 at 30%, 60% and 80% of the epochs (the paper's CIFAR milestones 60/120/160

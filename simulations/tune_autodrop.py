@@ -9,8 +9,9 @@ by the geometric mean over the instances of the final CR ratio (E||x - x*||^2 ov
 Cramer-Rao limit).  Every candidate keeps what is fixed by theory rather than by measurement:
 the 90-degree guard (docs/theory.md §4c), the calibrated threshold's form (§4e), tail
 averaging, no rate floor, the estimate averaged since the first saturation over every step
-(an epoch of K steps is K samples) and, under momentum, the angle of the equivalent plain-SGD
-iterate; and drop_factor x stage_growth < 1, the condition of the O(1/T) bound (§10).  The
+(an epoch of K steps is K samples) and, under momentum, the angle of z = x + beta/(1 - beta)
+(x - x_prev) with the guard left to the confirmation for epochs under 1/(1 - beta) steps
+(docs/theory.md §6); and drop_factor x stage_growth < 1, the condition of the O(1/T) bound (§10).  The
 search varies the drop factor, the wait's length, the wait's confirmation by its own angle and
 the early (polynomial-decay) average; stage_growth = 1.4 and threshold_z = 0.25 are the first
 round's choices (README, "AutoDrop defaults"), where g = 1 lost everywhere.  ``averaged``,

@@ -5,11 +5,13 @@ data (:class:`autodrop_theory.rule.AutoDropHyper`), and the package's presets.
   of them a count of epochs or steps: the threshold calibrated from theory (docs/theory.md
   §4e; ``rule.calibrated_threshold_deg``); the 90-degree guard (§4c); a wait after the trigger
   proportional to the stage's own length, with tail averaging; every stage at least
-  ``stage_growth`` times as long as the one before (§10: O(1/T) needs drop_factor x
+  ``stage_growth`` times as long as the one before (§10: the O(1/T) bound needs drop_factor x
   stage_growth < 1); a drop confirmed by the wait's own angle (its two halves' displacements at
-  least 90 degrees apart); no rate floor; the estimate is the average of every step's iterate
+  least 90 degrees apart, the middle at half of the wait actually taken); no rate floor; the estimate is the average of every step's iterate
   since the angle first saturated, and before that a polynomial-decay average since the start;
-  under heavy-ball momentum the angle is measured on the equivalent plain-SGD iterate.  Chosen
+  under heavy-ball momentum the angle is measured on z = x + beta/(1 - beta)(x - x_prev), and
+  one epoch's angle passes the guard only where K (1 - beta) >= 1 (elsewhere the confirmation
+  alone applies it; docs/theory.md §6).  Chosen
   on the TUNE split of :mod:`simulations.instances` by ``python -m simulations.tune_autodrop``.
 - ``autodrop_v1``: the previous defaults (tuned on six setups of the default quadratic): theta_0
   = 18.5 deg / sqrt(d), a 40-epoch delay with tail averaging, the guard, the floor
