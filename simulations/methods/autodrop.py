@@ -7,11 +7,13 @@ data (:class:`autodrop_theory.rule.AutoDropHyper`), and the package's presets.
   proportional to the stage's own length, with tail averaging; every stage at least
   ``stage_growth`` times as long as the one before (§10: the O(1/T) bound needs drop_factor x
   stage_growth < 1); a drop confirmed by the wait's own angle (its two halves' displacements at
-  least 90 degrees apart, the middle at half of the wait actually taken); no rate floor; the estimate is the average of every step's iterate
-  since the angle first saturated, and before that a polynomial-decay average since the start;
-  under heavy-ball momentum the angle is measured on z = x + beta/(1 - beta)(x - x_prev), and
-  one epoch's angle passes the guard only where K (1 - beta) >= 1 (elsewhere the confirmation
-  alone applies it; docs/theory.md §6).  Chosen
+  least 90 degrees apart, the middle at half of the wait actually taken); no rate floor; the
+  estimate is the average of every step's iterate since the angle first saturated (before
+  that, the current wait's average while its angles agree on saturation, else the last
+  iterate: the polynomial-decay early average is a knob, ``early_average``, off since the
+  third TUNE round, where it lost by 1%); under heavy-ball momentum the angle is measured on
+  z = x + beta/(1 - beta)(x - x_prev), and one epoch's angle passes the guard only where
+  K (1 - beta) >= 1 (elsewhere the confirmation alone applies it; docs/theory.md §6).  Chosen
   on the TUNE split of :mod:`simulations.instances` by ``python -m simulations.tune_autodrop``.
 - ``autodrop_v1``: the previous defaults (tuned on six setups of the default quadratic): theta_0
   = 18.5 deg / sqrt(d), a 40-epoch delay with tail averaging, the guard, the floor
@@ -43,7 +45,7 @@ __all__ = ["FAMILY", "STEP_FAMILY", "DEFAULTS", "V1_DEFAULTS", "V1_RATE_DROPS", 
 DEFAULTS = dict(drop_factor=0.7, threshold_deg=None, threshold_z=0.25, max_threshold_deg=None,
                 extra_epochs=0, delay_fraction=1.0, stage_growth=1.4, tail_average=True,
                 guard_deg=90.0, min_lr=0.0, saturation_average=True, observe_sgd_point=True,
-                step_average=True, confirm_wait=True, early_average=True, early_power=2.0)
+                step_average=True, confirm_wait=True, early_average=False, early_power=2.0)
 V1_DEFAULTS = dict(drop_factor=0.2, threshold_deg=None, threshold_z=0.25, max_threshold_deg=None,
                    extra_epochs=40, tail_average=True, guard_deg=90.0)
 V1_RATE_DROPS = 2
