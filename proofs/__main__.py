@@ -1,10 +1,12 @@
-"""``python -m proofs [-v] [--latex DIR] [--lemmas]``: check every step of every proof.
+"""``python -m proofs [-v] [--latex DIR] [--lemmas] [--claims]``: check every step of every proof.
 
 One line per theorem (name, number of steps, status); ``-v`` adds one line per step;
 ``--latex DIR`` writes each proof as Markdown with LaTeX math; ``--lemmas`` lists the facts
 stated as known results without proof (role "lemma", :class:`proofs.checker.Fact`), and a line
 always says how many there are and how many steps use them.  The last line is exactly
 ``N theorems, M steps checked, F failed``; the exit status is 0 if and only if F = 0.
+``--claims`` instead prints the ledger of the package's own claims (autodrop_theory.ledger: id,
+verdict, evidence), after checking that every piece of evidence exists (exit 1 if not).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ def main(argv=None) -> int:
     parser.add_argument("--latex", metavar="DIR", help="write the rendered proofs to DIR")
     parser.add_argument("--lemmas", action="store_true",
                         help="list the facts taken as known results without proof")
+    parser.add_argument("--claims", action="store_true",
+                        help="print the ledger of the package's claims with their verdicts")
     try:
         args = parser.parse_args(argv)
         if args.latex is not None:
@@ -32,6 +36,8 @@ def main(argv=None) -> int:
     except CliError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
+    if args.claims:
+        return _claims()
     from . import THEOREMS
     from .checker import check_all, stated_lemmas
     from .render import markdown
@@ -62,6 +68,22 @@ def main(argv=None) -> int:
     print(f"{len(reports)} theorems, {sum(r.num_steps for r in reports)} steps checked, "
           f"{failed} failed")
     return 0 if failed == 0 else 1
+
+
+def _claims() -> int:
+    from autodrop_theory import AssumptionError, ledger
+    from autodrop_theory.claims import check_ledger, format_table
+    try:
+        check_ledger(ledger.CLAIMS)
+    except AssumptionError as exc:
+        print(f"{PROG}: ledger: {exc}", file=sys.stderr)
+        return 1
+    print(format_table(ledger.CLAIMS))
+    counts = {}
+    for c in ledger.CLAIMS:
+        counts[c.verdict] = counts.get(c.verdict, 0) + 1
+    print(f"{len(ledger.CLAIMS)} claims: " + ", ".join(f"{n} {v}" for v, n in counts.items()))
+    return 0
 
 
 if __name__ == "__main__":

@@ -86,3 +86,17 @@ def test_the_checks_reject_a_corrupted_ledger_and_an_unmarked_statement():
     stripped = MARKER.sub("", text, count=1)
     assert len(unmarked_headlines(stripped)) == 1
     assert unmarked_headlines("A new result holds exactly.\n") == ["A new result holds exactly.\n"]
+
+
+def test_proofs_claims_prints_every_entry_and_its_verdict():
+    import contextlib
+    import io
+
+    from proofs.__main__ import main
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["--claims"]) == 0
+    text = out.getvalue()
+    for c in ledger.CLAIMS:
+        assert re.search(rf"^{re.escape(c.id)}\s+{c.verdict}\s", text, re.M), c.id
+    assert f"{len(ledger.CLAIMS)} claims: " in text.splitlines()[-1]
