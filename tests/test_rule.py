@@ -176,11 +176,12 @@ def _angle(u, w, eps):
     return math.degrees(math.acos(min(1.0, max(-1.0, c))))
 
 
-def reference_rule(cfg, points, observed=None, steps=None):
+def reference_rule(cfg, points, observed=None, steps=None, epoch_guard=True):
     """A plain-Python transcription of docs/theory.md §5 and §10 (the wait proportional to the
     stage, stage growth, the wait's confirmation, the estimate averaged since saturation over
     the snapshots or, with ``steps`` (per epoch, its steps' iterates), over the steps, the
-    early polynomial-decay average, the observed point), written without the library.
+    early polynomial-decay average, the observed point, the guard on one epoch's angle only
+    with ``epoch_guard``), written without the library.
     Returns per boundary (lr, theta, returned x, estimate)."""
     observed = points if observed is None else observed
     lr, theta = cfg.lr, cfg.threshold_deg
@@ -212,7 +213,7 @@ def reference_rule(cfg, points, observed=None, steps=None):
             if wait == max((need + 1) // 2, 1):      # half of the wait actually taken
                 x_mid = obs
         elif len(omegas) >= 1 and not math.isnan(omegas[-1]) and not math.isnan(omega) and \
-                abs(omega - omegas[-1]) < theta and omega >= cfg.guard_deg:
+                abs(omega - omegas[-1]) < theta and (omega >= cfg.guard_deg or not epoch_guard):
             triggered, x_trig = True, obs
             target = cfg.extra_epochs + math.ceil(cfg.delay_fraction * stage)
             need = max(target, math.ceil(cfg.stage_growth * prev_stage - stage))
@@ -257,9 +258,10 @@ def reference_rule(cfg, points, observed=None, steps=None):
        guard=st.sampled_from([0.0, 60.0, 90.0]), theta=st.sampled_from([2.0, 10.0, 30.0]),
        delay=st.sampled_from([0.0, 0.5, 1.0]), growth=st.sampled_from([0.0, 1.4]),
        averaging=st.booleans(), observe=st.booleans(), per_step=st.booleans(),
-       confirm=st.booleans(), early=st.booleans())
+       confirm=st.booleans(), early=st.booleans(), epoch_guard=st.booleans())
 def test_rule_matches_independent_reference(data, extra, tail, guard, theta, delay, growth,
-                                            averaging, observe, per_step, confirm, early):
+                                            averaging, observe, per_step, confirm, early,
+                                            epoch_guard):
     """The trajectory's steps are drawn (and shrunk) by hypothesis; with ``observe`` the angle
     is measured on a second drawn sequence (the momentum-corrected point); with ``per_step``
     the averages see three drawn step iterates per epoch (through ``observe``, the last one
@@ -274,19 +276,20 @@ def test_rule_matches_independent_reference(data, extra, tail, guard, theta, del
     pts = list(np.cumsum(draw.standard_normal((18, 3)), axis=0))
     obs = [p + 0.5 * n for p, n in zip(pts, draw.standard_normal((18, 3)))] if observe else None
     steps = [p + draw.standard_normal((3, 3)) for p in pts[1:]]
-    _check_against_reference(cfg, pts, obs, steps)
+    _check_against_reference(cfg, pts, obs, steps, epoch_guard)
 
 
-def _check_against_reference(cfg, pts, obs, steps):
+def _check_against_reference(cfg, pts, obs, steps, epoch_guard=True):
     """Run the library over the boundaries (each epoch's steps through ``observe``: the first
     alone, the other two as one sum) and compare with :func:`reference_rule` at every one."""
     state = init(jnp.asarray(pts[0]), cfg)
-    ref = reference_rule(cfg, pts, obs, steps)
+    ref = reference_rule(cfg, pts, obs, steps, epoch_guard)
+    guard_flag = jnp.asarray(epoch_guard)
     for k, (lr, th, x, est) in enumerate(ref):
         state = _observe(state, jnp.asarray(steps[k][0]), 1)
         state = _observe(state, jnp.asarray(steps[k][1] + steps[k][2]), 2)
         seen = None if obs is None else jnp.asarray(obs[k + 1])
-        got, state = _update(state, jnp.asarray(pts[k + 1]), seen)
+        got, state = _update(state, jnp.asarray(pts[k + 1]), seen, guard_flag)
         assert float(state.lr) == pytest.approx(lr, rel=1e-12)
         assert float(state.theta) == pytest.approx(th, rel=1e-12)
         np.testing.assert_allclose(got, x, rtol=1e-10, atol=1e-12)

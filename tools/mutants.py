@@ -225,6 +225,8 @@ MUTANTS = [
     _r("rule.confirmation_at_the_end",
        "(wait == jnp.maximum((jnp.maximum(target, grown) + 1) // 2, 1))",
        "(wait == jnp.maximum(jnp.maximum(target, grown), 1))"),
+    _r("rule.epoch_guard_ignored",
+       "((angle >= hp.guard_deg) | ~jnp.asarray(epoch_guard, bool))", "(angle >= hp.guard_deg)"),
     _r("rule.confirmation_midpoint_without_growth",
        "(wait == jnp.maximum((jnp.maximum(target, grown) + 1) // 2, 1))",
        "(wait == jnp.maximum((target + 1) // 2, 1))"),
