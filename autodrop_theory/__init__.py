@@ -12,9 +12,9 @@ import importlib
 from .errors import AssumptionError
 
 __version__ = "0.1.0"
-__all__ = ["AssumptionError", "angular", "bounds", "quadratic", "rule", "schedule_bounds",
-           "__version__"]
-_MODULES = ("angular", "bounds", "quadratic", "rule", "schedule_bounds")
+__all__ = ["AssumptionError", "angular", "bounds", "paper", "quadratic", "rule",
+           "schedule_bounds", "__version__"]
+_MODULES = ("angular", "bounds", "paper", "quadratic", "rule", "schedule_bounds")
 
 
 def __getattr__(name):

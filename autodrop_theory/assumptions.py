@@ -9,6 +9,9 @@ relations over the symbol table; ``check(**numbers)`` evaluates them and raises
 - ``BV``  E||g - grad f(x)||^2 <= sigma^2 for every x (sigma^2 >= 0).
 - ``FS``  f = (1/n) sum_i f_i, each f_i L-smooth and mu-strongly convex, g = grad f_i with i
           uniform; sigma_*^2 = E||grad f_i(x*)||^2 >= 0.
+- ``NQM`` the paper's noisy quadratic model (docs/paper.md §1): Q with h_i = a_i, c_i = a_i^2
+          sigma_i^2.
+- ``CVX_UM`` the paper's Theorem 5.1 setting (docs/paper.md §3).
 - ``Q``   the linear-Gaussian quadratic model (per coordinate h_i >= 0, c_i >= 0);
           :meth:`QuadraticAssumption.instance` builds a validated
           :class:`autodrop_theory.quadratic.QuadraticModel` from numeric spectra.
@@ -26,7 +29,8 @@ from .symbols import Ge as _Ge, Gt as _Gt, Le as _Le, Lt as _Lt
 from .errors import AssumptionError
 from .quadratic import QuadraticModel
 
-__all__ = ["Assumption", "SC", "SM", "BV", "FS", "Q", "ASSUMPTIONS", "check_conditions"]
+__all__ = ["Assumption", "SC", "SM", "BV", "FS", "Q", "NQM", "CVX_UM", "ASSUMPTIONS",
+           "check_conditions"]
 
 
 def check_conditions(owner: str, conditions, numbers: dict) -> None:
@@ -79,4 +83,17 @@ CV = Assumption("CV", "f convex with a minimiser x*; ||x_1 - x*||^2 <= D^2 and E
                "(the convex last-iterate setting)", (S.D_sq, S.G_sq),
                (_Ge(S.D_sq, 0), _Ge(S.G_sq, 0)))
 
-ASSUMPTIONS = {a.name: a for a in (SC, SM, BV, FS, Q, CV)}
+# the paper's settings (Wang, Teng, Choromanska, UAI 2024; docs/paper.md)
+NQM = Assumption("NQM", "the paper's noisy quadratic model (Definition 3.1): L(x) = (x - c)^T A "
+                 "(x - c)/2, c ~ N(0, Sigma), A = diag(a_i), Sigma = diag(sig_sq_i); the model Q "
+                 "with h_i = a_i and c_i = a_i^2 sig_sq_i", (S.p_a, S.p_sig_sq),
+                 (_Gt(S.p_a, 0), _Ge(S.p_sig_sq, 0)))
+CVX_UM = Assumption(
+    "CVX_UM", "Theorem 5.1's setting: f convex with a minimiser x*, every subgradient "
+    "||g|| <= G, oracle G(x; xi) = g(x) + delta with E[delta | past] = 0 and E||delta||^2 <= "
+    "delta^2 (the printed E||delta|| <= delta^2 read as the second moment its proof uses), UM "
+    "(eq. 9) with 0 <= beta < 1 and s >= 0", (S.p_G_sq, S.p_delta_sq, S.p_beta, S.p_s),
+    (_Ge(S.p_G_sq, 0), _Ge(S.p_delta_sq, 0), _Ge(S.p_beta, 0), _Lt(S.p_beta, 1),
+     _Ge(S.p_s, 0)))
+
+ASSUMPTIONS = {a.name: a for a in (SC, SM, BV, FS, Q, CV, NQM, CVX_UM)}

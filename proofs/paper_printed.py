@@ -15,7 +15,7 @@ import sympy as sp
 
 from autodrop_theory import symbols as S
 from proofs.checker import Fact, Proof, Step
-from proofs.paper_thm32 import _WEIGHTS, RATIO, a, al, amax, sig, v
+from proofs.paper_thm32 import WEIGHTS, RATIO, a, al, amax, sig, v
 from proofs.paper_thm51 import Fc, Fp, Nt, d2, gap0
 
 _PRINTED_FIXED = Fact("fixed_point_as_printed", v - (1 - al * a) ** 2 * v - al * a ** 2 * sig,
@@ -41,7 +41,7 @@ RANGE = Proof(
     lhs=sp.Rational(-1, 2), relation="<=", rhs=RATIO,
     facts=(Fact("eq6", RATIO + al * amax / 2, "ge", "eq. (6)", cites="paper_thm32_eq6"),
            Fact("contraction", 2 - al * amax, "gt", "alpha a_max < 2", role="hypothesis"),
-           _WEIGHTS),
+           WEIGHTS),
     nonneg=("weights_positive",),
     steps=(Step(-al * amax / 2, "<=", "-1/2 <= -alpha a_max/2 (as printed: unstated)",
                 (("contraction", sp.Rational(1, 4)),)),

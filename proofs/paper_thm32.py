@@ -134,7 +134,7 @@ A = sp.IndexedBase("a", positive=True)
 amax = S.p_amax
 Wsum = sp.Sum(W[i], (i, 1, d))
 RATIO = -al / 2 * sp.Sum(A[i] * W[i], (i, 1, d)) / Wsum   # eq. (5) with the weights W_i
-_WEIGHTS = Fact("weights_positive", Wsum, "gt",
+WEIGHTS = Fact("weights_positive", Wsum, "gt",
                 "sum_i a_i^2 sig_i^2/(2 - alpha a_i) > 0 (some coordinate has noise; "
                 "2 - alpha a_i > 0)", role="model")
 _MAX = Fact("max_definition", sp.Sum((amax - A[i]) * W[i], (i, 1, d)), "ge",
@@ -144,7 +144,7 @@ EQ6 = Proof(
     name="paper_thm32_eq6",
     title="Paper eq. (6): C* = -(alpha/2) sum a_i W_i / sum W_i >= -alpha a_max/2",
     lhs=-al * amax / 2, relation="<=", rhs=RATIO,
-    facts=(_WEIGHTS, _MAX),
+    facts=(WEIGHTS, _MAX),
     nonneg=("weights_positive",),
     steps=(
         Step(-al * amax / 2 + al / (2 * Wsum) * sp.Sum((amax - A[i]) * W[i], (i, 1, d)), "<=",
@@ -165,7 +165,7 @@ RANGE = Proof(
     facts=(
         Fact("eq6", RATIO + al * amax / 2, "ge", "eq. (6)", cites="paper_thm32_eq6"),
         Fact("rate_small", 1 - al * amax, "ge", "alpha a_max <= 1", role="hypothesis"),
-        _WEIGHTS,
+        WEIGHTS,
     ),
     nonneg=("weights_positive",),
     steps=(
