@@ -481,11 +481,13 @@ PAPER_CLAIMS = (
           "Appendix 12.1 eq. (39)",
           "(39) needs alpha_hat_i <= 1/(i+2) but the theorem's alpha_hat_i = (i+1)^(-2/3) is 1 "
           "> 1/2 at i = 0, and alpha_hat_{-1} = 0^(-2/3) is undefined: neither Lemma 12.1 nor "
-          "Theorem 5.1 applies"),
+          "Theorem 5.1 applies; the step (41) from (36) checks (paper_thm52_eq41_lower, "
+          "paper_thm52_eq41_upper)"),
     Claim("thm5.2.rate", "Algorithm 2 gives min_t E f(x_t) - f* <= O(log T / sqrt(T))",
           "holds_corrected",
           ("proof:paper_thm51_rate", "proof:paper_lemma121_T_upper",
-           "proof:paper_thm52_k_upper_half", _T + "test_thm52_corrected_bound",
+           "proof:paper_thm52_k_upper_half", "proof:paper_thm52_eq41_lower",
+           _T + "test_thm52_corrected_bound",
            "object:autodrop_theory.paper.thm52_bound"), "Theorem 5.2",
           "with alpha_hat_i = 1/(i+2), gamma <= 2, tau0 <= 1/2, kappa_2 + 1/2 for the rounding: "
           "O(log T / sqrt(T)) with explicit constants (thm52_bound); with the printed "

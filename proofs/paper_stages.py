@@ -241,5 +241,36 @@ K_UPPER_HALF = Proof(
     assumptions=(S.Le(eps * alpha, sp.Rational(1, 3)), S.Le(tau0, sp.Rational(1, 2))),
 )
 
+# eq. (41): the number of stages from the total number of steps (Lemma 12.1's eq. (36))
+Tt = sp.Symbol("T", positive=True)
+nr = sp.Symbol("n", positive=True)
+Xq = sp.Symbol("X", positive=True)                       # sqrt(2 T / kappa_2)
+Yq = sp.Symbol("Y", positive=True)                       # sqrt(2 T / kappa_1)
+
+N_LOWER = Proof(
+    name="paper_thm52_eq41_lower",
+    title="Paper eq. (41), left: T <= kappa_2 n(n+3)/2 gives n >= sqrt(2 T/kappa_2) - 3",
+    lhs=Xq - 3, relation="<=", rhs=nr,
+    facts=(Fact("eq36_upper", k2 * nr * (nr + 3) / 2 - Tt, "ge",
+                "eq. (36): T <= kappa_2 n(n+3)/2 (paper_lemma121_T_upper)", role="model"),),
+    reductions=((Xq, Xq ** 2 - 2 * Tt / k2),),
+    steps=(Step(nr, "<=", "(n+3)^2 - X^2 >= n(n+3) - 2T/kappa_2 + 3(n+3) >= 0",
+                (("eq36_upper", 2 / (k2 * (nr + 3 + Xq))),),
+                residual=3 * (nr + 3) / (nr + 3 + Xq)),),
+    reference="Wang, Teng, Choromanska (UAI 2024), proof of Theorem 5.2, eq. (41).",
+)
+
+N_UPPER = Proof(
+    name="paper_thm52_eq41_upper",
+    title="Paper eq. (41), right: T >= kappa_1 n(n+3)/2 gives n <= sqrt(2 T/kappa_1)",
+    lhs=nr, relation="<=", rhs=Yq,
+    facts=(Fact("eq36_lower", Tt - k1 * nr * (nr + 3) / 2, "ge",
+                "eq. (36): T >= kappa_1 n(n+3)/2 (paper_lemma121_T_lower)", role="model"),),
+    reductions=((Yq, Yq ** 2 - 2 * Tt / k1),),
+    steps=(Step(Yq, "<=", "Y^2 - n^2 >= n(n+3) - n^2 = 3 n >= 0",
+                (("eq36_lower", 2 / (k1 * (Yq + nr))),), residual=3 * nr / (Yq + nr)),),
+    reference="Wang, Teng, Choromanska (UAI 2024), proof of Theorem 5.2, eq. (41).",
+)
+
 PROOFS = (HARMONIC_SHIFTED, HARMONIC, RATE, KAPPA1, KAPPA2, T_UPPER, T_LOWER, K_LOWER,
-          K_UPPER_TAU0, K_UPPER_HALF)
+          K_UPPER_TAU0, K_UPPER_HALF, N_LOWER, N_UPPER)

@@ -152,7 +152,22 @@ def _lemma121(rng):
     return {k: np.array(val, dtype=float) for k, val in out.items()}
 
 
+def _stage_counts(rng):
+    """n >= 1 stages of a Lemma 12.1 schedule and its total T = sum k_i (for eq. (41))."""
+    out = {k: [] for k in ("n", "T", "kappa1", "kappa2")}
+    for _ in range(N):
+        k1 = rng.uniform(0.2, 2.0)
+        k2 = k1 * rng.uniform(1.0, 3.0) + 1.0
+        n = int(rng.integers(1, 30))
+        k = [rng.integers(np.ceil(k1 * (j + 2)), np.floor(k2 * (j + 2)) + 1) for j in range(n)]
+        for key, val in zip(out, (n, sum(k), k1, k2)):
+            out[key].append(val)
+    return {k: np.array(val, dtype=float) for k, val in out.items()}
+
+
 PAPER_MODEL_INSTANCES = {
+    ("paper_thm52_eq41_lower", "eq36_upper"): _stage_counts,
+    ("paper_thm52_eq41_upper", "eq36_lower"): _stage_counts,
     ("paper_thm32_variance", "fixed_point"): _nqm,
     ("paper_thm32_inner", "expansion_17"): _nqm,
     ("paper_thm32_inner", "independent_x_c0"): _nqm,

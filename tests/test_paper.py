@@ -475,3 +475,60 @@ def test_command_prints_the_table_and_refuses_bad_flags(capsys):
     assert "thm5.2.proof" in out and "holds_corrected" in out
     assert main(["--paper", "--nope"]) == 2
     assert "unrecognized" in capsys.readouterr().err
+
+
+def _canonical(rels, rename=None):
+    """Relations as {(kind, lhs - rhs)} (a <= b read as b >= a), symbols by name; those that the
+    symbols' declared domains already give, and those about the rate sequence (applied
+    functions: enforced on the sequence by stepwise_bound), are dropped."""
+    out = set()
+    for rel in rels:
+        if rel.atoms(sp.core.function.AppliedUndef):
+            continue
+        if isinstance(rel, (sp.LessThan, sp.StrictLessThan)):
+            rel = rel.reversed
+        diff = sp.expand(rel.lhs - rel.rhs)
+        if (diff.is_positive if isinstance(rel, sp.StrictGreaterThan) else diff.is_nonnegative):
+            continue
+        names = {str(x): sp.Symbol((rename or {}).get(str(x), str(x))) for x in diff.free_symbols}
+        out.add((type(rel).__name__, sp.expand(diff.subs(names, simultaneous=True))))
+    return out
+
+
+@pytest.mark.parametrize("name", [n for n, b in paper.PAPER_BOUNDS.items() if b.proof])
+def test_each_paper_bound_enforces_exactly_what_its_proof_assumes(name):
+    """A paper bound's conditions are its proof's assumptions (symbols by name; conditions on
+    the rate sequence are enforced by the functions that build the sums)."""
+    b = paper.PAPER_BOUNDS[name]
+    proof = REGISTRY[b.proof]
+    rename = {"S": "sum_lr", "SA_n": "sum_lr_products"} if b.proof == "paper_thm51_bound" else {}
+    if b.proof == "paper_thm52_k_lower":     # stated per u = gamma alpha_hat_i: any tau_i <=
+        assert _canonical(b.conditions) == set()     # u/2 (Algorithm 2's choice) is allowed
+        return
+    assert _canonical(proof.assumptions, rename) == _canonical(b.conditions), name
+    relaxed = _canonical(paper.THM32_RANGE.conditions[:-1])       # alpha a_max <= 1 dropped
+    assert relaxed != _canonical(REGISTRY["paper_thm32_range"].assumptions)
+
+
+def test_falsified_paper_model_facts_fail_on_the_model_instances():
+    """The model facts recomputed from the model (tests/paper_instances.py) catch a wrong
+    expansion: (28) with the momentum cross term doubled, (17) with the noise term dropped,
+    (34) with kappa_2 halved."""
+    from paper_instances import PAPER_MODEL_INSTANCES
+    from test_lemmas import MODEL_FACTS, _rng, violations
+    changes = {
+        ("paper_thm51_one_step", "expansion_28"):
+            lambda e, s: e - 2 * s["s"] * s["alpha_t"] * s["alpha_tm1"] * s["beta"]
+            / (1 - s["beta"]) ** 2 * s["C_t"],
+        ("paper_thm32_inner", "expansion_17"):
+            lambda e, s: e - s["alpha"] ** 3 * s["a"] ** 3 * s["m_c0c0"],
+        ("paper_thm51_rate", "sum_products_34"):
+            lambda e, s: e - s["kappa2"] * s["H_n"] / 2,
+    }
+    for key, change in changes.items():
+        fact = MODEL_FACTS[key]
+        syms = {str(x): x for x in fact.expr.free_symbols}
+        values = PAPER_MODEL_INSTANCES[key](_rng(key))
+        assert violations(fact, values) == 0
+        false = fact.__class__(fact.name, change(fact.expr, syms), fact.kind, fact.text)
+        assert violations(false, values) > 0, key
