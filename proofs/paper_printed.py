@@ -151,8 +151,8 @@ PRINTED = {
     "printed_thm52_eq38_root": (
         ROOT, "false", "main step 1",
         "(gamma alpha)^(-1/2) <= (gamma alpha)^(-1) only if gamma alpha <= 1, which Theorem 5.2 "
-        "does not assume: gamma alpha_0 = 100, tau_0 = 0.1 gives k_0 alpha_0 = 0.386 > kappa_2 "
-        "= 0.046"),
+        "does not assume: gamma alpha_0 = 100, tau_0 = 0.1 gives k*_0 alpha_0 = 0.386 (k_0 = 1) "
+        "> kappa_2 = 0.046"),
     "printed_thm52_eq38_max": (
         MAX, "false", "main step 1",
         "max{sqrt(2 pi/(3 tau_0)), sqrt(4 pi/3)} = sqrt(2 pi/(3 tau_0)) only if tau_0 <= 1/2; "
