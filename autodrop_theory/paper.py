@@ -21,7 +21,8 @@ every call, reference, machine-checked proof where one exists):
   :func:`conditions_10` on its schedules.
 - Theorem 5.2: :func:`algorithm2_stage_lengths` (Algorithm 2 on the model (12)),
   ``THM52_KAPPA1``, ``THM52_KAPPA2`` (eqs. 37-38 as printed), ``THM52_PRINTED_FINAL`` (eqs.
-  40-41), :func:`thm52_bound` (the corrected theorem, alpha_hat_i = 1/(i+2)).
+  40-41), ``THM52_RATE`` and :func:`thm52_bound` (the corrected theorem, alpha_hat_i =
+  1/(i+2)).
 - :func:`claims`: the verdict table (``python -m proofs --paper``).
 
 All numeric functions: float64 numpy; :class:`AssumptionError` (naming the parameter and the
@@ -46,7 +47,7 @@ __all__ = ["nqm_to_q", "THM32_I_STAR", "THM32_STEP_SQ", "thm32_cosine", "THM32_E
            "THM32_RANGE", "conditions_10", "kappas", "THM51_PRINTED", "thm51_printed_bound",
            "THM51_BOUND", "stepwise_bound", "THM51_RATE", "THM51_PRINTED_FINAL",
            "LEMMA121_T_LOWER", "LEMMA121_T_UPPER", "algorithm2_stage_lengths", "THM52_KAPPA1",
-           "THM52_KAPPA2", "THM52_PRINTED_FINAL", "thm52_bound", "PAPER_BOUNDS", "PAPER_CLAIMS",
+           "THM52_KAPPA2", "THM52_PRINTED_FINAL", "THM52_RATE", "thm52_bound", "PAPER_BOUNDS", "PAPER_CLAIMS",
            "claims", "table"]
 
 _REF = "Wang, Teng, Choromanska, AutoDrop (UAI 2024, PMLR 244:3603-3629)"
@@ -346,6 +347,19 @@ THM52_PRINTED_FINAL = Bound(
     proof=None)
 
 
+_nT, _LT = sp.Symbol("n_T", positive=True), sp.Symbol("L_T", real=True)
+THM52_RATE = Bound(
+    name="THM52_RATE",
+    expr=((1 - beta) * D0 / 2 + beta * _a0 * gap0 / (1 - beta)
+          + (2 * s_um * beta + 1) * (G2 + d2) * k2 * (1 + _LT) / (2 * (1 - beta))) / (k1 * _nT),
+    conditions=_UM + (_Gt(_a0, 0), _Gt(k1, 0), _Gt(k2, 0), _Ge(_nT, 1)),
+    assumptions=("CVX_UM",), kind="upper", rate_exponent=None, rate_variable=None,
+    reference=f"{_REF}, Theorem 5.2 corrected (docs/paper.md §4): min_t E f(x_t) - f* after n "
+              "stages satisfying (10), for any 1 <= n_T <= n, L_T = log n_T; thm52_bound takes "
+              "n_T = sqrt(2 T/kappa_2 + 9/4) - 3/2 (proof paper_thm52_stages_from_T).",
+    proof="paper_thm52_rate")
+
+
 def thm52_bound(T_steps, *, beta, s, G, noise, dist0_sq, gap0, gamma, tau0) -> float:
     """Theorem 5.2 corrected (docs/paper.md §4): Algorithm 2 with alpha_hat_i = 1/(i + 2)
     (i >= -1), 0 < gamma <= 2, 0 < tau0 <= 1/2 and 0 <= eps < 2/3 has, after T_steps steps
@@ -356,7 +370,8 @@ def thm52_bound(T_steps, *, beta, s, G, noise, dist0_sq, gap0, gamma, tau0) -> f
         c_0 = (1-beta) dist0_sq/2 + beta gap0/(2 (1-beta)),
         c_1 = (2 s beta + 1)(G^2 + noise) kappa_2/(2 (1-beta)),
 
-    (THM51_RATE with H_n <= 1 + log n, decreasing in n for n >= 1).  Needs n_T >= 1."""
+    (``THM52_RATE``, proof ``paper_thm52_rate``: THM51_RATE with H_n <= 1 + log n, which is
+    non-increasing in n, at n_T <= n, proof ``paper_thm52_stages_from_T``).  Needs n_T >= 1."""
     gamma = v.in_range("gamma", gamma, 0, 2, lo_open=True)
     tau0 = v.in_range("tau0", tau0, 0, 0.5, lo_open=True)
     T_steps = v.in_range("T_steps", T_steps, 0, lo_open=True)
@@ -372,15 +387,15 @@ def thm52_bound(T_steps, *, beta, s, G, noise, dist0_sq, gap0, gamma, tau0) -> f
     if n_T < 1:
         raise AssumptionError(f"T_steps: need sqrt(2 T/kappa_2 + 9/4) - 3/2 >= 1 (at least one "
                               f"stage), got T_steps = {T_steps!r}")
-    c0 = (1 - beta) * dist0_sq / 2 + beta * gap0 / (2 * (1 - beta))
-    c1 = (2 * s * beta + 1) * (G_sq + noise) * kap2 / (2 * (1 - beta))
-    return (c0 + c1 * (1 + math.log(n_T))) / (kap1 * n_T)
+    return float(THM52_RATE(beta=beta, s=s, G_sq=G_sq, delta_sq=noise, dist0_sq=dist0_sq,
+                            gap0=gap0, alpha_0=0.5, kappa1=kap1, kappa2=kap2, n_T=n_T,
+                            L_T=math.log(n_T)))
 
 
 PAPER_BOUNDS = {b.name: b for b in (THM32_I_STAR, THM32_STEP_SQ, THM32_EQ6, THM32_RANGE,
                                     THM51_PRINTED, THM51_BOUND, THM51_RATE, THM51_PRINTED_FINAL,
                                     LEMMA121_T_UPPER, LEMMA121_T_LOWER, THM52_KAPPA1,
-                                    THM52_KAPPA2, THM52_PRINTED_FINAL)}
+                                    THM52_KAPPA2, THM52_PRINTED_FINAL, THM52_RATE)}
 
 # ------------------------------------------------------------------ the verdicts
 _T = "test:tests/test_paper.py::"
@@ -485,8 +500,9 @@ PAPER_CLAIMS = (
           "paper_thm52_eq41_upper)"),
     Claim("thm5.2.rate", "Algorithm 2 gives min_t E f(x_t) - f* <= O(log T / sqrt(T))",
           "holds_corrected",
-          ("proof:paper_thm51_rate", "proof:paper_lemma121_T_upper",
-           "proof:paper_thm52_k_upper_half", "proof:paper_thm52_eq41_lower",
+          ("proof:paper_thm52_rate", "proof:paper_thm52_stages_from_T",
+           "proof:paper_thm51_rate", "proof:paper_lemma121_T_upper",
+           "proof:paper_thm52_k_lower", "proof:paper_thm52_k_upper_half",
            _T + "test_thm52_corrected_bound",
            "object:autodrop_theory.paper.thm52_bound"), "Theorem 5.2",
           "with alpha_hat_i = 1/(i+2), gamma <= 2, tau0 <= 1/2, kappa_2 + 1/2 for the rounding: "

@@ -272,5 +272,55 @@ N_UPPER = Proof(
     reference="Wang, Teng, Choromanska (UAI 2024), proof of Theorem 5.2, eq. (41).",
 )
 
+N_SHARP = Proof(
+    name="paper_thm52_stages_from_T",
+    title="From eq. (36), sharper than (41): T <= kappa_2 n(n+3)/2 gives n >= sqrt(2 T/kappa_2 "
+          "+ 9/4) - 3/2",
+    lhs=Xq - sp.Rational(3, 2), relation="<=", rhs=nr,
+    facts=(Fact("eq36_upper", k2 * nr * (nr + 3) / 2 - Tt, "ge",
+                "eq. (36): T <= kappa_2 n(n+3)/2 (paper_lemma121_T_upper)", role="model"),),
+    reductions=((Xq, Xq ** 2 - 2 * Tt / k2 - sp.Rational(9, 4)),),
+    steps=(Step(nr, "<=", "(n + 3/2)^2 - X^2 = n(n+3) - 2T/kappa_2 >= 0",
+                (("eq36_upper", 2 / (k2 * (nr + sp.Rational(3, 2) + Xq))),)),),
+    reference="This package (docs/paper.md §4), in place of the printed (41)'s left side.",
+)
+
+# Theorem 5.2 corrected: the bound of paper_thm51_rate at n stages, H_n <= 1 + log n, and
+# (c_0 + c_1 (1 + log n))/n non-increasing in n, evaluated at any n_T with 1 <= n_T <= n.
+nT = sp.Symbol("n_T", positive=True)
+Ln, LT = sp.Symbol("L_n", real=True), sp.Symbol("L_T", real=True)     # log n, log n_T
+C0 = one_b * D0 / 2 + beta * al0 * gap0 / one_b
+C1 = (2 * s * beta + 1) * (G2 + d2) * k2 / (2 * one_b)
+THM52 = Proof(
+    name="paper_thm52_rate",
+    title="Theorem 5.2 corrected: min_t F_t <= [c_0 + c_1 (1 + log n_T)]/(kappa_1 n_T) for "
+          "any 1 <= n_T <= n (n stages; n_T from T by paper_thm52_stages_from_T)",
+    lhs=m_min, relation="<=", rhs=(C0 + C1 * (1 + LT)) / (k1 * nT),
+    facts=(
+        Fact("rate", RATE.rhs - RATE.lhs, "ge", "paper_thm51_rate", cites="paper_thm51_rate"),
+        Fact("harmonic", 1 + Ln - Hn, "ge", "H_n <= 1 + log n (paper_harmonic), L_n = log n",
+             role="model"),
+        Fact("log_ratio", nn / nT - 1 - Ln + LT, "ge",
+             "log(n/n_T) <= n/n_T - 1 (log x <= x - 1), L_n = log n, L_T = log n_T",
+             role="lemma"),
+        Fact("log_nT_nonneg", LT, "ge", "log n_T >= 0 (n_T >= 1)", role="model"),
+        Fact("stages", nn - nT, "ge", "n_T <= n", role="hypothesis"),
+        Fact("momentum", one_b, "gt", "beta < 1", role="hypothesis"),
+    ),
+    nonneg=("momentum", "log_nT_nonneg"),
+    steps=(
+        Step(RATE_RHS, "<=", "paper_thm51_rate", (("rate", 1),)),
+        Step((C0 + C1 * (1 + Ln)) / (k1 * nn), "<=", "H_n <= 1 + log n",
+             (("harmonic", C1 / (k1 * nn)),)),
+        Step((C0 + C1 * (1 + LT)) / (k1 * nT), "<=",
+             "(c_0 + c_1 + c_1 log n)/n is non-increasing: n (c_1 log n_T) - n_T (c_1 log n) "
+             ">= -c_1 (n - n_T) + c_1 (n - n_T) log n_T",
+             (("log_ratio", C1 / (k1 * nn)), ("stages", (C0 + C1 * LT) / (k1 * nn * nT)))),
+    ),
+    reference="This package (docs/paper.md §4): Wang, Teng, Choromanska (UAI 2024), Theorem 5.2 "
+              "with alpha_hat_i = 1/(i+2), gamma <= 2, tau_0 <= 1/2; paper.thm52_bound.",
+    assumptions=RATE.assumptions + (S.Le(nT, nn), S.Ge(nT, 1)),
+)
+
 PROOFS = (HARMONIC_SHIFTED, HARMONIC, RATE, KAPPA1, KAPPA2, T_UPPER, T_LOWER, K_LOWER,
-          K_UPPER_TAU0, K_UPPER_HALF, N_LOWER, N_UPPER)
+          K_UPPER_TAU0, K_UPPER_HALF, N_LOWER, N_UPPER, N_SHARP, THM52)

@@ -165,7 +165,19 @@ def _stage_counts(rng):
     return {k: np.array(val, dtype=float) for k, val in out.items()}
 
 
+def _log_pairs(rng):
+    """n >= 1, 1 <= n_T <= n, their logarithms, and H_n = sum_{i<n} 1/(i+1)."""
+    n = rng.integers(1, 400, N).astype(float)
+    n_T = 1 + (n - 1) * rng.uniform(0, 1, N) ** 2
+    n_T[::10] = n[::10]                                   # the edge n_T = n
+    H = np.array([sum(1 / (i + 1) for i in range(int(k))) for k in n])
+    return {"n": n, "n_T": n_T, "L_n": np.log(n), "L_T": np.log(n_T), "H_n": H}
+
+
 PAPER_MODEL_INSTANCES = {
+    ("paper_thm52_stages_from_T", "eq36_upper"): _stage_counts,
+    ("paper_thm52_rate", "harmonic"): _log_pairs,
+    ("paper_thm52_rate", "log_nT_nonneg"): _log_pairs,
     ("paper_thm52_eq41_lower", "eq36_upper"): _stage_counts,
     ("paper_thm52_eq41_upper", "eq36_lower"): _stage_counts,
     ("paper_thm32_variance", "fixed_point"): _nqm,
@@ -208,6 +220,7 @@ PAPER_NAMING = {
     ("paper_thm51_bound", "rate_positive"): "the rates' domain: alpha_t > 0",
 }
 PAPER_LEMMA_INSTANCES = {
+    ("paper_thm52_rate", "log_ratio"): _log_pairs,
     ("paper_harmonic_shifted", "log_increment"): _harmonic,
     ("paper_harmonic", "log_increment"): _harmonic,
 }
