@@ -246,6 +246,8 @@ def stepwise_bound(lrs, *, beta, s, G, noise, dist0_sq, gap0) -> float:
     noise = v.in_range("noise", noise, 0)
     dist0_sq = v.in_range("dist0_sq", dist0_sq, 0)
     gap0 = v.in_range("gap0", gap0, 0)
+    if np.asarray(lrs).dtype == bool:
+        raise AssumptionError(f"lrs: need rates (real numbers), got booleans {lrs!r}")
     r = v.vector("lrs", lrs)
     if (r <= 0).any():
         i = int(np.flatnonzero(r <= 0)[0])

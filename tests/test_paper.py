@@ -271,7 +271,8 @@ def test_stepwise_bound_refuses_bad_arguments_first():
              (dict(lrs=[0.5], beta=1.0), "beta"), (dict(lrs=[0.5], beta=-0.1), "beta"),
              (dict(lrs=[0.5], s=-1.0), "s:"), (dict(lrs=[0.5], G=-1.0), "G:"),
              (dict(lrs=[0.5], noise=-1.0), "noise"), (dict(lrs=[0.5], dist0_sq=-1.0), "dist0_sq"),
-             (dict(lrs=[0.5], gap0=-1.0), "gap0"), (dict(lrs=[0.5], beta=True), "beta")]
+             (dict(lrs=[0.5], gap0=-1.0), "gap0"), (dict(lrs=[0.5], beta=True), "beta"),
+             (dict(lrs=[True, True]), "lrs: need rates")]
     for bad, needle in cases:
         kw = {**ok, **bad}
         with pytest.raises(AssumptionError, match=needle):
