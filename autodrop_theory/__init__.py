@@ -2,7 +2,8 @@
 
 Modules: ``rule`` (the AutoDrop rule), ``angular`` (closed forms of docs/theory.md §4),
 ``quadratic`` (the model Q and its exact per-epoch factors), ``bounds`` (convergence bounds),
-``schedule_bounds`` (bounds for any rate sequence, adaptive ones included).  Each is imported on
+``schedule_bounds`` (bounds for any rate sequence, adaptive ones included), ``paper`` (the
+published paper's theorems, checked and corrected: docs/paper.md).  Each is imported on
 first use (``autodrop_theory.bounds`` or ``from autodrop_theory import bounds``), so importing
 the package, or only :class:`AssumptionError`, loads neither JAX nor sympy.
 """
@@ -12,9 +13,9 @@ import importlib
 from .errors import AssumptionError
 
 __version__ = "0.1.0"
-__all__ = ["AssumptionError", "angular", "bounds", "quadratic", "rule", "schedule_bounds",
-           "__version__"]
-_MODULES = ("angular", "bounds", "quadratic", "rule", "schedule_bounds")
+__all__ = ["AssumptionError", "angular", "bounds", "paper", "quadratic", "rule",
+           "schedule_bounds", "__version__"]
+_MODULES = ("angular", "bounds", "paper", "quadratic", "rule", "schedule_bounds")
 
 
 def __getattr__(name):

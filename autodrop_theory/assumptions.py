@@ -12,6 +12,9 @@ relations over the symbol table; ``check(**numbers)`` evaluates them and raises
 - ``AD``  an adapted run (the adaptive-schedule theorem of docs/theory.md §2d): the rate is
           predictable, the noise is unbiased with conditional variance <= sigma^2 given the
           past, and eta_t mu <= 1 - delta (integrability).
+- ``NQM`` the paper's noisy quadratic model (docs/paper.md §1): Q with h_i = a_i, c_i = a_i^2
+          sigma_i^2.
+- ``CVX_UM`` the paper's Theorem 5.1 setting (docs/paper.md §3).
 - ``Q``   the linear-Gaussian quadratic model (per coordinate h_i >= 0, c_i >= 0);
           :meth:`QuadraticAssumption.instance` builds a validated
           :class:`autodrop_theory.quadratic.QuadraticModel` from numeric spectra.
@@ -29,7 +32,8 @@ from .symbols import Ge as _Ge, Gt as _Gt, Le as _Le, Lt as _Lt
 from .errors import AssumptionError
 from .quadratic import QuadraticModel
 
-__all__ = ["Assumption", "SC", "SM", "BV", "FS", "Q", "CV", "AD", "ASSUMPTIONS",
+__all__ = ["Assumption", "SC", "SM", "BV", "FS", "Q", "CV", "AD", "NQM", "CVX_UM",
+           "ASSUMPTIONS",
            "check_conditions"]
 
 
@@ -90,4 +94,18 @@ AD = Assumption("AD", "an adapted run: the rate eta_t is known before step t's n
                 "is integrable)", (S.sigma_sq, S.lr_t, S.mu),
                 (_Ge(S.sigma_sq, 0), _Lt(S.lr_t * S.mu, 1)))
 
-ASSUMPTIONS = {a.name: a for a in (SC, SM, BV, FS, Q, CV, AD)}
+
+# the paper's settings (Wang, Teng, Choromanska, UAI 2024; docs/paper.md)
+NQM = Assumption("NQM", "the paper's noisy quadratic model (Definition 3.1): L(x) = (x - c)^T A "
+                 "(x - c)/2, c ~ N(0, Sigma), A = diag(a_i), Sigma = diag(sig_sq_i); the model Q "
+                 "with h_i = a_i and c_i = a_i^2 sig_sq_i", (S.p_a, S.p_sig_sq),
+                 (_Gt(S.p_a, 0), _Ge(S.p_sig_sq, 0)))
+CVX_UM = Assumption(
+    "CVX_UM", "Theorem 5.1's setting: f convex with a minimiser x*, every subgradient "
+    "||g|| <= G, oracle G(x; xi) = g(x) + delta with E[delta | past] = 0 and E||delta||^2 <= "
+    "delta^2 (the printed E||delta|| <= delta^2 read as the second moment its proof uses), UM "
+    "(eq. 9) with 0 <= beta < 1 and s >= 0", (S.p_G_sq, S.p_delta_sq, S.p_beta, S.p_s),
+    (_Ge(S.p_G_sq, 0), _Ge(S.p_delta_sq, 0), _Ge(S.p_beta, 0), _Lt(S.p_beta, 1),
+     _Ge(S.p_s, 0)))
+
+ASSUMPTIONS = {a.name: a for a in (SC, SM, BV, FS, Q, CV, AD, NQM, CVX_UM)}

@@ -42,7 +42,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the test
                       "'autodrop-theory[test]'") from exc
 
 __all__ = ["ORDER", "inside", "outside", "interval", "quadratic_instances", "rate_sequences",
-           "ROUND", "DrawnRandom"]
+           "stepwise_schedules", "ROUND", "DrawnRandom"]
 
 ORDER = ("mu", "L", "sigma_sq", "sigma_star_sq", "r0_sq", "rho", "lr", "eps", "D_sq", "G_sq",
          "t", "T", "K", "d", "h", "c", "y0", "lr_t")
@@ -292,6 +292,23 @@ def rate_sequences(cap: float, min_size: int = 1, max_size: int = MAX_LENGTH,
     if open_cap:
         seq = seq.map(lambda fs: [min(f, 1.0 - 1e-9) for f in fs])
     return seq.map(lambda fs: np.asarray(fs, dtype=np.float64) * cap)
+
+
+@st.composite
+def stepwise_schedules(draw, max_stages: int = 4, max_length: int = 12, cap: float = 1.0):
+    """Non-increasing piecewise-constant per-step rates (the schedules of the paper's Theorem
+    5.1, docs/paper.md §3): 1..max_stages stages of 1..max_length steps, the first rate in
+    (0, cap], each next one the previous times a factor in (0, 1] (1, 1/2, 1/10 drawn often).
+    Shrinks towards one short stage at rate ``cap``."""
+    first = draw(st.one_of(st.sampled_from([1.0, 0.5, 0.1]), st.floats(1e-2, 1.0))) * cap
+    stages = draw(st.integers(1, max_stages))
+    rates, lrs = [first], []
+    for j in range(stages):
+        if j:
+            rates.append(rates[-1] * draw(st.one_of(st.sampled_from([1.0, 0.5, 0.1]),
+                                                    st.floats(0.05, 1.0))))
+        lrs += [rates[-1]] * draw(st.integers(1, max_length))
+    return np.asarray(lrs, dtype=np.float64)
 
 
 class DrawnRandom:

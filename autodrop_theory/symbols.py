@@ -48,3 +48,24 @@ LATEX_NAMES = {mu: r"\mu", L: "L", sigma_sq: r"\sigma^{2}", sigma_star_sq: r"\si
 
 __all__ = ["mu", "L", "sigma_sq", "sigma_star_sq", "lr", "r0_sq", "t", "T", "rho", "eps", "K",
            "d", "h", "c", "y0", "i", "lr_t", "D_sq", "G_sq", "LATEX_NAMES", "Gt", "Ge", "Lt", "Le"]
+
+# ---------------------------------------------------------------- the paper's notation (docs/paper.md)
+# Wang, Teng, Choromanska, UAI 2024: NQM (Definition 3.1), Theorems 3.2, 5.1, 5.2, Lemma 12.1
+p_a = sp.Symbol("a", positive=True)                      # NQM curvature a_i > 0
+p_sig_sq = sp.Symbol("sig_sq", nonnegative=True)         # NQM noise variance sigma_i^2 of c_t
+p_alpha = sp.Symbol("alpha", positive=True)              # the fixed rate of Theorem 3.2
+p_amax = sp.Symbol("a_max", positive=True)               # max_i a_i
+p_beta = sp.Symbol("beta", nonnegative=True)             # UM momentum, 0 <= beta < 1
+p_s = sp.Symbol("s", nonnegative=True)                   # UM interpolation factor s >= 0
+p_G_sq = sp.Symbol("G_sq", nonnegative=True)             # G^2: ||subgradient|| <= G
+p_delta_sq = sp.Symbol("delta_sq", nonnegative=True)     # E||G(x; xi) - grad f(x)||^2 <= delta^2
+p_dist0_sq = sp.Symbol("dist0_sq", nonnegative=True)     # ||x_0 - x*||^2
+p_gap0 = sp.Symbol("gap0", nonnegative=True)             # f(x_0) - f*
+p_kappa1 = sp.Symbol("kappa1", positive=True)            # the constants of condition (10)
+p_kappa2 = sp.Symbol("kappa2", positive=True)
+p_n = sp.Symbol("n", positive=True, integer=True)        # number of stages
+p_gamma = sp.Symbol("gamma", positive=True)              # curvature of the angle model (12)
+p_eps = sp.Symbol("epsilon", nonnegative=True)           # asymptote factor of the model (12)
+p_tau0 = sp.Symbol("tau0", positive=True)                # threshold of Algorithm 2
+__all__ += ["p_a", "p_sig_sq", "p_alpha", "p_amax", "p_beta", "p_s", "p_G_sq", "p_delta_sq",
+            "p_dist0_sq", "p_gap0", "p_kappa1", "p_kappa2", "p_n", "p_gamma", "p_eps", "p_tau0"]

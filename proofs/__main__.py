@@ -1,11 +1,13 @@
-"""``python -m proofs [-v] [--latex DIR] [--lemmas] [--claims]``: check every step of every proof.
+"""``python -m proofs [-v] [--latex DIR] [--lemmas] [--claims] [--paper]``: check every proof.
 
 One line per theorem (name, number of steps, status); ``-v`` adds one line per step;
 ``--latex DIR`` writes each proof as Markdown with LaTeX math; ``--lemmas`` lists the facts
 stated as known results without proof (role "lemma", :class:`proofs.checker.Fact`), and a line
-always says how many there are and how many steps use them.  The last line is exactly
-``N theorems, M steps checked, F failed``; the exit status is 0 if and only if F = 0.
-``--claims`` instead prints the ledger of the package's own claims (autodrop_theory.ledger: id,
+always says how many there are and how many steps use them.  ``--paper`` prints instead the
+verdict on every claim of the AutoDrop paper's Sections 3 and 5 (``autodrop_theory.paper``,
+docs/paper.md), after checking the proofs its verdicts cite (exit status 1 if one fails).
+Otherwise the last line is exactly ``N theorems, M steps checked, F failed``; the exit status is
+0 if and only if F = 0.  ``--claims`` instead prints the ledger of the package's own claims (autodrop_theory.ledger: id,
 verdict, evidence), after checking that every piece of evidence exists (exit 1 if not).
 """
 
@@ -29,6 +31,8 @@ def main(argv=None) -> int:
                         help="list the facts taken as known results without proof")
     parser.add_argument("--claims", action="store_true",
                         help="print the ledger of the package's claims with their verdicts")
+    parser.add_argument("--paper", action="store_true",
+                        help="the verdict table of the AutoDrop paper's claims (docs/paper.md)")
     try:
         args = parser.parse_args(argv)
         if args.latex is not None:
@@ -41,6 +45,8 @@ def main(argv=None) -> int:
     from . import THEOREMS
     from .checker import check_all, stated_lemmas
     from .render import markdown
+    if args.paper:
+        return _paper(THEOREMS)
     reports = check_all(THEOREMS)
     width = max(len(r.name) for r in reports)
     for r in reports:
@@ -84,6 +90,21 @@ def _claims() -> int:
         counts[c.verdict] = counts.get(c.verdict, 0) + 1
     print(f"{len(ledger.CLAIMS)} claims: " + ", ".join(f"{n} {v}" for v, n in counts.items()))
     return 0
+
+
+def _paper(theorems) -> int:
+    """The paper's verdict table; every proof it cites must pass."""
+    from autodrop_theory import paper
+    table = paper.table()
+    cited = {ref.split(":", 1)[1] for c in paper.PAPER_CLAIMS for ref in c.evidence
+             if ref.startswith("proof:")}
+    from .checker import check
+    registry = {p.name: p for p in theorems}
+    failed = [name for name in sorted(cited) if not check(registry[name], registry).ok]
+    print(table)
+    print(f"{len(paper.PAPER_CLAIMS)} claims; {len(cited)} cited proofs checked, "
+          f"{len(failed)} failed{': ' + ', '.join(failed) if failed else ''}")
+    return 0 if not failed else 1
 
 
 if __name__ == "__main__":

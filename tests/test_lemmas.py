@@ -26,6 +26,7 @@ from autodrop_theory import angular
 from autodrop_theory.stagewise import stagewise_schedule
 from proofs import THEOREMS
 from proofs.checker import stated_lemmas
+from paper_instances import PAPER_LEMMA_INSTANCES, PAPER_MODEL_INSTANCES, PAPER_NAMING
 from test_guard_rate import guarded, wait_constants, waited
 
 N = 200
@@ -508,6 +509,7 @@ MODEL_INSTANCES = {
     ("geometric_sum", "G_next"): _geometric_definition,
     ("geometric_count", "G_empty"): _geometric_definition,
     ("geometric_count", "G_next"): _geometric_definition,
+    **PAPER_MODEL_INSTANCES,            # the paper's proofs (tests/paper_instances.py)
 }
 # facts that are an assumption set of docs/theory.md §1 itself, or give a name to a quantity:
 # nothing to compute them from
@@ -524,6 +526,7 @@ NAMING = {
     ("sgd_schedule", "definition_step"): "defines B(t + 1) (the bound's recursion)",
     ("sgd_adaptive_schedule", "initial"): "names E Z_0 = ||y_0||^2 (P_0 = 1, an empty sum)",
     ("sgd_adaptive_restart", "initial"): "names E M_0 = 0 (no increment yet)",
+    **PAPER_NAMING,
 }
 MODEL_FACTS = {(p.name, f.name): f for p in THEOREMS for f in p.facts
                if f.kind_of_use in ("model", "definition")}
@@ -561,6 +564,7 @@ INSTANCES = {
     ("wait_time", "lengths"): lambda r: _waited_runs(r)[0],
     ("autodrop_wait_rate", "floor"): _guard_scalars,
     ("autodrop_wait_rate", "step"): _guard_scalars,
+    **PAPER_LEMMA_INSTANCES,
 }
 
 
