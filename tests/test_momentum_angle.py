@@ -107,21 +107,25 @@ def test_stationary_angle_momentum_refuses_bad_input():
 
 
 def test_autodrop_drops_under_heavy_ball_with_short_epochs():
-    """beta = 0.9, K = 2 (K (1 - beta) = 0.2): the stationary z-angle is 79.2 degrees, so a
-    90-degree guard on one epoch's angle is blocked at d = 1000 (the angle's sd is about 2.5
-    degrees there); the package's AutoDrop leaves the guard to the wait's confirmation and drops
-    on every seed, ending far below the constant rate.  The same rule with the per-epoch guard
-    kept (observe_sgd_point off measures x, whose angle is lower still) never drops."""
-    d = 1000
+    """beta = 0.9, K = 2 (K (1 - beta) = 0.2): the stationary z-angle is 79.2 degrees and the
+    x-angle 40.4, so a 90-degree guard on one epoch's angle is blocked in expectation; the
+    package's AutoDrop leaves the guard to the wait's confirmation and drops on every seed,
+    ending far below the constant rate.  The same rule with the per-epoch guard kept
+    (observe_sgd_point off: the guard on x's angle, 50 degrees below 90, several of its
+    standard deviations at d = 200) never drops."""
+    d = 200
     prob = problems.quadratic(np.ones(d), np.full(d, 1.0 / d), np.ones(d))
     from simulations.methods import autodrop as ad
     from simulations.methods.base import RunContext
-    ctx = RunContext(lr=0.05, epochs=600, steps_per_epoch=2, mu=1.0, L=1.0, dim=d)
+    ctx = RunContext(lr=0.05, epochs=300, steps_per_epoch=2, mu=1.0, L=1.0, dim=d)
     kept = ad.autodrop(ctx, "autodrop_epoch_guard", observe_sgd_point=False)
-    res = sim.run(prob, ["autodrop", kept, "constant"], lr=0.05, epochs=600,
-                  steps_per_epoch=2, seeds=4, momentum=0.9, x64=True)
-    auto, guarded, const = (res.methods[m] for m in ("autodrop", "autodrop_epoch_guard",
-                                                      "constant"))
+    res = sim.run(prob, ["autodrop", kept], lr=0.05, epochs=300, steps_per_epoch=2, seeds=4,
+                  momentum=0.9, x64=True)
+    auto, guarded = (res.methods[m] for m in ("autodrop", "autodrop_epoch_guard"))
     assert all(len(e) >= 1 for e in auto["drop_epochs"]), auto["drop_epochs"]
     assert all(len(e) == 0 for e in guarded["drop_epochs"]), guarded["drop_epochs"]
-    assert auto["final"]["mean_sq_dist"] < 0.1 * const["final"]["mean_sq_dist"]
+    # the constant rate's exact stationary error (docs/theory.md §6), which it reaches within
+    # the budget: the dropped rate ends far below it
+    floor = angular.expected_sq_dist_momentum(np.ones(d), np.full(d, 1.0 / d), np.zeros(d),
+                                              np.full(300, 0.05), 2, 0.9)[-1]
+    assert auto["final"]["mean_sq_dist"] < 0.1 * floor
