@@ -98,9 +98,9 @@ def _paper(theorems) -> int:
     table = paper.table()
     cited = {ref.split(":", 1)[1] for c in paper.PAPER_CLAIMS for ref in c.evidence
              if ref.startswith("proof:")}
-    from .checker import check
-    registry = {p.name: p for p in theorems}
-    failed = [name for name in sorted(cited) if not check(registry[name], registry).ok]
+    from .checker import check_all
+    reports = {r.name: r for r in check_all(theorems)}     # remembered within a process
+    failed = [name for name in sorted(cited) if not reports[name].ok]
     print(table)
     print(f"{len(paper.PAPER_CLAIMS)} claims; {len(cited)} cited proofs checked, "
           f"{len(failed)} failed{': ' + ', '.join(failed) if failed else ''}")

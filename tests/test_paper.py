@@ -469,15 +469,6 @@ def test_claims_table_and_ledger():
     assert all(i in table for i in need)
 
 
-def test_command_prints_the_table_and_refuses_bad_flags(capsys):
-    from proofs.__main__ import main
-    assert main(["--paper"]) == 0
-    out = capsys.readouterr().out
-    assert "thm5.2.proof" in out and "holds_corrected" in out
-    assert main(["--paper", "--nope"]) == 2
-    assert "unrecognized" in capsys.readouterr().err
-
-
 def _canonical(rels, rename=None):
     """Relations as {(kind, lhs - rhs)} (a <= b read as b >= a), symbols by name; those that the
     symbols' declared domains already give, and those about the rate sequence (applied

@@ -356,3 +356,14 @@ def test_every_stated_lemma_is_listed_in_the_readme():
     assert len(listed) == len(lemmas)
     for (p, f, _), line in zip(lemmas, listed):
         assert line.startswith(f"lemma {p.name}.{f.name} ") and line.endswith(f.text)
+
+
+def test_paper_command_prints_the_table_and_refuses_bad_flags(capsys):
+    """``python -m proofs --paper`` (here, where the proofs' reports are already remembered by
+    check_all in this process)."""
+    from proofs.__main__ import main
+    assert main(["--paper"]) == 0
+    out = capsys.readouterr().out
+    assert "thm5.2.proof" in out and "holds_corrected" in out
+    assert main(["--paper", "--nope"]) == 2
+    assert "unrecognized" in capsys.readouterr().err
