@@ -434,7 +434,10 @@ PAPER_CLAIMS = (
           ("proof:paper_thm32_range", _T + "test_printed_thm32_range_counterexample",
            "object:autodrop_theory.paper.THM32_RANGE"), "Theorem 3.2",
           "false under the theorem's condition (contraction, alpha a_i < 2): a = (1.5,), "
-          "sig_sq = (1,), alpha = 1 gives C* = -0.75, 138.6 degrees; holds (C* in [-1/2, 0)) "
+          "sig_sq = (1,), alpha = 1 gives C* = -0.75, 138.6 degrees, reading C* as eq. (5) "
+          "does, the ratio of the limits (the limit of E[cos] itself is -0.54 for this one "
+          "coordinate and -0.749 for 200 identical ones: below -1/2 either way); holds (C* in "
+          "[-1/2, 0)) "
           "when alpha max a_i <= 1 (paper_thm32_range)"),
     Claim("thm3.2.proof", "Appendix 9 proves Theorem 3.2", "holds_corrected",
           ("proof:paper_thm32_variance", "proof:paper_thm32_inner", "proof:paper_thm32_step_sq",

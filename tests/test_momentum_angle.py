@@ -80,16 +80,18 @@ def test_iterate_angle_agrees_with_the_epoch_recursion_at_its_limit():
 @pytest.mark.parametrize("beta", [0.0, 0.5, 0.7, 0.9, 0.95, 0.99])
 def test_one_epoch_certifies_saturation_exactly_where_the_rule_applies_the_guard(beta):
     """Where K (1 - beta) >= 1 the stationary angle of z is at least 90 degrees at every eta h
-    in [1e-4, 1]; at beta >= 0.9, for every K where the rule leaves the guard to the
-    confirmation some eta h in that range has it below 90 (at smaller beta the criterion is
-    conservative: beta = 0.5, K = 1 is still >= 90, and there the guard is lifted needlessly,
-    leaving it to the confirmation)."""
+    in [1e-4, 1] (every K from 1/(1 - beta) to 3/(1 - beta)); the criterion is sufficient,
+    not sharp (the measured threshold is K (1 - beta) ~ 0.75-0.8), and at beta >= 0.9 every
+    clearly shorter epoch (K (1 - beta) <= 0.5) has some eta h in that range below 90 degrees.
+    At smaller beta it is conservative (beta = 0.5, K = 1 is still >= 90): there the guard is
+    lifted needlessly and the confirmation alone applies it."""
     ehs = np.geomspace(1e-4, 1.0, 13)
-    for K in (1, 2, 3, 5, 10, 20, 50, 100, 200):
+    top = int(round(3 / (1 - beta)))
+    for K in sorted(set(range(1, min(top, 40) + 1)) | set(range(1, top + 1, max(1, top // 25)))):
         angles = [angular.stationary_angle_momentum([eh], [1.0], 1.0, K, beta) for eh in ehs]
         if rule.epoch_guard_applies(beta, K):
             assert min(angles) >= 90.0, (K, min(angles))
-        elif beta >= 0.9:
+        elif beta >= 0.9 and K * (1 - beta) <= 0.5:
             assert min(angles) < 90.0, (K, min(angles))
 
 
