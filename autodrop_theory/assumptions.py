@@ -91,7 +91,7 @@ AD = Assumption("AD", "an adapted run: the rate eta_t is known before step t's n
                 "of x_0 and g_0..g_{t-1}; moves that are not SGD steps happen at stopping "
                 "times); given that past, E[g_t] = grad f(x_t) and E||g_t - grad f(x_t)||^2 <= "
                 "sigma^2; eta_t mu <= 1 - delta for one delta > 0 (so P_t >= delta^(2t) and Z_t "
-                "is integrable)", (S.sigma_sq, S.lr_t, S.mu),
+                "is integrable); a restart's weights c_k are bounded", (S.sigma_sq, S.lr_t, S.mu),
                 (_Ge(S.sigma_sq, 0), _Lt(S.lr_t * S.mu, 1)))
 
 

@@ -116,7 +116,8 @@ def _equal_curvature(rng):
     return {k: np.array(v) for k, v in out.items()}
 
 
-def _adaptive_paths(rng, T, isotropic=False, peek=False, jumps=False, cap=0.9):
+def _adaptive_paths(rng, T, isotropic=False, peek=False, jumps=False, cap=0.9,
+                    peek_weight=False):
     """Every path of SGD on f = sum_i h_i y_i^2 / 2 with Rademacher noise (g = H y + xi, xi_i =
     +-s_i with probability 1/2 each, independent of the past: unbiased, conditional variance
     exactly sigma^2 = sum s_i^2), d in {1, 2}, up to T steps, with an *adaptive* rate: eta_t is
@@ -124,7 +125,11 @@ def _adaptive_paths(rng, T, isotropic=False, peek=False, jumps=False, cap=0.9):
     ``peek`` the rate is chosen after seeing the step's noise, whichever of lo and hi makes
     Z_{t+1} larger (not predictable).  With ``jumps`` the path moves outside SGD at a stopping
     time (the first t with ||y_t||^2 <= thr: y <- a y, a in (0, 1)), and the statistic restarts
-    there with a weight c_k = 1 / (1 + ||y^+||^2) known at the move.  Returns per t = 0..T the
+    there with a weight c_k = 1 / (1 + ||y^+||^2) known at the move.  Negative control:
+    ``peek_weight`` scales each increment by 2 or 1/2 after seeing whether it is positive (a
+    weight that is not known at the start of the step).  (A move decided on step t's noise at
+    time t + 1 is still at a stopping time, and the lemma holds for it.)  Returns per t = 0..T
+    the
     exact expectations over paths of Z_t (no jumps) or of M_t (the segments' weighted sum,
     docs/theory.md §2d), and (mu, L, sigma^2)."""
     d = int(rng.integers(1, 3))
@@ -163,7 +168,8 @@ def _adaptive_paths(rng, T, isotropic=False, peek=False, jumps=False, cap=0.9):
                             for k in range(3))
         else:
             y1, P1, acc1 = after(np.where((y * y).sum(-1) > thr, hi, lo))
-        m = m + c_k * (z(y1, P1, acc1) - z_now)
+        inc = z(y1, P1, acc1) - z_now
+        m = m + c_k * inc * (np.where(inc > 0, 2.0, 0.5) if peek_weight else 1.0)
         y, P, acc = y1, P1, acc1
         if jumps:                                            # a move at a stopping time
             go = ~moved & ((y * y).sum(-1) <= thr)
@@ -189,13 +195,13 @@ def _supermartingale(rng, isotropic=False, peek=False, cap=0.9):
     return {"EZ(t)": np.array(now), "EZ(t + 1)": np.array(nxt), "t": np.zeros(N)}
 
 
-def _restart(rng):
+def _restart(rng, **controls):
     """E M_t and E M_{t+1} of the restarted statistic, exactly, with a move at a stopping time
-    and the weights of §2d."""
+    and the weights of §2d (or a negative control of :func:`_adaptive_paths`)."""
     now, nxt = [], []
     for _ in range(N):
         T = int(rng.integers(1, 7))
-        em, _ = _adaptive_paths(rng, T, jumps=True)
+        em, _ = _adaptive_paths(rng, T, jumps=True, **controls)
         t = int(rng.integers(0, T))
         now.append(em[t])
         nxt.append(em[t + 1])
@@ -213,8 +219,12 @@ def test_the_supermartingale_lemma_is_an_equality_when_isotropic_and_catches_a_p
     assert np.max(np.abs(gap)) <= 1e-9 * np.max(np.abs(fair["EZ(t)"]))
     peeking = _supermartingale(_rng(key), isotropic=True, peek=True, cap=0.5)
     assert violations(LEMMAS[key], peeking) > N / 4
-    moved = _restart(_rng(("sgd_adaptive_restart", "increment")))
+    key = ("sgd_adaptive_restart", "increment")
+    moved = _restart(_rng(key))
     assert np.any(moved["EM(t + 1)"] != 0)              # the restarted statistic is exercised
+    # a weight that reads the step's noise breaks the restart's lemma
+    broken = _restart(_rng(key), isotropic=True, peek_weight=True)
+    assert violations(LEMMAS[key], broken) > N / 4
 
 
 def _inverse_power(rng):
