@@ -100,8 +100,9 @@ class AutoDropConfig:
             stage's epochs before it may drop (the wait goes on until then), relative to the
             problem's own first stage: a floor on the stages' growth.  Stage-wise theory's
             stages grow like 1/lr, i.e. by 1/drop_factor per drop (docs/theory.md §3a); the
-            package's g = 1.4 is just below 1/0.7 = 1.43, so the angle, not g, is meant to set
-            the length, and the O(1/T) bound of docs/theory.md §10 needs g drop_factor < 1.
+            package's g = 1.4 is just below 1/0.7 = 1.43, and on the isotropic quadratic this
+            floor, not the angle, sets most stage lengths (docs/theory.md §10, measured); the
+            O(1/T) bound of docs/theory.md §10 needs g drop_factor < 1.
         saturation_average: the rule's estimate (:func:`average`; what the simulator
             evaluates) is the uniform average of every snapshot from the start of the first
             drop's wait on (the iterates after the angle first saturated: Polyak-Ruppert
