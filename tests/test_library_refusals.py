@@ -8,8 +8,12 @@ outside its domain).  The valid call itself is checked to succeed, so a row cann
 refusal of something else.
 """
 
+import json
+import re
+
 import numpy as np
 import pytest
+from checks import DAMAGES, RESULTS_RUN, damaged_results
 from hypothesis import given, settings, strategies as st
 
 from autodrop_theory import angular, quadratic, rule, stagewise
@@ -118,3 +122,16 @@ def test_the_stability_edge_lr_h_equal_to_two_is_refused():
     quadratic.check_stable_lr(np.array([1.0]), np.nextafter(2.0, 0.0))
     with pytest.raises(AssumptionError, match="lr: need lr \\* h_i < 2"):
         quadratic.check_stable_lr(np.array([1.0]), 2.0)
+
+
+@pytest.mark.parametrize("name", list(DAMAGES))
+def test_a_damaged_results_document_is_refused_by_its_first_bad_field(name, tmp_path):
+    """Results.load (and so ``python -m simulations.figures``) refuses what the figures could
+    not draw, naming the first bad field (simulations.results_check)."""
+    from simulations.results import Results
+    assert list(Results.load(RESULTS_RUN).methods) == ["autodrop", "constant"]   # undamaged
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(damaged_results(name)))
+    field = DAMAGES[name][1]
+    with pytest.raises(AssumptionError, match="^" + re.escape(field) + ":"):
+        Results.load(path)
