@@ -11,9 +11,11 @@ refusal of something else.
 import json
 import re
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
-from checks import DAMAGES, RESULTS_RUN, damaged_results
+from checks import DAMAGES, RESULTS_RUN, damaged_results, no_compilation
 from hypothesis import given, settings, strategies as st
 
 from autodrop_theory import angular, quadratic, rule, stagewise
@@ -90,7 +92,6 @@ def test_out_of_domain_arguments_are_refused_by_name(row):
 def test_the_rule_refuses_a_snapshot_of_another_size_or_dtype():
     """(The rule works on the flattened parameters: a snapshot is compared by its number of
     parameters and dtype, not by its pytree structure.)"""
-    import jax.numpy as jnp
     state = rule.init(jnp.zeros(3), rule.AutoDropConfig(lr=0.1))
     for bad in (jnp.zeros(4), jnp.zeros(3, jnp.int32), {"w": jnp.zeros(2)}, None):
         with pytest.raises(AssumptionError, match=r"^params\b"):
@@ -135,3 +136,58 @@ def test_a_damaged_results_document_is_refused_by_its_first_bad_field(name, tmp_
     field = DAMAGES[name][1]
     with pytest.raises(AssumptionError, match="^" + re.escape(field) + ":"):
         Results.load(path)
+
+
+def test_run_and_sweep_refuse_every_bad_argument_before_any_jax_work():
+    """momentum (nan, 1, negative), x64, a duplicated method name, the seeds: refused by name
+    before the engine traces anything and before JAX compiles anything (13 seeds and d = 7:
+    shapes no other test compiles, so a late refusal would show as a compilation)."""
+    import simulations as sim
+    from simulations import engine, problems
+    p = problems.quadratic(np.geomspace(0.01, 1.0, 7), np.full(7, 0.2), np.ones(7))
+    ok = dict(lr=0.5, epochs=5, steps_per_epoch=2, seeds=13)
+    run, sweep = (lambda **kw: sim.run(p, ["constant"], **(ok | kw)),
+                  lambda **kw: sim.sweep(p, "autodrop", {"threshold_z": [0.5, 1.0]}, **(ok | kw)))
+    cases = [(run, {"momentum": np.nan}, "momentum"), (run, {"momentum": 1.0}, "momentum"),
+             (run, {"momentum": -0.1}, "momentum"), (run, {"momentum": "0.5"}, "momentum"),
+             (run, {"x64": "yes"}, "x64"), (run, {"seeds": 13.0}, "seeds"),
+             (sweep, {"momentum": np.nan}, "momentum"), (sweep, {"seed": -1}, "seed"),
+             (sweep, {"seeds": 1}, "seeds")]
+    before = engine.traces()
+    for call, kw, arg in cases:
+        with no_compilation(), pytest.raises(AssumptionError, match=rf"^{arg}\b"):
+            call(**kw)
+    for methods in (["constant", "constant"], ["autodrop", "constant", "autodrop"]):
+        with no_compilation(), pytest.raises(AssumptionError, match=r"^methods: 'constant'|"
+                                                                     r"^methods: 'autodrop'"):
+            sim.run(p, methods, **ok)
+    with no_compilation(), pytest.raises(AssumptionError, match=r"^methods: .* given twice"):
+        sim.sweep(p, "autodrop", {"threshold_z": [0.5, 0.5]}, **ok)
+    assert engine.traces() == before
+
+
+def test_mixed_integer_and_float_parameters_are_refused_before_any_compilation():
+    """An integer leaf would be promoted by the flattening and never move: refused at init,
+    naming params and the leaf; a wrong parameter count or structure at update is refused
+    before the wrapped optimizer runs (no compilation: odd sizes no other test uses)."""
+    import optax
+
+    import autodrop_theory.optax as ado
+    tx = ado.autodrop(rule.AutoDropConfig(lr=0.5), 5)
+    mixed = {"w": jnp.ones(3), "n": jnp.ones(2, jnp.int32)}
+    for bad in (mixed, [1.0, 2]):
+        with no_compilation(), pytest.raises(AssumptionError, match=r"^params: need floating"):
+            tx.init(bad)
+    state = tx.init(jnp.ones(7907))
+    ok, other = jnp.ones(7907), optax.sgd(0.1).init(jnp.ones(7907))
+    cases = ((jnp.ones(7919), jnp.ones(7919), "params"),
+             (jnp.ones(7907, jnp.float16), jnp.ones(7907, jnp.float16), "params"),
+             ({"a": ok}, ok, "updates"))
+    short = jnp.ones(7901)
+    for updates, params, arg in cases:         # the arguments are made outside the check
+        with no_compilation(), pytest.raises(AssumptionError, match=rf"^{arg}\b"):
+            tx.update(updates, state, params)
+    with no_compilation(), pytest.raises(AssumptionError, match=r"^params: need 7907"):
+        ado.estimate(state, short)
+    with no_compilation(), pytest.raises(AssumptionError, match=r"^state: need"):
+        tx.update(ok, other, ok)
