@@ -102,6 +102,16 @@ def build_methods(names_or_methods, ctx: RunContext) -> list:
     return out
 
 
+def check_methods_fit(problem: Problem, ms) -> None:
+    """Refuse a method that reads the stochastic loss on a problem that gives no loss samples
+    (a custom oracle without them: the method would read zeros)."""
+    reads = [m.name for m in ms if m.family.reads_loss]
+    if reads and not problem.loss_samples:
+        raise AssumptionError(f"methods: {reads[0]} reads the stochastic loss, which this problem "
+                              "does not give (give loss=..., or a grad returning (gradient, "
+                              "loss))")
+
+
 def choose_samplers(problem, ms, sampler: str = "auto") -> tuple:
     """Per family of the methods ``ms`` (in order of first appearance), the sampler it runs on
     (:func:`.engine.choose_samplers`; AssumptionError naming ``sampler`` where "exact" cannot
@@ -203,6 +213,7 @@ def run(problem: Problem, methods=("autodrop", "constant"), *, lr, epochs: int,
     seeds, seed, momentum, x64 = check_run_args(seeds, seed, momentum, x64)
     ctx = run_context(problem, lr, epochs, steps_per_epoch)
     ms = build_methods(methods, ctx)
+    check_methods_fit(problem, ms)
     _check_memory(problem, ms, ctx, seeds, x64, sampler)
     trajs = _simulate(problem, ms, ctx, seeds, seed, momentum, x64, mesh, sampler)
     theory = problem.theory(ctx.lr, ctx.epochs, ctx.steps_per_epoch)

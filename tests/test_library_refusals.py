@@ -166,6 +166,39 @@ def test_run_and_sweep_refuse_every_bad_argument_before_any_jax_work():
     assert engine.traces() == before
 
 
+# problems.custom: the oracle's outputs, checked by jax.eval_shape at construction
+BAD_ORACLES = [
+    (dict(grad=lambda x, xi: jnp.ones(4)), r"^grad: need a float gradient of shape \(3,\)"),
+    (dict(grad=lambda x, xi: jnp.ones(3, jnp.int32)), r"^grad: need a float gradient"),
+    (dict(grad=lambda x, xi: (x, x)), r"^grad: need a float gradient"),
+    (dict(grad=lambda x, xi: x + xi[:2]), r"^grad: fails on abstract input"),
+    (dict(grad=lambda x, xi: x @ jnp.ones((4, 4))), r"^grad: fails on abstract input"),
+    (dict(noise=lambda key, K: jax.random.normal(key, (3,))), r"^noise: need a pytree of arrays "
+                                                              r"with leading axis K"),
+    (dict(noise=lambda key, K: None), r"^noise: need"),
+    (dict(noise=lambda key: 0.0), r"^noise: fails on abstract input"),
+    (dict(loss=lambda x: x, f_star=0.0), r"^loss: need a float scalar"),
+    (dict(metrics=lambda x: x.sum()), r"^metrics: need a non-empty dict of float scalars"),
+    (dict(metrics=lambda x: {"a": x}), r"^metrics: need a non-empty dict"),
+]
+
+
+@pytest.mark.parametrize("bad, needle", BAD_ORACLES)
+def test_a_malformed_oracle_is_refused_by_name_before_anything_compiles(bad, needle):
+    from simulations import engine, problems
+
+    def grad(x, xi):
+        return x + xi
+
+    def noise(key, K):                    # noqa: N803
+        return jax.random.normal(key, (K, 3), jnp.float32)
+    kwargs = dict(grad=grad, noise=noise, x0=np.ones(3)) | bad
+    before = engine.traces()
+    with no_compilation(), pytest.raises(AssumptionError, match=needle):
+        problems.custom(**kwargs)
+    assert engine.traces() == before
+
+
 def test_mixed_integer_and_float_parameters_are_refused_before_any_compilation():
     """An integer leaf would be promoted by the flattening and never move: refused at init,
     naming params and the leaf; a wrong parameter count or structure at update is refused
