@@ -67,6 +67,8 @@ ROWS = [
      bad_positive),
     (stagewise.first_stage_length, dict(mu=0.1, sigma_sq=1.0, lr=0.5, r0_sq=10.0), "r0_sq",
      bad_real),
+    (stagewise.first_stage_length, dict(mu=1e-200, sigma_sq=1.0, lr=0.5, r0_sq=10.0), "lr",
+     st.floats(1e-300, 1e-200)),      # lr mu below float64's range: was a ZeroDivisionError
     (rule.calibrated_threshold_deg, dict(dim=100, z=0.25), "dim", bad_count),
     (rule.calibrated_threshold_deg, dict(dim=100, z=0.25), "z", bad_positive),
 ]
