@@ -139,9 +139,11 @@ def write_outputs(out_dir, results: dict | None, figures=None) -> list:
     Everything is written into a temporary folder inside ``out_dir`` first and moved in with
     ``os.replace`` once complete, results.json last, so a failure leaves no partial output.
     The folder is named after the writing process (``.partial-PID-*``); one left behind by a
-    process that no longer exists (killed with -9) is removed by the next write.
+    process that no longer exists (killed with -9) is removed by the next write.  An output
+    folder this call created is removed again when the write fails (no empty folder is left).
     """
     out = Path(out_dir)
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(out)
     tmp = Path(tempfile.mkdtemp(prefix=f".partial-{os.getpid()}-", dir=out))
@@ -155,6 +157,11 @@ def write_outputs(out_dir, results: dict | None, figures=None) -> list:
             names.append("results.json")
         for name in names:
             os.replace(tmp / name, out / name)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if created and not any(out.iterdir()):
+            out.rmdir()
+        raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return [out / n for n in names]

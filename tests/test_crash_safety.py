@@ -81,7 +81,8 @@ def test_killed_at_random_points_leaves_no_results_and_the_next_run_cleans_up(tm
 
 def test_a_redraw_moves_its_figures_in_only_when_every_one_is_drawn(tmp_path, monkeypatch):
     """``python -m simulations.figures`` draws into a staging folder (write_outputs): a redraw
-    that fails at its third figure leaves the output folder empty; a complete one fills it."""
+    that fails at its third figure leaves nothing (not even the output folder it created); a
+    complete one fills it."""
     import pytest
     from checks import RESULTS_RUN
 
@@ -94,7 +95,7 @@ def test_a_redraw_moves_its_figures_in_only_when_every_one_is_drawn(tmp_path, mo
     monkeypatch.setattr(figures, "lr_vs_iterations", broken)
     with pytest.raises(OSError, match="disk full"):
         figures.main([str(RESULTS_RUN), "--out", str(out)])
-    assert list(out.iterdir()) == []
+    assert list(tmp_path.iterdir()) == []
     monkeypatch.setattr(figures, "lr_vs_iterations", real)
     assert figures.main([str(RESULTS_RUN), "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == sorted(
