@@ -450,7 +450,8 @@ def stationary_angle_momentum(hessian_eigs, noise_var, lr, steps_per_epoch, mome
     z_{t+1} = z_t - eta / (1 - beta) g(x_t) with the gradient at x, so this angle can be below
     90 degrees when K (1 - beta) is small (79.2 degrees at h = 1, eta = 0.05, beta = 0.9, K = 2).
     Needs every h_i > 0 (a flat direction has no stationary law), 0 <= beta < 1 and
-    eta h_i < 2 (1 + beta); noise_var is normalised first (the angle is scale-invariant).
+    eta h_i < 2 (1 + beta); noise_var is normalised first (:func:`_unit_noise`: the angle is
+    scale-invariant).
 
     Example:
         >>> round(stationary_angle_momentum([1.0], [1.0], 0.5, 3, 0.0), 6) == round(
@@ -467,7 +468,7 @@ def stationary_angle_momentum(hessian_eigs, noise_var, lr, steps_per_epoch, mome
         raise AssumptionError("noise_var: need some c_i > 0 (without noise there is no "
                               "stationary motion and the angle is undefined)")
     lr = v.in_range("lr", lr, 0.0, None, lo_open=True)
-    A, Q, _ = _momentum_moments(h, c / c.max(), np.zeros_like(h), [lr], steps_per_epoch,
+    A, Q, _ = _momentum_moments(h, _unit_noise(c), np.zeros_like(h), [lr], steps_per_epoch,
                                 momentum)
     A, Q = A[0], Q[0]
     d = h.size
