@@ -65,6 +65,8 @@ def autodrop(config: rule.AutoDropConfig, steps_per_epoch: int, optimizer=None, 
     K = v.integer("steps_per_epoch", steps_per_epoch, lo=1)
     if snapshot not in SNAPSHOTS:
         raise AssumptionError(f"snapshot: need one of {SNAPSHOTS}, got {snapshot!r}")
+    if not isinstance(nesterov, bool):
+        raise AssumptionError(f"nesterov: need True or False, got {nesterov!r}")
     if optimizer is None:
         if momentum is not None:
             v.in_range("momentum", momentum, 0.0, 1.0, hi_open=True)

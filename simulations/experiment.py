@@ -29,8 +29,8 @@ from .results import Results, method_results
 from .schedule_check import schedule_check
 from .stats import mean_ci, z_scores
 
-__all__ = ["run", "sweep", "build_methods", "check_run_args", "run_context", "dtype_for", "angle_noise",
-           "choose_samplers", "paired_final", "point_name"]
+__all__ = ["run", "sweep", "build_methods", "check_run_args", "check_methods_fit", "run_context",
+           "dtype_for", "angle_noise", "choose_samplers", "paired_final", "point_name"]
 
 
 def dtype_for(x64: bool):
@@ -59,9 +59,10 @@ def run_context(problem: Problem, lr, epochs, steps_per_epoch) -> RunContext:
                       dim=problem.dim, model=problem.exact_model)
 
 
-def check_run_args(seeds, seed, momentum, x64) -> tuple:
-    """``seeds`` (>= 2), ``seed`` (in [0, 2**32)), ``momentum`` (in [0, 1)) and ``x64`` (a
-    bool) validated: (seeds, seed, momentum, x64); plain Python, before any array exists."""
+def check_run_args(seeds, seed, momentum, x64, mesh=None) -> tuple:
+    """``seeds`` (>= 2), ``seed`` (in [0, 2**32)), ``momentum`` (in [0, 1)), ``x64`` (a bool)
+    and ``mesh`` (None or a jax.sharding.Mesh) validated: (seeds, seed, momentum, x64); plain
+    Python, before any array exists."""
     seeds = v.integer("seeds", seeds, lo=2)
     seed = v.integer("seed", seed, lo=0)
     if seed >= 2 ** 32:
@@ -69,6 +70,10 @@ def check_run_args(seeds, seed, momentum, x64) -> tuple:
     momentum = v.in_range("momentum", momentum, 0.0, 1.0, hi_open=True)
     if not isinstance(x64, (bool, np.bool_)):
         raise AssumptionError(f"x64: need True or False, got {x64!r}")
+    from jax.sharding import Mesh
+    if mesh is not None and not isinstance(mesh, Mesh):
+        raise AssumptionError(f"mesh: need None or a jax.sharding.Mesh, got "
+                              f"{type(mesh).__name__}")
     return seeds, seed, momentum, bool(x64)
 
 
@@ -210,7 +215,7 @@ def run(problem: Problem, methods=("autodrop", "constant"), *, lr, epochs: int,
     "exact" (:func:`.engine.choose_samplers`).  Returns :class:`~.results.Results`
     (results.json's layout, docs/results.md)."""
     start = time.perf_counter()
-    seeds, seed, momentum, x64 = check_run_args(seeds, seed, momentum, x64)
+    seeds, seed, momentum, x64 = check_run_args(seeds, seed, momentum, x64, mesh)
     ctx = run_context(problem, lr, epochs, steps_per_epoch)
     ms = build_methods(methods, ctx)
     check_methods_fit(problem, ms)
@@ -243,7 +248,7 @@ def sweep(problem: Problem, method: str, grid: dict, *, lr, epochs: int, steps_p
     ``method`` (its factory's keyword arguments, e.g. ``threshold_z``, ``extra_epochs`` for
     ``autodrop``; ``lr`` sweeps the initial rate), on the same seeds, as one compiled program.
     Methods are named ``method[k1=v1,k2=v2]``."""
-    check_run_args(seeds, seed, momentum, x64)       # before the grid's methods are built
+    check_run_args(seeds, seed, momentum, x64, mesh)  # before the grid's methods are built
     if not isinstance(method, str) or method not in registry.REGISTRY:
         raise AssumptionError(f"method: unknown method {method!r}; known: "
                               f"{', '.join(registry.REGISTRY)}")

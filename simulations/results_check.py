@@ -26,7 +26,8 @@ SCHEMA = Path(__file__).resolve().parent.parent / "docs" / "results.schema.json"
 
 def _bad(path: str, what: str, value) -> AssumptionError:
     text = json.dumps(value, default=repr)
-    return AssumptionError(f"{path}: need {what}, got {text[:60] + '...' if len(text) > 63 else text}")
+    shown = text[:60] + "..." if len(text) > 63 else text
+    return AssumptionError(f"{path}: need {what}, got {shown}")
 
 
 def _obj(path: str, value, nonempty: bool = False) -> dict:

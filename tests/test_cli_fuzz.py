@@ -103,7 +103,8 @@ def _cases():
               pytest.param("simulations.readme", ["--check", "--render"], "--check",
                            id="readme:check and render")]
     cases.append(pytest.param("simulations.angular", ["--x64", "--drop-factor", "1e-8"],
-                              "--drop-factor", id="angular:--drop-factor below sqrt(eps) of float64"))
+                              "--drop-factor",
+                              id="angular:--drop-factor below sqrt(eps) of float64"))
     # a damaged results.json: the first bad field is named (tests/checks.py DAMAGES)
     cases += [pytest.param("simulations.figures", ["{damaged}/" + name + ".json", "--out", "out"],
                            field, id=f"figures:{name}") for name, (_, field) in DAMAGES.items()]

@@ -153,6 +153,7 @@ def test_run_and_sweep_refuse_every_bad_argument_before_any_jax_work():
     cases = [(run, {"momentum": np.nan}, "momentum"), (run, {"momentum": 1.0}, "momentum"),
              (run, {"momentum": -0.1}, "momentum"), (run, {"momentum": "0.5"}, "momentum"),
              (run, {"x64": "yes"}, "x64"), (run, {"seeds": 13.0}, "seeds"),
+             (run, {"mesh": "cpu"}, "mesh"),
              (sweep, {"momentum": np.nan}, "momentum"), (sweep, {"seed": -1}, "seed"),
              (sweep, {"seeds": 1}, "seeds")]
     before = engine.traces()
@@ -208,6 +209,8 @@ def test_mixed_integer_and_float_parameters_are_refused_before_any_compilation()
     import optax
 
     import autodrop_theory.optax as ado
+    with pytest.raises(AssumptionError, match="^nesterov: need True or False"):
+        ado.autodrop(rule.AutoDropConfig(lr=0.5), 5, nesterov="yes")
     tx = ado.autodrop(rule.AutoDropConfig(lr=0.5), 5)
     mixed = {"w": jnp.ones(3), "n": jnp.ones(2, jnp.int32)}
     for bad in (mixed, [1.0, 2]):
