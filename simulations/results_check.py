@@ -114,9 +114,9 @@ def error_key(problem: dict, theory: dict):
 
 def _run(doc: dict, angular: bool) -> None:
     """A run (simulations.run, quadratic, strongly_convex) or the angular study."""
+    methods = _obj("methods", _key(doc, "results", "methods"), nonempty=True)
     problem = _obj("problem", _key(doc, "results", "problem"))
     theory = _obj("theory", doc.get("theory", {}))
-    methods = _obj("methods", _key(doc, "results", "methods"), nonempty=True)
     data = "finite_sum_bound" in theory
     reports = problem.get("reports", [])
     if not isinstance(reports, list) or not set(reports) <= {"sq_dist", "subopt"}:

@@ -166,6 +166,8 @@ def _damage(doc, path, value):
     """A copy of ``doc`` with the field at ``path`` (keys and indices) set to ``value``
     (deleted where ``value`` is DELETE)."""
     import copy
+    if not path:                         # the whole document replaced
+        return copy.deepcopy(value)
     doc = copy.deepcopy(doc)
     obj = doc
     for k in path[:-1]:
@@ -180,6 +182,8 @@ def _damage(doc, path, value):
 DELETE = object()
 # name -> (where, what), and the field the refusal must name
 DAMAGES = {
+    "only an empty methods block": (((), {"methods": {}}), "methods"),
+    "a list, not an object": (((), [1, 2]), "results"),
     "methods empty": ((("methods",), {}), "methods"),
     "methods missing": ((("methods",), DELETE), "results.methods"),
     "methods a list": ((("methods",), []), "methods"),
