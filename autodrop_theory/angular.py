@@ -18,7 +18,10 @@ X_n, E xi_n = 0, E xi_n^2 = q_n; so s_n = (alpha_n - 1) X_n + xi_n.
 References: [1] docs/theory.md §4 (this project); [2] Teng, Wang, Choromanska, AutoDrop,
 arXiv 2111.15317 (the observed rise and saturation).
 
-All functions: float64 numpy in and out; :class:`AssumptionError` on bad input.
+All functions: float64 numpy in and out; :class:`AssumptionError` on bad input.  Those whose
+output is invariant to the noise scale (the angles, their fluctuations, the certificate's
+factors, the reset; for the angles of a run, to scaling noise_var and y0^2 together) compute in a
+normalised form (:func:`_unit_noise`), so they hold over the whole float64 range.
 """
 
 from __future__ import annotations
@@ -45,6 +48,20 @@ def _instance(hessian_eigs, noise_var, y0=_NO_Y0):
     if y0 is _NO_Y0:
         return h, c
     return h, c, v.vector("y0", y0, length=h.size, length_of="hessian_eigs")
+
+
+def _unit_noise(c, y0=None):
+    """``noise_var`` (and ``y0`` with it, as y0^2 scales like c) divided by the power of two
+    that brings max(max c_i, max y0_i^2) into [1/4, 1): what these angles, cosines and ratios
+    depend on is invariant to that joint scale, and in the normalised form they neither overflow
+    (noise variances near 1e308) nor underflow (near 1e-300).  A power of two is exact in
+    float64: wherever nothing overflowed or underflowed, every result is bit for bit unchanged."""
+    top = np.frexp(c.max())[1]
+    if y0 is not None:
+        top = max(top, 2 * int(np.frexp(np.abs(y0).max())[1]))
+    half = -(-int(top) // 2)                    # an even exponent: y0 scales by its half exactly
+    c = np.ldexp(c, -2 * half)
+    return c if y0 is None else (c, np.ldexp(y0, -half))
 
 
 def _schedule(h, lrs, steps_per_epoch):
@@ -127,9 +144,10 @@ def expected_angles(hessian_eigs, noise_var, y0, lrs, steps_per_epoch) -> np.nda
         >>> float(np.round(expected_angles([1.0], [1.0], [0.0], [1.0, 1.0, 1.0], 1)[0], 6))
         135.0
     """
+    h, c, y0 = _instance(hessian_eigs, noise_var, y0)
     if np.size(lrs) < 2:
         raise AssumptionError(f"lrs: need at least 2 epochs for an angle, got {np.size(lrs)}")
-    _, sq, inner = _epoch_sums(hessian_eigs, noise_var, y0, lrs, steps_per_epoch)
+    _, sq, inner = _epoch_sums(h, *_unit_noise(c, y0), lrs, steps_per_epoch)
     if (sq <= 0).any():
         n = int(np.flatnonzero(sq <= 0)[0])
         raise AssumptionError(f"y0, noise_var: E||s_{n}||^2 = 0 (no motion), the angle is undefined")
@@ -152,7 +170,7 @@ def stationary_angle(hessian_eigs, noise_var, lr, steps_per_epoch) -> float:
     h, c = _instance(hessian_eigs, noise_var)
     K = v.integer("steps_per_epoch", steps_per_epoch, lo=1)
     lr = check_stable_lr(h, lr)
-    alpha, q = epoch_factors(h, c, lr, K)
+    alpha, q = epoch_factors(h, _unit_noise(c), lr, K)
     w = q / (1.0 + alpha)
     den = 2.0 * w.sum()
     if den <= 0:
@@ -240,11 +258,12 @@ def angle_fluctuations(hessian_eigs, noise_var, y0, lrs, steps_per_epoch) -> dic
         {"angle_sd_deg": shape (E-2,) for n = 2..E-1, "change_sd_deg": shape (E-2,), the sd of
         omega_n - omega_{n-1} for n = 2..E-1} (boundary n + 1 in results.json indexing).
     """
-    alpha, q, _ = _moments(hessian_eigs, noise_var, y0, lrs, steps_per_epoch)
+    h, c, y0 = _instance(hessian_eigs, noise_var, y0)
+    c, y0 = _unit_noise(c, y0)
+    alpha, q, _ = _moments(h, c, y0, lrs, steps_per_epoch)
     if alpha.shape[0] < 3:
         raise AssumptionError(f"lrs: need at least 3 epochs for an angle change, got "
                               f"{alpha.shape[0]}")
-    y0 = np.asarray(y0, dtype=np.float64)
     mean, cov = _window_moments(alpha, q, y0)
     sd, sd_change = _delta_sd(*_isserlis(mean, cov))
     return {"angle_sd_deg": sd, "change_sd_deg": sd_change}
@@ -259,7 +278,7 @@ def stationary_fluctuations(hessian_eigs, noise_var, lr, steps_per_epoch) -> dic
     h, c = _instance(hessian_eigs, noise_var)
     K = v.integer("steps_per_epoch", steps_per_epoch, lo=1)
     lr = check_stable_lr(h, lr)
-    alpha, q = epoch_factors(h, c, lr, K)
+    alpha, q = epoch_factors(h, _unit_noise(c), lr, K)
     if not (q > 0).any():
         raise AssumptionError("noise_var: need some c_i > 0 (no stationary motion otherwise)")
     sums = None
@@ -294,7 +313,7 @@ def certificate(hessian_eigs, noise_var, lr, steps_per_epoch) -> dict:
     h, c = _instance(hessian_eigs, noise_var)
     K = v.integer("steps_per_epoch", steps_per_epoch, lo=1)
     lr = check_stable_lr(h, lr)
-    alpha, q = epoch_factors(h, c, lr, K)
+    alpha, q = epoch_factors(h, _unit_noise(c), lr, K)
     if not np.all((alpha > 0) & (alpha < 1)):
         raise AssumptionError("lr: the certificate needs every alpha_i = (1 - lr h_i)^K in (0, 1) "
                               f"(h_i > 0 and lr h_i < 1), got alpha in [{alpha.min():g}, "
@@ -330,6 +349,7 @@ def reset_after_drop(hessian_eigs, noise_var, lr, drop_factor, steps_per_epoch,
     K = v.integer("steps_per_epoch", steps_per_epoch, lo=1)
     lr = check_stable_lr(h, lr)
     rho = v.in_range("drop_factor", drop_factor, 0.0, 1.0, lo_open=True, hi_open=True)
+    c = _unit_noise(c)                  # the answer is invariant to the noise scale
     a_old, q_old = epoch_factors(h, c, lr, K)
     a_new, q_new = epoch_factors(h, c, rho * lr, K)
     if not np.all((a_new > 0) & (a_new < 1)) or not np.all(np.abs(a_old) < 1):
@@ -394,7 +414,8 @@ def expected_angles_momentum(hessian_eigs, noise_var, y0, lrs, steps_per_epoch,
     """The deterministic-equivalent angle (degrees, n = 1..E-1) for heavy-ball SGD:
     E<s_n, s_{n-1}> = e1^T (A_n - I) [A_{n-1} S_{n-1} (A_{n-1} - I)^T + Q_{n-1}] e1,
     E||s_n||^2 = e1^T [(A_n - I) S_n (A_n - I)^T + Q_n] e1, summed over coordinates."""
-    A, Q, S = _momentum_moments(hessian_eigs, noise_var, y0, lrs, steps_per_epoch, momentum)
+    h, c, y0 = _instance(hessian_eigs, noise_var, y0)
+    A, Q, S = _momentum_moments(h, *_unit_noise(c, y0), lrs, steps_per_epoch, momentum)
     E = len(A)
     if E < 2:
         raise AssumptionError(f"lrs: need at least 2 epochs for an angle, got {E}")
@@ -429,7 +450,8 @@ def stationary_angle_momentum(hessian_eigs, noise_var, lr, steps_per_epoch, mome
     z_{t+1} = z_t - eta / (1 - beta) g(x_t) with the gradient at x, so this angle can be below
     90 degrees when K (1 - beta) is small (79.2 degrees at h = 1, eta = 0.05, beta = 0.9, K = 2).
     Needs every h_i > 0 (a flat direction has no stationary law), 0 <= beta < 1 and
-    eta h_i < 2 (1 + beta); noise_var is normalised first (the angle is scale-invariant).
+    eta h_i < 2 (1 + beta); noise_var is normalised first (:func:`_unit_noise`: the angle is
+    scale-invariant).
 
     Example:
         >>> round(stationary_angle_momentum([1.0], [1.0], 0.5, 3, 0.0), 6) == round(
@@ -446,7 +468,7 @@ def stationary_angle_momentum(hessian_eigs, noise_var, lr, steps_per_epoch, mome
         raise AssumptionError("noise_var: need some c_i > 0 (without noise there is no "
                               "stationary motion and the angle is undefined)")
     lr = v.in_range("lr", lr, 0.0, None, lo_open=True)
-    A, Q, _ = _momentum_moments(h, c / c.max(), np.zeros_like(h), [lr], steps_per_epoch,
+    A, Q, _ = _momentum_moments(h, _unit_noise(c), np.zeros_like(h), [lr], steps_per_epoch,
                                 momentum)
     A, Q = A[0], Q[0]
     d = h.size

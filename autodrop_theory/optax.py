@@ -65,6 +65,8 @@ def autodrop(config: rule.AutoDropConfig, steps_per_epoch: int, optimizer=None, 
     K = v.integer("steps_per_epoch", steps_per_epoch, lo=1)
     if snapshot not in SNAPSHOTS:
         raise AssumptionError(f"snapshot: need one of {SNAPSHOTS}, got {snapshot!r}")
+    if not isinstance(nesterov, bool):
+        raise AssumptionError(f"nesterov: need True or False, got {nesterov!r}")
     if optimizer is None:
         if momentum is not None:
             v.in_range("momentum", momentum, 0.0, 1.0, hi_open=True)
@@ -79,6 +81,7 @@ def autodrop(config: rule.AutoDropConfig, steps_per_epoch: int, optimizer=None, 
     first_step = snapshot == "after_first_step"
 
     def init(params):
+        rule.check_params(params)            # before the wrapped optimizer's init
         return AutoDropOptState(jnp.zeros((), jnp.int32), optimizer.init(params),
                                 rule.init(params, config))
 
@@ -86,6 +89,12 @@ def autodrop(config: rule.AutoDropConfig, steps_per_epoch: int, optimizer=None, 
         if params is None:
             raise AssumptionError("params: AutoDrop needs the parameters (call "
                                   "update(updates, state, params))")
+        if not isinstance(state, AutoDropOptState):
+            raise AssumptionError(f"state: need this transformation's state (from its init), "
+                                  f"got {type(state).__name__}")
+        rule.check_like(state.rule, params)  # all before any JAX work
+        if jax.tree_util.tree_structure(updates) != jax.tree_util.tree_structure(params):
+            raise AssumptionError("updates: need the pytree structure of params")
         inner, inner_state = optimizer.update(updates, state.inner, params, **extra)
         lr = state.rule.lr
         step = jax.tree_util.tree_map(lambda u: lr.astype(u.dtype) * u, inner)
@@ -111,34 +120,34 @@ def autodrop(config: rule.AutoDropConfig, steps_per_epoch: int, optimizer=None, 
     return optax.GradientTransformationExtraArgs(init, update)
 
 
-def _find(state):
-    if isinstance(state, AutoDropOptState):
-        return state
-    if isinstance(state, (tuple, list)):
-        for s in state:
-            found = _find(s)
-            if found is not None:
-                return found
-    return None
-
-
 def estimate(state, params):
     """The rule's estimate (:func:`autodrop_theory.rule.average`) at the current ``params``,
     from the AutoDrop state inside ``state``: with ``saturation_average``, the average since
     the angle first saturated; else ``params``."""
-    return rule.average(_require(state).rule, params)
+    s = _require(state)
+    rule.check_like(s.rule, params)
+    return rule.average(s.rule, params)
 
 
 def _require(state):
-    s = _find(state)
-    if s is None:
+    """The one AutoDrop state inside ``state``, found with optax's tree utilities in any
+    container (a chain, ``optax.multi_transform``, ``optax.inject_hyperparams``, dicts)."""
+    import optax
+    found = optax.tree_utils.tree_get_all_with_path(
+        state, "AutoDropOptState", filtering=lambda path, value: isinstance(
+            value, AutoDropOptState))
+    if not found:
         raise AssumptionError("state: no AutoDrop state found in it")
-    return s
+    if len(found) > 1:
+        raise AssumptionError(f"state: {len(found)} AutoDrop states in it (at " + ", ".join(
+            jax.tree_util.keystr(path) for path, _ in found) + "): pass the one to read")
+    return found[0][1]
 
 
 def read(state) -> dict:
     """The current ``lr``, ``angle_deg``, ``num_drops`` and ``epoch`` (snapshots taken) of the
-    AutoDrop state inside ``state`` (its own, or a chain's)."""
+    AutoDrop state inside ``state`` (its own, or inside any container of optax's: a chain,
+    ``multi_transform``, ``inject_hyperparams``)."""
     s = _require(state)
     return {"lr": s.rule.lr, "angle_deg": s.rule.angle_deg, "num_drops": s.rule.num_drops,
             "epoch": s.rule.snapshots - 1}

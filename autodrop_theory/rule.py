@@ -62,6 +62,7 @@ from typing import Any, NamedTuple, Optional
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from . import _validate as v
@@ -332,14 +333,35 @@ def init(params, config: AutoDropConfig) -> AutoDropState:
     return init_from_hyper(flat, hyperparameters(config, flat.size))
 
 
-def _flat_params(params):
-    leaves = jax.tree_util.tree_leaves(params)
+def check_params(params):
+    """The dtype the flattened ``params`` will have, checked without any JAX computation (the
+    leaves' shapes and dtypes only): at least one leaf, every leaf floating-point (one integer
+    leaf among float ones would be promoted by the flattening and then never move: refused,
+    naming the leaf's path)."""
+    leaves = jax.tree_util.tree_leaves_with_path(params)
     if not leaves:
         raise AssumptionError(f"params: need a pytree with at least one array leaf, got "
                               f"{params!r}")
+    dtypes = []
+    for path, leaf in leaves:
+        try:
+            dt = np.dtype(leaf.dtype) if hasattr(leaf, "dtype") else np.result_type(leaf)
+        except TypeError:
+            dt = None
+        where = jax.tree_util.keystr(path) or "the leaf"
+        if dt is None:
+            raise AssumptionError(f"params: need array leaves, got {type(leaf).__name__} at "
+                                  f"{where}")
+        if not jnp.issubdtype(dt, jnp.floating):
+            raise AssumptionError(f"params: need floating-point leaves, got dtype {dt} at "
+                                  f"{where} (an integer parameter would never move)")
+        dtypes.append(jax.dtypes.canonicalize_dtype(dt))
+    return jnp.result_type(*dtypes)           # as ravel_pytree's
+
+
+def _flat_params(params):
+    check_params(params)
     flat, _ = ravel_pytree(params)
-    if not jnp.issubdtype(flat.dtype, jnp.floating):
-        raise AssumptionError(f"params: need floating-point leaves, got dtype {flat.dtype}")
     return flat
 
 
@@ -376,13 +398,20 @@ def init_from_hyper(params, hyper: AutoDropHyper) -> AutoDropState:
         early_mean=flat, early_w=jnp.zeros((), dt), x_trig=flat, x_mid=flat, hyper=h)
 
 
+def check_like(state, params) -> None:
+    """Refuse ``params`` unless shaped as at ``init`` (the number of parameters and the
+    flattened dtype), from the leaves' shapes and dtypes alone: before any JAX work."""
+    dt = check_params(params)
+    size = sum(int(np.size(leaf)) for leaf in jax.tree_util.tree_leaves(params))
+    if size != state.x_prev.shape[-1] or dt != state.x_prev.dtype:
+        raise AssumptionError(f"params: need {state.x_prev.shape[-1]} parameters of dtype "
+                              f"{state.x_prev.dtype} (as at init), got {size} of {dt}")
+
+
 def _flat_like(state, params):
     """``params`` flattened (with its unravel), refused unless shaped as at ``init``."""
-    x, unravel = ravel_pytree(params)
-    if x.shape != state.x_prev.shape or x.dtype != state.x_prev.dtype:
-        raise AssumptionError(f"params: need {state.x_prev.size} parameters of dtype "
-                              f"{state.x_prev.dtype} (as at init), got {x.size} of {x.dtype}")
-    return x, unravel
+    check_like(state, params)
+    return ravel_pytree(params)
 
 
 def epoch_guard_applies(momentum, steps_per_epoch):

@@ -19,6 +19,7 @@ term pays for the rounding.)
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -29,18 +30,27 @@ __all__ = ["stagewise_schedule", "first_stage_length"]
 
 
 def first_stage_length(mu, sigma_sq, lr, r0_sq) -> int:
-    """T_0 = ceil(max(0, ln(mu r_0 / (eta_0 sigma^2))) / (eta_0 mu))."""
+    """T_0 = ceil(max(0, ln(mu r_0 / (eta_0 sigma^2))) / (eta_0 mu)).
+
+    Invariant to scaling r_0 and sigma^2 together: where a product leaves float64's normal
+    range (r_0 = 1e308), the log-ratio is taken as a sum of logs instead."""
     mu = v.in_range("mu", mu, 0.0, None, lo_open=True)
     sigma_sq = v.in_range("sigma_sq", sigma_sq, 0.0, None, lo_open=True)
     lr = v.in_range("lr", lr, 0.0, None, lo_open=True)
     r0_sq = v.in_range("r0_sq", r0_sq, 0.0, None)
     if r0_sq == 0:
         return 0
-    steps = math.ceil(max(0.0, math.log(mu * r0_sq) - math.log(lr * sigma_sq)) / (lr * mu))
+    num, den = mu * r0_sq, lr * sigma_sq
+    if all(sys.float_info.min <= x < math.inf for x in (num, den)):
+        log_ratio = math.log(num) - math.log(den)
+    else:
+        log_ratio = math.log(mu) + math.log(r0_sq) - math.log(lr) - math.log(sigma_sq)
+    rate = lr * mu
+    steps = 0.0 if log_ratio <= 0 else (log_ratio / rate if rate > 0 else math.inf)
     if steps > 2 ** 62:
         raise AssumptionError(f"lr: the first stage would last more than 2^62 steps "
-                              f"(lr mu = {lr * mu:.3g})")
-    return int(steps)
+                              f"(lr mu = {rate:.3g})")
+    return int(math.ceil(steps))
 
 
 def stagewise_schedule(mu, L, sigma_sq, lr, rho, r0_sq, stages: int):  # noqa: N803

@@ -33,11 +33,21 @@ DIMS = (10, 30, 100, 300, 1000)
 STATIONARY_EPOCHS = 40
 
 
+def min_drop_factor(x64: bool) -> float:
+    """The smallest --drop-factor rho: sqrt(eps) of the run's dtype (3.5e-4 in float32, 1.5e-8
+    with --x64).  After the two drops a step is rho^2 lr g; below eps |x| it is lost in the
+    rounding of the iterate (lr g is of the order of x where lr h ~ 1), so the simulated angle
+    after the second drop would be rounding noise, not the phenomenon of panel (a)."""
+    return float(np.sqrt(np.finfo(np.float64 if x64 else np.float32).eps))
+
+
 def _parser():
     p = cli.add_quadratic_flags(cli.make_parser(PROG, __doc__.splitlines()[0]))
     p.add_argument("--drop-factor", type=cli.typed(float, lambda v: 0 < v < 1,
                                                     "a number in (0, 1)"), default=0.2,
-                   help="rate factor at each of the two drops of panel (a)")
+                   help="rate factor at each of the two drops of panel (a); at least "
+                   f"{min_drop_factor(False):.2g} ({min_drop_factor(True):.2g} with --x64), "
+                   "see min_drop_factor")
     return p
 
 
@@ -61,6 +71,10 @@ def _constant_runs(model, lrs, K, S, seed, dtype, sampler):
 def _body(argv) -> int:
     start = time.perf_counter()
     args = cli.parse(_parser(), argv, DEFAULTS, QUICK)
+    if args.drop_factor < min_drop_factor(args.x64):
+        raise cli.CliError(f"--drop-factor: need a number in [{min_drop_factor(args.x64):.2g}, "
+                           f"1) (sqrt(eps) of the run's dtype: a smaller factor's steps are lost "
+                           f"in rounding), got {args.drop_factor!r}")
     names = cli.resolve_methods(args.methods)
     # the largest of its runs: the fluctuation study at d = max(DIMS), 4 S seeds
     cli.check_sizes(max(args.dim, max(DIMS)), max(len(names), len(KAPPAS)),

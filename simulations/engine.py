@@ -71,6 +71,7 @@ class Trajectories(NamedTuple):
     lr_max: np.ndarray = None          # (S,) the largest rate of any step
     x_finite: np.ndarray = None        # (S,) bool: the iterate stayed finite at every boundary
     sampler: str = "steps"             # "steps" or "exact" (:mod:`.exact`)
+    reported: tuple = ("sq_dist", "subopt")   # the errors the problem defines (Problem.reports)
 
     @property
     def diverged(self) -> np.ndarray:
@@ -83,9 +84,11 @@ class Trajectories(NamedTuple):
     @property
     def overflowed(self) -> np.ndarray:
         """(S,) bool: a seed whose iterate stayed finite but whose ||x - x*||^2 or f - f*
-        overflowed the run's dtype (a float32 limit, not a divergence: rerun with --x64)."""
-        bad = ~(np.all(np.isfinite(self.sq_dist), axis=1) & np.all(np.isfinite(self.subopt),
-                                                                   axis=1))
+        overflowed the run's dtype (a float32 limit, not a divergence: rerun with --x64); an
+        error the problem does not define (not in ``reported``) is nan by design, not counted."""
+        bad = np.zeros(self.sq_dist.shape[0], bool)
+        for name in self.reported:
+            bad |= ~np.all(np.isfinite(getattr(self, name)), axis=1)
         return bad & ~self.diverged
 
     def drop_epochs(self) -> list:
@@ -435,5 +438,5 @@ def simulate(problem: Problem, methods, *, epochs: int, steps_per_epoch: int, ke
                 *(np.asarray(a[:n, i]) for a in main),
                 {k: np.asarray(a[:n, i]) for k, a in extra.items()},
                 np.asarray(stat[:n, i]) if measured else None, np.asarray(lr_max[:n, i]),
-                np.asarray(finite[:n, i]), family_sampler)
+                np.asarray(finite[:n, i]), family_sampler, tuple(problem.reports))
     return {name: trajs[name] for name in names}

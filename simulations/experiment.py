@@ -29,8 +29,8 @@ from .results import Results, method_results
 from .schedule_check import schedule_check
 from .stats import mean_ci, z_scores
 
-__all__ = ["run", "sweep", "build_methods", "run_context", "dtype_for", "angle_noise",
-           "choose_samplers", "paired_final", "point_name"]
+__all__ = ["run", "sweep", "build_methods", "check_run_args", "check_methods_fit", "run_context",
+           "dtype_for", "angle_noise", "choose_samplers", "paired_final", "point_name"]
 
 
 def dtype_for(x64: bool):
@@ -59,10 +59,38 @@ def run_context(problem: Problem, lr, epochs, steps_per_epoch) -> RunContext:
                       dim=problem.dim, model=problem.exact_model)
 
 
+def check_run_args(seeds, seed, momentum, x64, mesh=None) -> tuple:
+    """``seeds`` (>= 2), ``seed`` (in [0, 2**32)), ``momentum`` (in [0, 1)), ``x64`` (a bool)
+    and ``mesh`` (None or a jax.sharding.Mesh) validated: (seeds, seed, momentum, x64); plain
+    Python, before any array exists."""
+    seeds = v.integer("seeds", seeds, lo=2)
+    seed = v.integer("seed", seed, lo=0)
+    if seed >= 2 ** 32:
+        raise AssumptionError(f"seed: need an integer < 2**32, got {seed}")
+    momentum = v.in_range("momentum", momentum, 0.0, 1.0, hi_open=True)
+    if not isinstance(x64, (bool, np.bool_)):
+        raise AssumptionError(f"x64: need True or False, got {x64!r}")
+    from jax.sharding import Mesh
+    if mesh is not None and not isinstance(mesh, Mesh):
+        raise AssumptionError(f"mesh: need None or a jax.sharding.Mesh, got "
+                              f"{type(mesh).__name__}")
+    return seeds, seed, momentum, bool(x64)
+
+
 def build_methods(names_or_methods, ctx: RunContext) -> list:
-    """Registered names -> methods built for ``ctx``; Method objects pass through."""
+    """Registered names -> methods built for ``ctx``; Method objects pass through.  A name
+    given twice is refused (each method's results are stored under its name)."""
     if isinstance(names_or_methods, (str, Method)):
         names_or_methods = [names_or_methods]
+    try:
+        names = [m if isinstance(m, str) else m.name for m in names_or_methods]
+    except (TypeError, AttributeError):
+        raise AssumptionError(f"methods: need method names or Method objects, got "
+                              f"{names_or_methods!r}") from None
+    twice = [n for i, n in enumerate(names) if n in names[:i]]
+    if twice:
+        raise AssumptionError(f"methods: {twice[0]!r} is given twice (results are stored by "
+                              "method name)")
     out = []
     for m in names_or_methods:
         if isinstance(m, str):
@@ -79,6 +107,16 @@ def build_methods(names_or_methods, ctx: RunContext) -> list:
     return out
 
 
+def check_methods_fit(problem: Problem, ms) -> None:
+    """Refuse a method that reads the stochastic loss on a problem that gives no loss samples
+    (a custom oracle without them: the method would read zeros)."""
+    reads = [m.name for m in ms if m.family.reads_loss]
+    if reads and not problem.loss_samples:
+        raise AssumptionError(f"methods: {reads[0]} reads the stochastic loss, which this problem "
+                              "does not give (give loss=..., or a grad returning (gradient, "
+                              "loss))")
+
+
 def choose_samplers(problem, ms, sampler: str = "auto") -> tuple:
     """Per family of the methods ``ms`` (in order of first appearance), the sampler it runs on
     (:func:`.engine.choose_samplers`; AssumptionError naming ``sampler`` where "exact" cannot
@@ -88,18 +126,13 @@ def choose_samplers(problem, ms, sampler: str = "auto") -> tuple:
 
 def _check_memory(problem, ms, ctx, seeds, x64, sampler):
     """Refuse (AssumptionError naming ``seeds``) a run whose arrays cannot fit in memory, before
-    anything is simulated (:mod:`.memory`)."""
-    seeds = v.integer("seeds", seeds, lo=2)
+    anything is simulated (:mod:`.memory`); ``seeds`` validated by :func:`check_run_args`."""
     memory.check(problem.dim, max(len(ms), 1), ctx.epochs, ctx.steps_per_epoch, seeds,
                  8 if x64 else 4, step_noise="steps" in choose_samplers(problem, ms, sampler))
 
 
 def _simulate(problem, ms, ctx, seeds, seed, momentum, x64, mesh, sampler):
-    """Validate the seeds and run the engine."""
-    seeds = v.integer("seeds", seeds, lo=2)
-    seed = v.integer("seed", seed, lo=0)
-    if seed >= 2 ** 32:
-        raise AssumptionError(f"seed: need an integer < 2**32, got {seed}")
+    """Run the engine (arguments validated by :func:`check_run_args`)."""
     return engine.simulate(problem, ms, epochs=ctx.epochs, steps_per_epoch=ctx.steps_per_epoch,
                            keys=engine.seed_keys(seed, seeds), momentum=momentum,
                            dtype=dtype_for(bool(x64)), mesh=mesh, lr_ref=ctx.lr,
@@ -182,8 +215,10 @@ def run(problem: Problem, methods=("autodrop", "constant"), *, lr, epochs: int,
     "exact" (:func:`.engine.choose_samplers`).  Returns :class:`~.results.Results`
     (results.json's layout, docs/results.md)."""
     start = time.perf_counter()
+    seeds, seed, momentum, x64 = check_run_args(seeds, seed, momentum, x64, mesh)
     ctx = run_context(problem, lr, epochs, steps_per_epoch)
     ms = build_methods(methods, ctx)
+    check_methods_fit(problem, ms)
     _check_memory(problem, ms, ctx, seeds, x64, sampler)
     trajs = _simulate(problem, ms, ctx, seeds, seed, momentum, x64, mesh, sampler)
     theory = problem.theory(ctx.lr, ctx.epochs, ctx.steps_per_epoch)
@@ -213,7 +248,8 @@ def sweep(problem: Problem, method: str, grid: dict, *, lr, epochs: int, steps_p
     ``method`` (its factory's keyword arguments, e.g. ``threshold_z``, ``extra_epochs`` for
     ``autodrop``; ``lr`` sweeps the initial rate), on the same seeds, as one compiled program.
     Methods are named ``method[k1=v1,k2=v2]``."""
-    if method not in registry.REGISTRY:
+    check_run_args(seeds, seed, momentum, x64, mesh)  # before the grid's methods are built
+    if not isinstance(method, str) or method not in registry.REGISTRY:
         raise AssumptionError(f"method: unknown method {method!r}; known: "
                               f"{', '.join(registry.REGISTRY)}")
     if not isinstance(grid, dict) or not grid or not all(len(list(vs)) for vs in grid.values()):

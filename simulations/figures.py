@@ -389,6 +389,7 @@ def _angle_methods(methods: dict) -> list:
 
 
 def _run_figures(results, folder) -> list:
+    from .results_check import error_key
     methods, th, p = results.methods, results.theory, results.problem
     K = p["steps_per_epoch"]
     paths = []
@@ -403,8 +404,12 @@ def _run_figures(results, folder) -> list:
         paths += error_vs_iterations(folder, methods, th, "suboptimality", key="suboptimality",
                                      ylabel=r"$\mathbb{E}\,f(x_t) - f^*$", overlays=overlay,
                                      seeds=p.get("seeds"))
-    else:
+    elif error_key(p, th) == "mean_sq_dist":
         paths += error_vs_iterations(folder, methods, th, seeds=p.get("seeds"))
+    elif error_key(p, th) == "suboptimality":     # a custom problem without x_star
+        paths += error_vs_iterations(folder, methods, th, "suboptimality", key="suboptimality",
+                                     ylabel=r"$\mathbb{E}\,f(x_t) - f^*$", overlays=[],
+                                     seeds=p.get("seeds"))      # (neither: no error figure)
     paths += angle_vs_epoch(folder, [angle_panel(n, methods[n]) for n in _angle_methods(methods)])
     if all("test_accuracy" in m for m in methods.values()):
         paths += curve_vs_epoch(folder, methods, "test_accuracy", "test accuracy",
@@ -459,7 +464,8 @@ def generalization(folder, rows, names, stem="generalization") -> list:
     final CR ratio over the instances, one curve per method (log x; a curve that stops short
     of 1 has diverged runs); bottom, each AutoDrop method's mean first drop against the
     oracle's first drop, per instance (log-log; "never" on the edge)."""
-    cr = {n: np.sort([r["methods"][n]["cr_ratio"] for r in rows]) for n in names}
+    cr = {n: np.sort(np.array([r["methods"][n]["cr_ratio"] for r in rows], dtype=float))
+          for n in names}      # null (a diverged run): nan, off the curve
     with plt.rc_context(STYLE):
         fig, (ax, bx) = plt.subplots(2, 1, figsize=(3.4, 5.0))
         finite = np.concatenate([v[np.isfinite(v) & (v > 0)] for v in cr.values()])
@@ -528,8 +534,10 @@ def save(results, out_dir) -> list:
 
 def main(argv=None) -> int:
     """``python -m simulations.figures RESULTS.json [--out DIR]``: redraw a saved run.  Bad
-    input (a missing or malformed results.json, an --out that cannot be written) exits with
-    status 2 and one line, before anything is drawn."""
+    input (a missing, malformed or damaged results.json: :func:`.results_check.check`; an --out
+    that cannot be written) exits with status 2 and one line naming the first bad field, before
+    anything is drawn; the figures are drawn into a staging folder inside the output folder and
+    moved in only once every one is drawn (:func:`.results.write_outputs`)."""
     import sys
 
     from autodrop_theory.commandline import CliError, OneLineParser, check_out
@@ -540,8 +548,12 @@ def main(argv=None) -> int:
     try:
         args = p.parse_args(argv)
         src = Path(args.results)
-        out = Path(args.out) if args.out is not None else (src if src.is_dir() else src.parent)
-        check_out(str(out), "--out" if args.out is not None else "results")
+        if args.out is not None:
+            check_out(args.out)             # the text as given: Path("") would read "."
+            out = Path(args.out)
+        else:
+            out = src if src.is_dir() else src.parent
+            check_out(str(out), "results")
         from .results import Results
         try:
             res = Results.load(args.results)
@@ -550,7 +562,8 @@ def main(argv=None) -> int:
     except CliError as exc:
         print(f"simulations.figures: error: {exc}", file=sys.stderr)
         return 2
-    for path in draw(res, out):
+    from .results import write_outputs      # drawn in a staging folder, moved in when all are
+    for path in write_outputs(out, None, lambda folder: draw(res, folder)):
         print(path)
     return 0
 

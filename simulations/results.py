@@ -132,29 +132,39 @@ def remove_stale_staging(out: Path) -> list:
     return removed
 
 
-def write_outputs(out_dir, results: dict, figures=None) -> list:
-    """Write the figures (``figures(tmpdir) -> [paths]``) and results.json into ``out_dir``.
+def write_outputs(out_dir, results: dict | None, figures=None) -> list:
+    """Write the figures (``figures(tmpdir) -> [paths]``) and results.json (none if ``results``
+    is None: a redraw) into ``out_dir``.
 
     Everything is written into a temporary folder inside ``out_dir`` first and moved in with
     ``os.replace`` once complete, results.json last, so a failure leaves no partial output.
     The folder is named after the writing process (``.partial-PID-*``); one left behind by a
-    process that no longer exists (killed with -9) is removed by the next write.
+    process that no longer exists (killed with -9) is removed by the next write.  An output
+    folder this call created is removed again when the write fails (no empty folder is left).
     """
     out = Path(out_dir)
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(out)
     tmp = Path(tempfile.mkdtemp(prefix=f".partial-{os.getpid()}-", dir=out))
     try:
         names = [Path(p).name for p in (figures(tmp) if figures else [])]
-        with open(tmp / "results.json", "w") as fh:
-            json.dump(to_json(results), fh, indent=1, allow_nan=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        for name in names + ["results.json"]:
+        if results is not None:
+            with open(tmp / "results.json", "w") as fh:
+                json.dump(to_json(results), fh, indent=1, allow_nan=False)
+                fh.flush()
+                os.fsync(fh.fileno())
+            names.append("results.json")
+        for name in names:
             os.replace(tmp / name, out / name)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if created and not any(out.iterdir()):
+            out.rmdir()
+        raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return [out / n for n in names + ["results.json"]]
+    return [out / n for n in names]
 
 
 class Results:
@@ -195,7 +205,10 @@ class Results:
 
     @classmethod
     def load(cls, path) -> "Results":
-        """Read a results.json written by :meth:`save` (or by any command)."""
+        """Read a results.json written by :meth:`save` (or by any command); a damaged or
+        foreign document is refused (AssumptionError naming its first bad field,
+        :func:`.results_check.check`) before anything reads it."""
+        from .results_check import check
         p = Path(path)
         if p.is_dir():
             p = p / "results.json"
@@ -203,4 +216,5 @@ class Results:
             blocks = json.loads(p.read_text())
         except (OSError, ValueError) as exc:
             raise AssumptionError(f"path: cannot read results from {str(p)!r} ({exc})") from None
+        check(blocks)
         return cls(blocks)

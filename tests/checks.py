@@ -1,6 +1,7 @@
 """The one helper per comparison shape (PEPit style): a bound against an observation."""
 
 import contextlib
+from pathlib import Path
 
 import numpy as np
 
@@ -156,3 +157,83 @@ def assert_refused(main, argv, needle, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and needle in err, err
     assert not out.exists()
+
+
+RESULTS_RUN = Path(__file__).resolve().parent / "results_run.json"   # a tiny valid run
+
+
+def _damage(doc, path, value):
+    """A copy of ``doc`` with the field at ``path`` (keys and indices) set to ``value``
+    (deleted where ``value`` is DELETE)."""
+    import copy
+    if not path:                         # the whole document replaced
+        return copy.deepcopy(value)
+    doc = copy.deepcopy(doc)
+    obj = doc
+    for k in path[:-1]:
+        obj = obj[k]
+    if value is DELETE:
+        del obj[path[-1]]
+    else:
+        obj[path[-1]] = value(obj[path[-1]]) if callable(value) else value
+    return doc
+
+
+DELETE = object()
+# name -> (where, what), and the field the refusal must name
+DAMAGES = {
+    "only an empty methods block": (((), {"methods": {}}), "methods"),
+    "a list, not an object": (((), [1, 2]), "results"),
+    "methods empty": ((("methods",), {}), "methods"),
+    "methods missing": ((("methods",), DELETE), "results.methods"),
+    "methods a list": ((("methods",), []), "methods"),
+    "method not an object": ((("methods", "constant"), 3), "methods.constant"),
+    "field missing": ((("methods", "constant", "lr"), DELETE), "methods.constant.lr"),
+    "seed0 missing": ((("methods", "autodrop", "seed0"), DELETE), "methods.autodrop.seed0"),
+    "unequal lengths": ((("methods", "constant", "mean_sq_dist"), lambda a: a[:-1]),
+                        "methods.constant.mean_sq_dist"),
+    "text in a series": ((("methods", "constant", "angle_deg", 2), "abc"),
+                         "methods.constant.angle_deg[2]"),
+    "nan iteration": ((("methods", "autodrop", "iterations", 1), float("nan")),
+                      "methods.autodrop.iterations[1]"),
+    "fractional drop epoch": ((("methods", "constant", "drop_epochs"), [[1.5]]),
+                              "methods.constant.drop_epochs[0][0]"),
+    "no drop rows": ((("methods", "constant", "drop_epochs"), []),
+                     "methods.constant.drop_epochs"),
+    "band of one": ((("methods", "constant", "angle_deg_ci", 0), [1.0]),
+                    "methods.constant.angle_deg_ci[0]"),
+    "steps zero": ((("problem", "steps_per_epoch"), 0), "problem.steps_per_epoch"),
+    "theory shorter": ((("theory", "exact_sq_dist_constant"), [1.0]),
+                       "theory.exact_sq_dist_constant"),
+    "meta missing (schema)": ((("meta",), DELETE), "results.meta"),
+    "meta wrong type (schema)": ((("meta", "x64"), "yes"), "meta.x64"),
+}
+
+
+def damaged_results(name):
+    """The tiny valid run with the damage ``name`` of :data:`DAMAGES`, as a dict."""
+    import json
+    (path, value), _ = DAMAGES[name]
+    return _damage(json.loads(RESULTS_RUN.read_text()), path, value)
+
+
+@contextlib.contextmanager
+def no_compilation():
+    """Fail if JAX compiles anything inside the block (jax.log_compiles' records): a refusal
+    must come before any JAX work.  Use shapes no earlier call compiled for (a cached program
+    is not compiled again, so a late refusal on familiar shapes would go unseen)."""
+    import logging
+
+    import jax
+    records = []
+    handler = logging.Handler(level=logging.DEBUG)
+    handler.emit = records.append
+    logger = logging.getLogger("jax")
+    logger.addHandler(handler)
+    try:
+        with jax.log_compiles(True):
+            yield
+    finally:
+        logger.removeHandler(handler)
+    compiled = [r.getMessage()[:80] for r in records if "Compiling" in r.getMessage()]
+    assert compiled == [], f"compiled before refusing: {compiled}"

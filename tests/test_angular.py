@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import reference_quadratic as ref
@@ -117,6 +117,37 @@ def test_permutation_and_joint_scaling_invariance(inst, scale, data):
     f0 = angular.stationary_fluctuations(h, c, 0.5, K)
     f1 = angular.stationary_fluctuations(h[p], scale ** 2 * c[p], 0.5, K)
     assert f1["angle_sd_deg"] == pytest.approx(f0["angle_sd_deg"], rel=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@example(seed=0, exponent=308.0)        # noise variances near the top of float64
+@example(seed=0, exponent=-300.0)
+@given(seed=st.integers(0, 2 ** 16), exponent=st.floats(-300.0, 308.0))
+def test_noise_scale_invariance_over_the_whole_float64_range(seed, exponent):
+    """What is invariant to the noise scale (c -> s c; for the angles of a run, with y0 -> sqrt(s)
+    y0) stays so for s from 1e-300 to 1e308: computed in a normalised form, nothing overflows
+    to nan or underflows to a refusal."""
+    h, c, y0 = instance(seed, d=4)
+    c[0] += 0.1
+    s, r = 10.0 ** exponent, 10.0 ** (exponent / 2)
+    lrs, K = [0.5, 0.5, 0.2, 0.2], 3
+    for f in (angular.expected_angles, lambda *a: angular.expected_angles_momentum(*a, 0.5),
+              lambda *a: angular.angle_fluctuations(*a)["change_sd_deg"]):
+        np.testing.assert_allclose(f(h, s * c, r * y0, lrs, K), f(h, c, y0, lrs, K), rtol=1e-9,
+                                   atol=1e-9)
+    for f in (angular.stationary_angle, lambda *a: angular.stationary_angle_momentum(*a, 0.5),
+              lambda *a: angular.stationary_fluctuations(*a)["change_sd_deg"],
+              lambda *a: angular.certificate(*a)["plain"]):
+        assert f(h, s * c, 0.5, K) == pytest.approx(f(h, c, 0.5, K), rel=1e-9)
+    assert angular.reset_after_drop(h, s * c, 0.5, 0.3, K) == angular.reset_after_drop(
+        h, c, 0.5, 0.3, K)
+
+
+def test_the_stationary_angle_near_1e308_is_the_angle_at_scale_1():
+    """The issue's case: noise variances of 1e308 gave nan (an overflow inside)."""
+    at_one = angular.stationary_angle([1.0, 0.1], [1.0, 1.0], 1.0, 3)
+    assert at_one == pytest.approx(106.602355544, abs=1e-8)
+    assert angular.stationary_angle([1.0, 0.1], [1e308, 1e308], 1.0, 3) == at_one
 
 
 # ------------------------------------------------------------------ 4c certificate

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import example, given, settings, strategies as st
 
 from autodrop_theory import AssumptionError, bounds as B
 from autodrop_theory.stagewise import stagewise_schedule
@@ -89,3 +90,20 @@ def test_the_adaptive_schedule_bound_refuses_lr_mu_equal_to_one():
     assert np.isfinite(SGD_ADAPTIVE_SCHEDULE(**kw, lrs=[0.5, 0.5]))
     with pytest.raises(AssumptionError, match=r"condition lr_t\*mu < 1"):
         SGD_ADAPTIVE_SCHEDULE(**kw, lrs=[0.5, 1.0])
+
+
+@settings(max_examples=60, deadline=None)
+@example(exponent=308.0)
+@example(exponent=-300.0)
+@given(exponent=st.floats(-300.0, 308.0))
+def test_the_first_stage_length_is_invariant_to_the_joint_scale_of_r0_and_sigma(exponent):
+    """T_0 depends on mu r_0 / (eta_0 sigma^2) only: scaling r_0 and sigma^2 together by any
+    s in [1e-300, 1e308] leaves it (an overflowing product was an OverflowError), and a rate
+    lr mu below float64's range is refused, not a ZeroDivisionError."""
+    from autodrop_theory.stagewise import first_stage_length
+    s = 10.0 ** exponent
+    base = first_stage_length(2.0, 0.01, 0.1, 1.5)          # mu r_0 s overflows at s = 1e308
+    assert base == _first_stage(2.0, 0.1, 0.01, 1.5) == 41
+    assert abs(first_stage_length(2.0, 0.01 * s, 0.1, 1.5 * s) - base) <= 1   # rounding of s
+    with pytest.raises(AssumptionError, match="^lr: the first stage would last"):
+        first_stage_length(1e-200, 1.0, 1e-200, 10.0)

@@ -11,9 +11,11 @@ for ``--seed``).  Each case runs in-process, in an empty working folder.
 
 import contextlib
 import io
+import json
 import time
 
 import pytest
+from checks import DAMAGES, RESULTS_RUN, damaged_results
 
 NEG, ZERO, NAN, INF, TEXT, EMPTY = "-3", "0", "nan", "inf", "abc", ""
 NEG_INF, FRACTION = "-inf", "2.5"
@@ -39,7 +41,8 @@ QUADRATIC = {"--mu": POSITIVE_FLOAT, "--L": POSITIVE_FLOAT, "--sigma-sq": POSITI
              "--sampler": NAME}
 COMMANDS = {
     "simulations.quadratic": SHARED | QUADRATIC | {"--lr": POSITIVE_FLOAT | {"unstable": "2.5"}},
-    "simulations.angular": SHARED | QUADRATIC | {"--drop-factor": FRACTION_01},
+    "simulations.angular": SHARED | QUADRATIC | {"--drop-factor": FRACTION_01 | {
+        "tiny": TINY_FLOAT, "below sqrt(eps) of float32": "3e-4"}},
     "simulations.strongly_convex": SHARED | {
         "--dim": INT_AT_LEAST_1, "--dataset": NAME, "--sampling": NAME,
         "--batch-size": INT_AT_LEAST_1 | {"above n_train": "100000"}, "--l2": POSITIVE_FLOAT,
@@ -99,6 +102,14 @@ def _cases():
               pytest.param("simulations.figures", [], "results", id="figures:no argument"),
               pytest.param("simulations.readme", ["--check", "--render"], "--check",
                            id="readme:check and render")]
+    cases.append(pytest.param("simulations.angular", ["--x64", "--drop-factor", "1e-8"],
+                              "--drop-factor",
+                              id="angular:--drop-factor below sqrt(eps) of float64"))
+    # a damaged results.json: the first bad field is named (tests/checks.py DAMAGES)
+    cases += [pytest.param("simulations.figures", ["{damaged}/" + name + ".json", "--out", "out"],
+                           field, id=f"figures:{name}") for name, (_, field) in DAMAGES.items()]
+    cases += [pytest.param("simulations.figures", ["{valid}", "--out", value], "--out",
+                           id=f"figures:--out:{cls}") for cls, value in PATHS.items()]
     return cases
 
 
@@ -132,7 +143,12 @@ def test_bad_input_is_refused_in_one_line_before_anything_runs(module, argv, nam
     work.mkdir()
     fixtures.mkdir()
     (fixtures / "a_file").write_text("not json")
-    argv = [a.format(file=fixtures / "a_file", missing=fixtures / "missing.json") for a in argv]
+    if module == "simulations.figures":
+        (fixtures / "valid.json").write_text(RESULTS_RUN.read_text())
+        for name in DAMAGES:
+            (fixtures / f"{name}.json").write_text(json.dumps(damaged_results(name)))
+    argv = [a.format(file=fixtures / "a_file", missing=fixtures / "missing.json",
+                     valid=fixtures / "valid.json", damaged=fixtures) for a in argv]
     if module not in WITHOUT_QUICK and module != "simulations.figures":
         argv = ["--quick"] + argv
         if "--out" not in argv:
@@ -188,3 +204,19 @@ def test_help_shows_defaults_and_loads_no_numerical_library():
         assert loaded == [], f"{module} --help imported {loaded}"
         if module not in ("proofs.__main__", "simulations.figures", "simulations.readme"):
             assert "(default: " in text and "--quick: " in " ".join(text.split()), module
+
+
+@pytest.mark.parametrize("x64", [False, True])
+def test_the_drop_factor_bound_admits_its_edge(x64, tmp_path, monkeypatch, no_computation):
+    """simulations.angular's --drop-factor at its bound (sqrt(eps) of the run's dtype) is
+    accepted: the command goes on to compute (stopped here before it switches JAX to x64)."""
+    from simulations import angular, experiment
+
+    def stop(*args, **kwargs):
+        raise Computed("reached the simulation")
+    monkeypatch.setattr(experiment, "dtype_for", stop)
+    edge = angular.min_drop_factor(x64)
+    assert edge == pytest.approx(3.45e-4 if not x64 else 1.49e-8, rel=1e-2)
+    argv = ["--quick", "--quiet", "--out", str(tmp_path / "out"), "--drop-factor", repr(edge)]
+    with pytest.raises(Computed):
+        angular.main(argv + (["--x64"] if x64 else []))

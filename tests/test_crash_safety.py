@@ -77,3 +77,27 @@ def test_killed_at_random_points_leaves_no_results_and_the_next_run_cleans_up(tm
         assert not list(out.glob(".partial-*")), f"{left} survived the next write"
         assert json.loads((out / "results.json").read_text()) == {"meta": {"next": k}}
     assert staged >= 2, "the kills must land while the run is staging its outputs"
+
+
+def test_a_redraw_moves_its_figures_in_only_when_every_one_is_drawn(tmp_path, monkeypatch):
+    """``python -m simulations.figures`` draws into a staging folder (write_outputs): a redraw
+    that fails at its third figure leaves nothing (not even the output folder it created); a
+    complete one fills it."""
+    import pytest
+    from checks import RESULTS_RUN
+
+    from simulations import figures
+    out = tmp_path / "out"
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+    real = figures.lr_vs_iterations
+    monkeypatch.setattr(figures, "lr_vs_iterations", broken)
+    with pytest.raises(OSError, match="disk full"):
+        figures.main([str(RESULTS_RUN), "--out", str(out)])
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(figures, "lr_vs_iterations", real)
+    assert figures.main([str(RESULTS_RUN), "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        f"{stem}.{ext}" for stem in ("error_vs_iterations", "angle_vs_epoch",
+                                     "lr_vs_iterations", "drop_times") for ext in ("pdf", "png"))

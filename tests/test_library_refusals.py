@@ -8,8 +8,14 @@ outside its domain).  The valid call itself is checked to succeed, so a row cann
 refusal of something else.
 """
 
+import json
+import re
+
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
+from checks import DAMAGES, RESULTS_RUN, damaged_results, no_compilation
 from hypothesis import given, settings, strategies as st
 
 from autodrop_theory import angular, quadratic, rule, stagewise
@@ -61,6 +67,8 @@ ROWS = [
      bad_positive),
     (stagewise.first_stage_length, dict(mu=0.1, sigma_sq=1.0, lr=0.5, r0_sq=10.0), "r0_sq",
      bad_real),
+    (stagewise.first_stage_length, dict(mu=1e-200, sigma_sq=1.0, lr=0.5, r0_sq=10.0), "lr",
+     st.floats(1e-300, 1e-200)),      # lr mu below float64's range: was a ZeroDivisionError
     (rule.calibrated_threshold_deg, dict(dim=100, z=0.25), "dim", bad_count),
     (rule.calibrated_threshold_deg, dict(dim=100, z=0.25), "z", bad_positive),
 ]
@@ -86,7 +94,6 @@ def test_out_of_domain_arguments_are_refused_by_name(row):
 def test_the_rule_refuses_a_snapshot_of_another_size_or_dtype():
     """(The rule works on the flattened parameters: a snapshot is compared by its number of
     parameters and dtype, not by its pytree structure.)"""
-    import jax.numpy as jnp
     state = rule.init(jnp.zeros(3), rule.AutoDropConfig(lr=0.1))
     for bad in (jnp.zeros(4), jnp.zeros(3, jnp.int32), {"w": jnp.zeros(2)}, None):
         with pytest.raises(AssumptionError, match=r"^params\b"):
@@ -118,3 +125,107 @@ def test_the_stability_edge_lr_h_equal_to_two_is_refused():
     quadratic.check_stable_lr(np.array([1.0]), np.nextafter(2.0, 0.0))
     with pytest.raises(AssumptionError, match="lr: need lr \\* h_i < 2"):
         quadratic.check_stable_lr(np.array([1.0]), 2.0)
+
+
+@pytest.mark.parametrize("name", list(DAMAGES))
+def test_a_damaged_results_document_is_refused_by_its_first_bad_field(name, tmp_path):
+    """Results.load (and so ``python -m simulations.figures``) refuses what the figures could
+    not draw, naming the first bad field (simulations.results_check)."""
+    from simulations.results import Results
+    assert list(Results.load(RESULTS_RUN).methods) == ["autodrop", "constant"]   # undamaged
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(damaged_results(name)))
+    field = DAMAGES[name][1]
+    with pytest.raises(AssumptionError, match="^" + re.escape(field) + ":"):
+        Results.load(path)
+
+
+def test_run_and_sweep_refuse_every_bad_argument_before_any_jax_work():
+    """momentum (nan, 1, negative), x64, a duplicated method name, the seeds: refused by name
+    before the engine traces anything and before JAX compiles anything (13 seeds and d = 7:
+    shapes no other test compiles, so a late refusal would show as a compilation)."""
+    import simulations as sim
+    from simulations import engine, problems
+    p = problems.quadratic(np.geomspace(0.01, 1.0, 7), np.full(7, 0.2), np.ones(7))
+    ok = dict(lr=0.5, epochs=5, steps_per_epoch=2, seeds=13)
+    run, sweep = (lambda **kw: sim.run(p, ["constant"], **(ok | kw)),
+                  lambda **kw: sim.sweep(p, "autodrop", {"threshold_z": [0.5, 1.0]}, **(ok | kw)))
+    cases = [(run, {"momentum": np.nan}, "momentum"), (run, {"momentum": 1.0}, "momentum"),
+             (run, {"momentum": -0.1}, "momentum"), (run, {"momentum": "0.5"}, "momentum"),
+             (run, {"x64": "yes"}, "x64"), (run, {"seeds": 13.0}, "seeds"),
+             (run, {"mesh": "cpu"}, "mesh"),
+             (sweep, {"momentum": np.nan}, "momentum"), (sweep, {"seed": -1}, "seed"),
+             (sweep, {"seeds": 1}, "seeds")]
+    before = engine.traces()
+    for call, kw, arg in cases:
+        with no_compilation(), pytest.raises(AssumptionError, match=rf"^{arg}\b"):
+            call(**kw)
+    for methods in (["constant", "constant"], ["autodrop", "constant", "autodrop"]):
+        with no_compilation(), pytest.raises(AssumptionError, match=r"^methods: 'constant'|"
+                                                                     r"^methods: 'autodrop'"):
+            sim.run(p, methods, **ok)
+    with no_compilation(), pytest.raises(AssumptionError, match=r"^methods: .* given twice"):
+        sim.sweep(p, "autodrop", {"threshold_z": [0.5, 0.5]}, **ok)
+    assert engine.traces() == before
+
+
+# problems.custom: the oracle's outputs, checked by jax.eval_shape at construction
+BAD_ORACLES = [
+    (dict(grad=lambda x, xi: jnp.ones(4)), r"^grad: need a float gradient of shape \(3,\)"),
+    (dict(grad=lambda x, xi: jnp.ones(3, jnp.int32)), r"^grad: need a float gradient"),
+    (dict(grad=lambda x, xi: (x, x)), r"^grad: need a float gradient"),
+    (dict(grad=lambda x, xi: x + xi[:2]), r"^grad: fails on abstract input"),
+    (dict(grad=lambda x, xi: x @ jnp.ones((4, 4))), r"^grad: fails on abstract input"),
+    (dict(noise=lambda key, K: jax.random.normal(key, (3,))), r"^noise: need a pytree of arrays "
+                                                              r"with leading axis K"),
+    (dict(noise=lambda key, K: None), r"^noise: need"),
+    (dict(noise=lambda key: 0.0), r"^noise: fails on abstract input"),
+    (dict(loss=lambda x: x, f_star=0.0), r"^loss: need a float scalar"),
+    (dict(metrics=lambda x: x.sum()), r"^metrics: need a non-empty dict of float scalars"),
+    (dict(metrics=lambda x: {"a": x}), r"^metrics: need a non-empty dict"),
+]
+
+
+@pytest.mark.parametrize("bad, needle", BAD_ORACLES)
+def test_a_malformed_oracle_is_refused_by_name_before_anything_compiles(bad, needle):
+    from simulations import engine, problems
+
+    def grad(x, xi):
+        return x + xi
+
+    def noise(key, K):                    # noqa: N803
+        return jax.random.normal(key, (K, 3), jnp.float32)
+    kwargs = dict(grad=grad, noise=noise, x0=np.ones(3)) | bad
+    before = engine.traces()
+    with no_compilation(), pytest.raises(AssumptionError, match=needle):
+        problems.custom(**kwargs)
+    assert engine.traces() == before
+
+
+def test_mixed_integer_and_float_parameters_are_refused_before_any_compilation():
+    """An integer leaf would be promoted by the flattening and never move: refused at init,
+    naming params and the leaf; a wrong parameter count or structure at update is refused
+    before the wrapped optimizer runs (no compilation: odd sizes no other test uses)."""
+    import optax
+
+    import autodrop_theory.optax as ado
+    with pytest.raises(AssumptionError, match="^nesterov: need True or False"):
+        ado.autodrop(rule.AutoDropConfig(lr=0.5), 5, nesterov="yes")
+    tx = ado.autodrop(rule.AutoDropConfig(lr=0.5), 5)
+    mixed = {"w": jnp.ones(3), "n": jnp.ones(2, jnp.int32)}
+    for bad in (mixed, [1.0, 2]):
+        with no_compilation(), pytest.raises(AssumptionError, match=r"^params: need floating"):
+            tx.init(bad)
+    state = tx.init(jnp.ones(7907))
+    ok, other = jnp.ones(7907), optax.sgd(0.1).init(jnp.ones(7907))
+    cases = ((jnp.ones(7919), jnp.ones(7919), "params"),
+             (jnp.ones(7907, jnp.float16), jnp.ones(7907, jnp.float16), "params"),
+             ({"a": ok}, ok, "updates"))
+    short = jnp.ones(7901)
+    for updates, params, arg in cases:         # the arguments are made outside the check
+        with no_compilation(), pytest.raises(AssumptionError, match=rf"^{arg}\b"):
+            tx.update(updates, state, params)
+    with no_compilation(), pytest.raises(AssumptionError, match=r"^params: need 7907"):
+        ado.estimate(state, short)
+    with no_compilation(), pytest.raises(AssumptionError, match=r"^state: need"):
+        tx.update(ok, other, ok)

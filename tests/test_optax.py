@@ -220,3 +220,26 @@ def test_tail_average_lands_on_the_weighted_average():
     np.testing.assert_allclose(emitted[3], plain[3], rtol=1e-15)   # no jump while waiting
     np.testing.assert_allclose(emitted[4], (1 * plain[3] + 2 * plain[4]) / 3, rtol=1e-12)
     assert float(ado.read(s)["lr"]) == pytest.approx(0.02)
+
+
+def test_read_and_estimate_find_the_state_in_any_optax_container():
+    """optax's tree utilities find the state inside multi_transform (masked params),
+    inject_hyperparams and a dict; two AutoDrop states are ambiguous and refused."""
+    cfg = AutoDropConfig(lr=0.1, threshold_deg=1.0, extra_epochs=0, tail_average=False)
+    params = {"w": jnp.ones(3), "b": jnp.ones(2)}
+    multi = optax.multi_transform({"a": ado.autodrop(cfg, 5), "s": optax.sgd(0.3)},
+                                  {"w": "a", "b": "s"})
+    injected = optax.inject_hyperparams(
+        lambda scale: optax.chain(optax.scale(scale), ado.autodrop(cfg, 5)))(scale=1.0)
+    for tx in (multi, injected):
+        state = tx.init(params)
+        _, state = tx.update(params, state, params)
+        assert float(ado.read(state)["lr"]) == pytest.approx(0.1)
+        assert int(ado.read(state)["epoch"]) == 0
+    np.testing.assert_array_equal(ado.estimate(state, params)["w"], params["w"])
+    assert float(ado.read({"opt": multi.init(params)})["lr"]) == pytest.approx(0.1)
+    both = optax.multi_transform({"a": ado.autodrop(cfg, 5), "b": ado.autodrop(cfg, 5)},
+                                 {"w": "a", "b": "b"}).init(params)
+    with pytest.raises(AssumptionError, match="^state: 2 AutoDrop states"):
+        ado.read(both)
+

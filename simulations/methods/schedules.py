@@ -96,6 +96,9 @@ INVERSE_TIME = Family("inverse_time", lambda hp, x0: rate_state(x0, hp.lr), _inv
 
 def inverse_time(ctx: RunContext, t0: float = 1.0) -> Method:
     t0 = v.in_range("t0", t0, 0.0, None, lo_open=True)
+    if not ctx.mu > 0:              # nan where the problem does not know it (problems.custom)
+        raise AssumptionError("methods: inverse_time needs the problem's mu > 0 (its rate is "
+                              "1 / (mu (t + t0))); give mu to the problem")
     return Method("inverse_time", INVERSE_TIME, InverseTimeHyper(ctx.lr, ctx.mu, t0),
                   {"lr": ctx.lr, "mu": ctx.mu, "t0": t0})
 

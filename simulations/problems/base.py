@@ -55,6 +55,11 @@ class Problem(abc.ABC):
     mu: Optional[float] = None
     L: Optional[float] = None  # noqa: N815
     exact_model = None
+    # which of ||x - x*||^2 and f - f* the problem defines (the others are nan by design, not an
+    # overflow), and whether its gradient oracle gives stochastic loss samples (which the
+    # loss-reading methods, Family.reads_loss, need)
+    reports: tuple = ("sq_dist", "subopt")
+    loss_samples: bool = True
 
     @property
     @abc.abstractmethod
