@@ -237,3 +237,27 @@ def no_compilation():
         logger.removeHandler(handler)
     compiled = [r.getMessage()[:80] for r in records if "Compiling" in r.getMessage()]
     assert compiled == [], f"compiled before refusing: {compiled}"
+
+
+def canonical_relations(rels, subs=(), rename=None, skip_applied=False):
+    """A set of sympy relations in one canonical form {(kind, lhs - rhs)} (a <= b read as
+    b >= a; ``subs`` applied first; with ``rename`` (a dict, possibly empty) symbols become
+    plain symbols by name, renamed where it says); relations that
+    the symbols' declared domains already give (lr > 0 for a positive lr) are dropped, and with
+    ``skip_applied`` those about applied functions (a rate sequence) too."""
+    import sympy as sp
+    out = set()
+    for rel in rels:
+        rel = rel.subs(dict(subs), simultaneous=True)
+        if rel is sp.true or (skip_applied and rel.atoms(sp.core.function.AppliedUndef)):
+            continue
+        if isinstance(rel, (sp.LessThan, sp.StrictLessThan)):
+            rel = rel.reversed
+        diff = sp.expand(rel.lhs - rel.rhs)
+        if (diff.is_positive if isinstance(rel, sp.StrictGreaterThan) else diff.is_nonnegative):
+            continue
+        if rename is not None:      # symbols by name only (their declared domains dropped)
+            names = {x: sp.Symbol(rename.get(str(x), str(x))) for x in diff.free_symbols}
+            diff = sp.expand(diff.subs(names, simultaneous=True))
+        out.add((type(rel).__name__, diff))
+    return out

@@ -19,6 +19,8 @@ from proofs import THEOREMS
 from proofs.checker import check
 from proofs.paper_printed import PRINTED
 
+from checks import canonical_relations
+
 REGISTRY = {p.name: p for p in THEOREMS}
 
 
@@ -470,21 +472,9 @@ def test_claims_table_and_ledger():
 
 
 def _canonical(rels, rename=None):
-    """Relations as {(kind, lhs - rhs)} (a <= b read as b >= a), symbols by name; those that the
-    symbols' declared domains already give, and those about the rate sequence (applied
-    functions: enforced on the sequence by stepwise_bound), are dropped."""
-    out = set()
-    for rel in rels:
-        if rel.atoms(sp.core.function.AppliedUndef):
-            continue
-        if isinstance(rel, (sp.LessThan, sp.StrictLessThan)):
-            rel = rel.reversed
-        diff = sp.expand(rel.lhs - rel.rhs)
-        if (diff.is_positive if isinstance(rel, sp.StrictGreaterThan) else diff.is_nonnegative):
-            continue
-        names = {x: sp.Symbol((rename or {}).get(str(x), str(x))) for x in diff.free_symbols}
-        out.add((type(rel).__name__, sp.expand(diff.subs(names, simultaneous=True))))
-    return out
+    """The relations canonically, those about the rate sequence (applied functions: enforced on
+    the sequence by stepwise_bound) dropped (:func:`checks.canonical_relations`)."""
+    return canonical_relations(rels, rename=rename or {}, skip_applied=True)
 
 
 @pytest.mark.parametrize("name", [n for n, b in paper.PAPER_BOUNDS.items() if b.proof])

@@ -13,6 +13,8 @@ from proofs.__main__ import main as proofs_main
 from proofs.checker import Fact, Proof, Square, Step, check, check_all, visibly_nonnegative
 from proofs.render import markdown
 
+from checks import canonical_relations
+
 REGISTRY = {p.name: p for p in THEOREMS}
 IDS = [p.name for p in THEOREMS]
 
@@ -102,21 +104,8 @@ def test_bound_statement_is_the_proved_statement(name):
 
 
 def _relations(rels, subs=()):
-    """A set of relations in one canonical form (a >= b, a > b); those that the symbols'
-    declared domains already give (lr > 0 for a positive lr, t >= 0 for a nonnegative t: the
-    proofs declare them on the symbols, the bounds also state them) are dropped."""
-    out = set()
-    for rel in rels:
-        rel = rel.subs(dict(subs), simultaneous=True)
-        if rel is sp.true:
-            continue
-        if isinstance(rel, (sp.LessThan, sp.StrictLessThan)):
-            rel = rel.reversed
-        diff = sp.expand(rel.lhs - rel.rhs)
-        if (diff.is_positive if isinstance(rel, sp.StrictGreaterThan) else diff.is_nonnegative):
-            continue
-        out.add((type(rel).__name__, diff))
-    return out
+    """The relations canonically (:func:`checks.canonical_relations`)."""
+    return canonical_relations(rels, subs)
 
 
 def _strict(rel):
