@@ -43,7 +43,7 @@ from . import _validate as v
 from . import rule
 from .errors import AssumptionError
 
-__all__ = ["AutoDropOptState", "autodrop", "read", "SNAPSHOTS"]
+__all__ = ["AutoDropOptState", "autodrop", "read", "estimate", "SNAPSHOTS"]
 
 SNAPSHOTS = ("boundary", "after_first_step")
 

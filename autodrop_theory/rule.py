@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import types
 from typing import Any, NamedTuple, Optional
 
 import jax
@@ -68,9 +69,25 @@ from jax.flatten_util import ravel_pytree
 from . import _validate as v
 from .errors import AssumptionError
 
-__all__ = ["AutoDropConfig", "AutoDropHyper", "AutoDropState", "init", "init_from_hyper",
+__all__ = ["AutoDropConfig", "PACKAGE_DEFAULTS", "PREVIOUS_DEFAULTS", "PREVIOUS_RATE_DROPS",
+           "AutoDropHyper", "AutoDropState", "init", "init_from_hyper",
            "update", "observe", "average", "hyperparameters", "angle_deg",
            "calibrated_threshold_deg", "epoch_guard_applies"]
+
+
+# The package's defaults (docs/theory.md §10; none is a count of epochs or steps), chosen on the
+# TUNE split of simulations.instances by python -m simulations.tune_autodrop (README).
+PACKAGE_DEFAULTS = types.MappingProxyType(dict(
+    drop_factor=0.7, threshold_deg=None, threshold_z=0.25, max_threshold_deg=None,
+    extra_epochs=0, delay_fraction=1.0, stage_growth=1.4, tail_average=True, guard_deg=90.0,
+    min_lr=0.0, saturation_average=True, observe_sgd_point=True, step_average=True,
+    confirm_wait=True, early_average=False, early_power=2.0))
+# The previous defaults (tuned on six setups of one quadratic): a 40-epoch delay and a rate
+# floor allowing PREVIOUS_RATE_DROPS drops; kept so that the change is measured.
+PREVIOUS_DEFAULTS = types.MappingProxyType(dict(
+    drop_factor=0.2, threshold_deg=None, threshold_z=0.25, max_threshold_deg=None,
+    extra_epochs=40, tail_average=True, guard_deg=90.0))
+PREVIOUS_RATE_DROPS = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -189,6 +206,20 @@ class AutoDropConfig:
         The published CIFAR runs start at lr = 0.1 (the default here)."""
         return cls(lr=lr, drop_factor=0.2, threshold_deg=0.01, max_threshold_deg=1.0,
                    min_lr=1e-4, extra_epochs=20, tail_average=True, guard_deg=0.0, eps=1e-8)
+
+    @classmethod
+    def package(cls, lr: float = 0.1, **overrides) -> "AutoDropConfig":
+        """The package's defaults (:data:`PACKAGE_DEFAULTS`) starting at ``lr``; ``overrides``
+        replace any field."""
+        return cls(lr=lr, **{**PACKAGE_DEFAULTS, **overrides})
+
+    @classmethod
+    def previous(cls, lr: float = 0.1, **overrides) -> "AutoDropConfig":
+        """The previous defaults (:data:`PREVIOUS_DEFAULTS`) starting at ``lr``, with the floor
+        lr * drop_factor^PREVIOUS_RATE_DROPS unless ``min_lr`` is given."""
+        knobs = {**PREVIOUS_DEFAULTS, **overrides}
+        knobs.setdefault("min_lr", lr * knobs["drop_factor"] ** PREVIOUS_RATE_DROPS)
+        return cls(lr=lr, **knobs)
 
 
 def calibrated_threshold_deg(dim: int, z: float = 0.25) -> float:

@@ -33,6 +33,29 @@ def test_docstring_example():
     assert doctest.testmod(ado).failed == 0
 
 
+def test_the_readme_optax_example_builds_the_package_autodrop_without_simulations():
+    """The README's optax snippet, run as printed (with two parameters and a zero gradient) in
+    a fresh interpreter: it builds the package's AutoDrop from the library alone (the presets
+    live in autodrop_theory.rule), and nothing imports ``simulations``."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    snippet = next(block for block in re.findall(r"```python\n(.*?)```", readme, re.S)
+                   if "ado.autodrop(" in block)
+    program = ("import jax.numpy as jnp\nparams = {'w': jnp.ones(3)}\n"
+               "grads = {'w': jnp.zeros(3)}\n" + snippet +
+               "import sys\nassert 'simulations' not in sys.modules, 'simulations imported'\n"
+               "from autodrop_theory.rule import PACKAGE_DEFAULTS\n"
+               "assert ado.read(state)['lr'] == 0.1\n")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    # the presets are the simulator's: one source
+    assert autodrop_method.package_config(0.3) == AutoDropConfig.package(0.3)
+    assert autodrop_method.v1_config(0.3).min_lr == pytest.approx(0.3 * 0.2 ** 2)
+
+
 def test_bad_arguments_are_refused_naming_them():
     with pytest.raises(AssumptionError, match="config: need an AutoDropConfig"):
         ado.autodrop({"lr": 0.1}, 10)

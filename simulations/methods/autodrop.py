@@ -42,13 +42,9 @@ __all__ = ["FAMILY", "STEP_FAMILY", "DEFAULTS", "V1_DEFAULTS", "V1_RATE_DROPS", 
            "autodrop_v1", "autodrop_paper", "autodrop_immediate", "from_config", "package_config",
            "v1_config", "paper_config"]
 
-DEFAULTS = dict(drop_factor=0.7, threshold_deg=None, threshold_z=0.25, max_threshold_deg=None,
-                extra_epochs=0, delay_fraction=1.0, stage_growth=1.4, tail_average=True,
-                guard_deg=90.0, min_lr=0.0, saturation_average=True, observe_sgd_point=True,
-                step_average=True, confirm_wait=True, early_average=False, early_power=2.0)
-V1_DEFAULTS = dict(drop_factor=0.2, threshold_deg=None, threshold_z=0.25, max_threshold_deg=None,
-                   extra_epochs=40, tail_average=True, guard_deg=90.0)
-V1_RATE_DROPS = 2
+DEFAULTS = rule.PACKAGE_DEFAULTS            # the library's presets (autodrop_theory.rule)
+V1_DEFAULTS = rule.PREVIOUS_DEFAULTS
+V1_RATE_DROPS = rule.PREVIOUS_RATE_DROPS
 
 
 def _update(hp, state, x, info):
@@ -83,17 +79,13 @@ def from_config(name: str, cfg: rule.AutoDropConfig, dim: int) -> Method:
 
 
 def package_config(lr: float, **overrides) -> rule.AutoDropConfig:
-    """The package's defaults starting at ``lr``; ``overrides`` replace any field of the
-    config."""
-    return rule.AutoDropConfig(lr=lr, **{**DEFAULTS, **overrides})
+    """The package's defaults starting at ``lr`` (:meth:`AutoDropConfig.package`)."""
+    return rule.AutoDropConfig.package(lr, **overrides)
 
 
 def v1_config(lr: float, **overrides) -> rule.AutoDropConfig:
-    """The previous defaults starting at ``lr`` (the floor lr * rho^V1_RATE_DROPS unless
-    ``min_lr`` is given); ``overrides`` replace any field of the config."""
-    knobs = {**V1_DEFAULTS, **overrides}
-    knobs.setdefault("min_lr", lr * knobs["drop_factor"] ** V1_RATE_DROPS)
-    return rule.AutoDropConfig(lr=lr, **knobs)
+    """The previous defaults starting at ``lr`` (:meth:`AutoDropConfig.previous`)."""
+    return rule.AutoDropConfig.previous(lr, **overrides)
 
 
 def paper_config(lr: float) -> rule.AutoDropConfig:
