@@ -172,10 +172,17 @@ _sum_lr, _sum_hat, _sum_prod = sp.symbols("sum_lr sum_stage_lr sum_lr_products",
 _UM = (_Ge(beta, 0), _Lt(beta, 1), _Ge(s_um, 0), _Ge(G2, 0), _Ge(d2, 0), _Ge(D0, 0),
        _Ge(gap0, 0))
 
+
+def _thm51(gap_weight):
+    """Eq. (31)'s shape: the printed form weighs f(x_0) - f* by sum_i alpha_hat_i, the
+    corrected one by alpha_0."""
+    return ((1 - beta) * D0 / (2 * _sum_lr) + beta * gap_weight * gap0 / ((1 - beta) * _sum_lr)
+            + (2 * s_um * beta + 1) * (G2 + d2) * _sum_prod / (2 * (1 - beta) * _sum_lr))
+
+
 THM51_PRINTED = Bound(
     name="THM51_PRINTED",
-    expr=((1 - beta) * D0 / (2 * _sum_lr) + beta * gap0 * _sum_hat / ((1 - beta) * _sum_lr)
-          + (2 * s_um * beta + 1) * (G2 + d2) * _sum_prod / (2 * (1 - beta) * _sum_lr)),
+    expr=_thm51(_sum_hat),
     conditions=_UM + (_Gt(_sum_lr, 0), _Gt(_sum_hat, 0), _Gt(_sum_prod, 0)),
     assumptions=("CVX_UM",), kind="upper", rate_exponent=None, rate_variable=None,
     reference=f"{_REF}, Appendix 12 eq. (31) as printed: sum_lr = sum_t alpha_t, sum_stage_lr "
@@ -204,12 +211,11 @@ def _G_sq(G):
     return v.in_range("G", G, 0) ** 2
 
 
-_S, _A, _a0 = sp.symbols("sum_lr sum_lr_products alpha_0", positive=True)
+_a0 = sp.Symbol("alpha_0", positive=True)
 THM51_BOUND = Bound(
     name="THM51_BOUND",
-    expr=((1 - beta) * D0 / (2 * _S) + beta * _a0 * gap0 / ((1 - beta) * _S)
-          + (2 * s_um * beta + 1) * (G2 + d2) * _A / (2 * (1 - beta) * _S)),
-    conditions=_UM + (_Gt(_S, 0), _Gt(_A, 0), _Gt(_a0, 0)),
+    expr=_thm51(_a0),
+    conditions=_UM + (_Gt(_sum_lr, 0), _Gt(_sum_prod, 0), _Gt(_a0, 0)),
     assumptions=("CVX_UM",), kind="upper", rate_exponent=None, rate_variable=None,
     reference=f"{_REF}, Theorem 5.1 eq. (31), corrected (docs/paper.md §3): min_t E f(x_t) - f* "
               "<= this, alpha_0 = the first rate, sum_lr = sum_t alpha_t, sum_lr_products = "
