@@ -517,7 +517,10 @@ def update(state: AutoDropState, params, observed=None, epoch_guard=True):
     confirmed = (angle_deg(obs - x_mid, x_mid - x_trig, hp.eps) >= hp.guard_deg) | (wait < 2)
     drop = due & (confirmed | ~hp.confirm_wait)
     clear = due                                           # a drop, or a wait not confirmed
-    weights = jnp.maximum(wait * (wait + 1) // 2, 1).astype(dt)       # sum_{k'=1}^{wait} k'
+    # sum_{k'=1}^{wait} k', in the parameters' dtype: in int32, wait (wait + 1) overflows once a
+    # wait passes 46,340 epochs (stages that long come after some 20 drops at long horizons)
+    w = wait.astype(dt)
+    weights = jnp.maximum(w * (w + 1) / 2, 1)
     x_new = jnp.where(drop & hp.tail_average, accum / weights, x)
     rho = hp.drop_factor
     min_lr = hp.min_lr

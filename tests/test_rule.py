@@ -437,3 +437,24 @@ def test_at_the_floor_a_firing_tail_averages_and_grows_theta_but_is_not_a_drop()
         assert bool(s.dropped) is lowered and int(s.num_drops) == int(lowered)
         assert int(s.num_fires) == 1 and float(s.theta) == 2.0       # theta / rho either way
         assert float(s.lr) == (0.3 if lowered else lr)
+
+
+def test_a_wait_longer_than_int32_can_square_still_averages_correctly():
+    """A wait of 50,000 epochs: its weights sum_k k = W (W + 1)/2 exceed int32 (W (W + 1)
+    overflows from W = 46,341), which once turned the tail average into garbage at long
+    horizons (a run of 4e5 epochs diverged after its 22nd drop).  Constant snapshots c: every
+    angle is 90 degrees (zero displacements, eps > 0), the trigger fires at the fourth snapshot,
+    and the drop 50,000 epochs later must land on c."""
+    W = 50_000
+    cfg = AutoDropConfig(lr=1.0, drop_factor=0.5, threshold_deg=1.0, max_threshold_deg=1.0,
+                         min_lr=0.0, extra_epochs=W, tail_average=True, guard_deg=0.0)
+    c = jnp.array([3.0, -2.0])
+
+    def step(state, _):
+        x, state = update(state, c)
+        return state, (x, state.num_drops)
+
+    _, (xs, drops) = jax.lax.scan(step, init(c, cfg), None, length=W + 5)
+    first = int(np.argmax(np.asarray(drops) > 0))
+    assert np.asarray(drops)[-1] == 1 and first == W + 2
+    np.testing.assert_allclose(np.asarray(xs)[first], np.asarray(c), rtol=1e-12)
