@@ -51,3 +51,17 @@ def test_benchmark_runs(capsys, tmp_path, monkeypatch):
     assert record["meta"]["prng_impl"] == "philox4x32"
     assert benchmark.main(["--dim", "0"]) == 2
     assert benchmark.main(["--lr", "5", "--out", str(tmp_path)]) == 2   # unstable: refused
+
+
+def test_every_mutant_still_applies_to_the_code_it_names():
+    """Each curated mutant's ``old`` text occurs exactly once in its file (tools/mutants.py):
+    a mutant whose code moved would silently stop being checked.  And the check itself refuses
+    a mutant whose text is gone."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+    from mutation import check_applies
+    from mutants import MUTANTS
+    assert MUTANTS and [m.id for m in MUTANTS if check_applies(m)] == []
+    gone = MUTANTS[0]._replace(old="this text is in no file")
+    assert "occurs 0 times" in check_applies(gone)
