@@ -110,3 +110,28 @@ def test_without_the_epoch_guard_the_confirmation_holds_the_first_drop_past_the_
         n_star = np.log(100.0 ** 2 * a / v) / (2 * np.log(1 / a))   # alpha^{2n} P_0 = v/alpha
         assert firsts[True][i].min() >= n_star, (lr, n_star, firsts[True][i])
         assert firsts[False][i].max() < n_star / 2, (lr, n_star, firsts[False][i])
+
+
+def test_the_reported_estimate_reaches_the_cramer_rao_limit_at_long_horizons():
+    """The rule's reported estimate (the average of every step since the angle first
+    saturated, as the simulator evaluates ``autodrop``) on the same isotropic quadratic, through
+    the engine's exact sampler: over 2 x 10^4 epochs of K = 10 its E||x - x*||^2 decays with
+    slope within 0.1 of -1 in log T (measured -1.02 with 16 seeds) and ends at the Cramer-Rao
+    limit (1/T) sum c_i / h_i^2 (docs/theory.md §3b): measured ratio 1.006; asserted, the
+    ratio less 4 standard errors (from the run's 95% interval over seeds) is at most 1.05."""
+    import simulations as sim
+    from simulations import problems
+    d, epochs = 100, 20_000
+    res = sim.run(problems.quadratic(np.full(d, H), np.full(d, C), np.full(d, Y0)),
+                  ["autodrop"], lr=0.05, epochs=epochs, steps_per_epoch=10, seeds=SEEDS,
+                  x64=True)
+    r = res.methods["autodrop"]
+    steps = np.asarray(r["iterations"], float)
+    mean = np.asarray(r["mean_sq_dist"], float)
+    keep = steps >= 2_000 * 10
+    slope = np.polyfit(np.log(steps[keep]), np.log(mean[keep]), 1)[0]
+    assert abs(slope + 1) <= 0.1, slope
+    limit = d * C / H ** 2 / steps[-1]
+    lo, hi = r["final"]["ci"]
+    se = (hi - lo) / (2 * 1.96)
+    assert (r["final"]["mean_sq_dist"] - 4 * se) / limit <= 1.05, r["final"]
