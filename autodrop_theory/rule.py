@@ -6,7 +6,8 @@ Algorithm (math), called at every epoch boundary e with the current parameters x
 flattened):
     omega_e = (180/pi) arccos(clip(<u, w> / (||u|| ||w|| + eps), -1, 1)),
         u = x_e - x_{e-1}, w = x_{e-1} - x_{e-2}                        (defined from e = 2);
-    trigger (sticky):  |omega_e - omega_{e-1}| < theta  and  omega_e >= guard_deg  (from e = 3);
+    trigger (sticky):  |omega_e - omega_{e-1}| < theta  and  omega_e >= guard_deg  (from e = 3;
+    the guard only where ``update``'s ``epoch_guard``, see :func:`epoch_guard_applies`);
     once triggered at stage epoch n (epochs since the last drop), wait
     W = extra_epochs + ceil(delay_fraction n) more epochs, and longer if needed until the stage
     has lasted stage_growth times the previous stage, accumulating sum_k k x_(k) over the wait's
@@ -72,7 +73,7 @@ from .errors import AssumptionError
 __all__ = ["AutoDropConfig", "PACKAGE_DEFAULTS", "PREVIOUS_DEFAULTS", "PREVIOUS_RATE_DROPS",
            "AutoDropHyper", "AutoDropState", "init", "init_from_hyper",
            "update", "observe", "average", "hyperparameters", "angle_deg",
-           "calibrated_threshold_deg", "epoch_guard_applies"]
+           "calibrated_threshold_deg", "epoch_guard_applies", "check_params", "check_like"]
 
 
 # The package's defaults (docs/theory.md §10; none is a count of epochs or steps), chosen on the
