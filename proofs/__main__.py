@@ -7,12 +7,14 @@ always says how many there are and how many steps use them.  ``--paper`` prints 
 verdict on every claim of the AutoDrop paper's Sections 3 and 5 (``autodrop_theory.paper``,
 docs/paper.md), after checking the proofs its verdicts cite (exit status 1 if one fails).
 Otherwise the last line is exactly ``N theorems, M steps checked, F failed``; the exit status is
-0 if and only if F = 0.  ``--claims`` instead prints the ledger of the package's own claims (autodrop_theory.ledger: id,
-verdict, evidence), after checking that every piece of evidence exists (exit 1 if not).
+0 if and only if F = 0.  ``--claims`` instead prints the ledger of the package's own claims
+(autodrop_theory.ledger: id, verdict, evidence), after checking that every piece of evidence
+exists (exit 1 if not).
 """
 
 from __future__ import annotations
 
+import collections
 import sys
 from pathlib import Path
 
@@ -85,9 +87,7 @@ def _claims() -> int:
         print(f"{PROG}: ledger: {exc}", file=sys.stderr)
         return 1
     print(format_table(ledger.CLAIMS))
-    counts = {}
-    for c in ledger.CLAIMS:
-        counts[c.verdict] = counts.get(c.verdict, 0) + 1
+    counts = collections.Counter(c.verdict for c in ledger.CLAIMS)
     print(f"{len(ledger.CLAIMS)} claims: " + ", ".join(f"{n} {v}" for v, n in counts.items()))
     return 0
 

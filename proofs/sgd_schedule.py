@@ -1,8 +1,9 @@
 """docs/theory.md §2d: SGD with a rate that changes from step to step, chosen in advance or
 adaptively.
 
-Four theorems, under SC(mu), SM(L), BV(sigma^2) and y_{t+1} = y_t - eta_t g_t with
-E[g_t | past] = grad f(x_t):
+Six theorems, under SC(mu), SM(L), BV(sigma^2) (AD for the adaptive ones: the rate known
+before the step's noise, the noise conditionally unbiased with conditional variance <= sigma^2)
+and y_{t+1} = y_t - eta_t g_t with E[g_t | past] = grad f(x_t):
 
 - ``sgd_one_step_sharp``: for 0 < eta (mu + L) <= 2,
       E||y_{t+1}||^2 <= (1 - eta mu)^2 E||y_t||^2 + eta^2 sigma^2,
@@ -27,6 +28,12 @@ E[g_t | past] = grad f(x_t):
   By induction on T, with the tower property E Z_{t+1} = E[E_t Z_{t+1}] <= E Z_t (a stated
   step: it turns the conditional theorem into one about expectations; Z_t is integrable since
   the rates are bounded and P_t >= prod (1 - eta_max mu)^2 > 0).
+- ``sgd_adaptive_segment_step``: a weight w >= 0 known at time t keeps the step,
+  E_t[w Z_{t+1}] <= w Z_t (``sgd_adaptive_step`` times w).
+- ``sgd_adaptive_restart``: moves outside SGD at stopping times tau_k, each segment's Z^k
+  restarted at the moved point and weighted by a bounded c_k >= 0 known at tau_k:
+  E[sum_k c_k (Z^k_{tau_{k+1}} - ||y^+_{tau_k}||^2)] <= 0, by induction on the stopped sum M_t
+  of the weighted increments (the tower property again a stated step).
 """
 
 import sympy as sp
