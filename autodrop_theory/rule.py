@@ -77,7 +77,7 @@ __all__ = ["AutoDropConfig", "PACKAGE_DEFAULTS", "PREVIOUS_DEFAULTS", "PREVIOUS_
 
 
 # The package's defaults (docs/theory.md §10; none is a count of epochs or steps), chosen on the
-# TUNE split of simulations.instances by python -m simulations.tune_autodrop (README).
+# TUNE split of simulations.instances by python -m simulations.tune_autodrop (docs/rule.md).
 PACKAGE_DEFAULTS = types.MappingProxyType(dict(
     drop_factor=0.7, threshold_deg=None, threshold_z=0.25, max_threshold_deg=None,
     extra_epochs=0, delay_fraction=1.0, stage_growth=1.4, tail_average=True, guard_deg=90.0,

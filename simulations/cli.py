@@ -1,6 +1,6 @@
 """What every simulation command shares: flags, one-line errors (exit 2), outputs and metadata.
 
-Conventions (README, docs/results.md): invalid input exits with status 2 and prints one line
+Conventions (docs/cli.md, docs/results.md): invalid input exits with status 2 and prints one line
 naming the flag and the violated condition, before anything is written; ``results.json`` is written atomically, after
 the figures, and nothing half-written is left in the output folder.
 """
@@ -53,7 +53,7 @@ nonneg_float = typed(float, lambda v: v == 0 or F32_MIN <= v <= F32_MAX,
 
 
 def make_parser(prog: str, description: str, omit=()) -> argparse.ArgumentParser:
-    """The flags shared by the simulation commands (README), less those in ``omit`` (names
+    """The flags shared by the simulation commands (docs/cli.md), less those in ``omit`` (names
     without dashes, e.g. ``("dim", "lr")`` for a study that sets them itself: a command takes no
     flag it would ignore); defaults of None are filled by :func:`parse` from the command's
     normal or ``--quick`` defaults, and an omitted flag reads as None (False for switches)."""

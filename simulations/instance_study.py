@@ -125,7 +125,7 @@ def _fmt(v, ci):
 
 
 def table(summary: dict) -> tuple:
-    """(header, rows) of the printed summary (README block)."""
+    """(header, rows) of the printed summary (a generated block of docs/studies/generalization.md)."""
     header = ["method", "CR median", "CR p90", "f median", "<=1.5x oracle", "wins vs averaged",
               "wins vs best peer", "flat: x better than averaged"]
     rows = []

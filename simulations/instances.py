@@ -1,5 +1,5 @@
-"""Random instances of the quadratic model Q for the generalization study (README, "Does AutoDrop
-generalize?"; docs/theory.md §10).
+"""Random instances of the quadratic model Q for the generalization study
+(docs/studies/generalization.md; docs/theory.md §10).
 
     draw(split, index) -> Instance          one instance, reproducible from (split, index)
     instances(split, n) -> [Instance]       the first n instances of a split

@@ -1,4 +1,4 @@
-"""The measurement behind the package's AutoDrop defaults (README, "AutoDrop defaults").
+"""The measurement behind the package's AutoDrop defaults (docs/rule.md, "AutoDrop defaults").
 
     python -m simulations.tune_autodrop [--quick] [--instances N] [--seeds N] [--seed S]
         [--out DIR] [--quiet]
@@ -14,7 +14,7 @@ averaging, no rate floor, the estimate averaged since the first saturation over 
 (docs/theory.md §6); and drop_factor x stage_growth < 1, the condition of the O(1/T) bound (§10).  The
 search varies the drop factor, the wait's length, the wait's confirmation by its own angle and
 the early (polynomial-decay) average; stage_growth = 1.4 and threshold_z = 0.25 are the first
-round's choices (README, "AutoDrop defaults"), where g = 1 lost everywhere.  ``averaged``,
+round's choices (docs/rule.md, "AutoDrop defaults"), where g = 1 lost everywhere.  ``averaged``,
 ``constant`` and ``oracle`` are reported for scale, and :data:`PREVIOUS`, the first round's
 defaults, so the change is measured.  Writes DIR/results.json.
 """

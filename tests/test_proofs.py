@@ -32,13 +32,13 @@ def test_every_proof_passes_and_the_totals():
 
 def test_command_output_and_exit_status(capsys, tmp_path):
     """The totals, the rendered files, and (without the -v step lines) exactly the README's
-    block of ``python -m proofs``: the README's proof counts have not drifted."""
+    block of ``python -m proofs`` (docs/proofs.md): the shown proof counts have not drifted."""
     from pathlib import Path
 
     from simulations import readme
     assert proofs_main(["-v", "--latex", str(tmp_path)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    block = readme.blocks_in((Path(__file__).resolve().parent.parent / "README.md").read_text())
+    block = readme.all_blocks()
     shown = block["proofs"].split("\n")
     assert shown[1].startswith("$ python -m proofs")
     assert [ln for ln in lines if not ln.startswith("    ")] == shown[2:-1]
@@ -332,13 +332,13 @@ def test_a_statement_that_assumes_less_than_its_proof_uses_is_refused():
 
 
 def test_every_stated_lemma_is_listed_in_the_readme():
-    """The README's lemma block (the output of ``python -m proofs --lemmas``, kept current by
-    tests/test_readme.py) names every fact in the role of a stated lemma, with its text."""
+    """The lemma block of docs/proofs.md (the output of ``python -m proofs --lemmas``, kept
+    current by tests/test_readme.py) names every fact in the role of a stated lemma, with its text."""
     from pathlib import Path
 
     from proofs.checker import stated_lemmas
     from simulations import readme
-    block = readme.blocks_in((Path(__file__).resolve().parent.parent / "README.md").read_text())
+    block = readme.all_blocks()
     lemmas = stated_lemmas(THEOREMS)
     assert lemmas and all(f.kind_of_use == "lemma" and f.text for _, f, _ in lemmas)
     listed = [ln for ln in block["lemmas"].split("\n") if ln.startswith("lemma ")]

@@ -1,7 +1,7 @@
 """AutoDrop as a method family: the rule of :mod:`autodrop_theory.rule`, its hyperparameters as
 data (:class:`autodrop_theory.rule.AutoDropHyper`), and the package's presets.
 
-- ``autodrop``: the package's defaults (:data:`DEFAULTS`; README, "AutoDrop defaults"), none
+- ``autodrop``: the package's defaults (:data:`DEFAULTS`; docs/rule.md, "AutoDrop defaults"), none
   of them a count of epochs or steps: the threshold calibrated from theory (docs/theory.md
   §4e; ``rule.calibrated_threshold_deg``); the 90-degree guard (§4c); a wait after the trigger
   proportional to the stage's own length, with tail averaging; every stage at least
@@ -18,7 +18,7 @@ data (:class:`autodrop_theory.rule.AutoDropHyper`), and the package's presets.
 - ``autodrop_v1``: the previous defaults (tuned on six setups of the default quadratic): theta_0
   = 18.5 deg / sqrt(d), a 40-epoch delay with tail averaging, the guard, the floor
   min_lr = lr * rho^2 (at most two drops change the rate), rho = 0.2; kept so the change is
-  measured (README, "Does AutoDrop generalize?").
+  measured (docs/studies/generalization.md).
 - ``autodrop_paper``: the published constants verbatim (:meth:`AutoDropConfig.published`).
 - ``autodrop_immediate``: the short form with the package's threshold, guard, drop factor and
   stage growth: drop in the epoch the trigger fires, no wait, no averaging.
