@@ -17,7 +17,8 @@ hyperparameters ``hp`` (a pytree of arrays) first:
 plus its metadata: ``automatic`` (decides its drops from the run), ``per_step`` (needs every
 step: it has ``observe``), ``needs_model`` (needs the exact quadratic model), ``reads_loss``
 (its ``update`` reads the epoch's mean stochastic loss, which only the step-level simulator
-has).  ``epoch_level`` says whether the exact epoch sampler can run the family: its rate within
+has), ``angle_threshold`` (for a rule that decides from the angle: hp -> its initial threshold
+in degrees, which the run reports against the angle's noise).  ``epoch_level`` says whether the exact epoch sampler can run the family: its rate within
 an epoch depends only on the state at the epoch's start and the step index, and it needs no
 step (no ``observe``, or an ``epoch_observe``) and no loss.
 
@@ -74,6 +75,8 @@ class Family:
     report: Optional[Callable] = None
     epoch_observe: Optional[Callable] = None
     reads_loss: bool = False
+    angle_threshold: Optional[Callable] = None   # hp -> its initial angle threshold (degrees):
+                                                 # a rule that decides from the angle
 
     @property
     def per_step(self) -> bool:
