@@ -165,6 +165,76 @@ def _body(argv) -> int:
     return cli.finish(PROG, argv, args, start, results)
 
 
+def angular_phenomenon(folder, panel, kappa_grid, curves, points, fluct, published_deg, z,
+                       stem="angular") -> list:
+    """Three stacked panels (one column): (a) the angle across two drops, simulation with its
+    95% band and theory; (b) the stationary angle against K lr h, theory curves per K and Monte
+    Carlo points (+-2 SE); (c) the sd of the angle change against d, theory and Monte Carlo,
+    with the published threshold and the calibrated one."""
+    # plotting is imported only when drawing (--help imports no plotting library)
+    from .figures import STYLE, plt, OKABE_ITO, DASHES, MIN_FONT_PT, save_figure, color
+    from autodrop_theory.rule import calibrated_threshold_deg
+    with plt.rc_context(STYLE):
+        fig, (ax, bx, cx) = plt.subplots(3, 1, figsize=(3.4, 8.0))
+        n = np.arange(len(panel["seed0"]))
+        lo, hi = np.asarray(panel["ci"], dtype=float).T
+        ax.fill_between(n, lo, hi, color=OKABE_ITO[0], alpha=0.3, lw=0, label="Monte Carlo, 95% CI")
+        ax.plot(n, np.asarray(panel["mean"], dtype=float), color=OKABE_ITO[0], lw=0.9)
+        ax.plot(n, np.asarray(panel["theory"], dtype=float), "k--", lw=0.8, label="theory")
+        for i, e in enumerate(panel["drops0"]):
+            ax.axvline(e + 1, color="0.3", lw=0.6, ls="-.", label="drop" if i == 0 else None)
+        for i, level in enumerate(panel["levels"]):
+            ax.axhline(level, color="0.5", lw=0.6, ls=":",
+                       label="stationary (4a)" if i == 0 else None)
+        ax.axhline(90, color="k", lw=0.5)
+        ax.set_xlabel("epoch boundary $n$")
+        ax.set_ylabel("angle (deg)")
+        ax.set_title("(a) rise, saturation, reset after each drop", fontsize=7, pad=2)
+
+        for i, (k, curve) in enumerate(curves.items()):
+            bx.plot(kappa_grid, curve, color=OKABE_ITO[i + 1], ls=DASHES[i], label=f"theory, K={k}")
+        kap = [p["kappa"] for p in points]
+        bx.errorbar(kap, [p["mean"] for p in points], yerr=[2 * p["se"] for p in points],
+                    fmt="o", ms=2.5, color="k", lw=0.8, label="Monte Carlo, K=10")
+        bx.axhline(120, color="0.5", lw=0.6, ls=":")
+        bx.axhline(90, color="k", lw=0.5)
+        bx.set_xscale("log")
+        bx.set_xlabel(r"$\kappa = K \eta h$")
+        bx.set_ylabel("stationary angle (deg)")
+        bx.set_title("(b) saturation level (isotropic)", fontsize=7, pad=2)
+
+        dims = np.array([f["dim"] for f in fluct])
+        dd = np.geomspace(dims.min(), dims.max() * 1e4, 50)
+        cx.plot(dims, [f["theory_change_sd_deg"] for f in fluct], "k--", lw=0.8,
+                label=r"sd of $\Delta\omega$, theory (4e)")
+        cx.plot(dims, [f["change_sd_deg"] for f in fluct], "o", ms=2.5, color=OKABE_ITO[1],
+                label="Monte Carlo")
+        cx.plot(dd, [calibrated_threshold_deg(int(x), z) for x in dd], color=OKABE_ITO[2],
+                label=f"calibrated threshold (z={z:g})")
+        cx.axhline(published_deg, color=OKABE_ITO[3], ls=":", label="published threshold")
+        cx.set_xscale("log")
+        cx.set_yscale("log")
+        cx.set_xlabel("dimension $d$")
+        cx.set_ylabel("degrees")
+        cx.set_title("(c) noise of the angle change vs. the threshold", fontsize=7, pad=2)
+        for panel in (ax, bx, cx):          # each panel's legend under it, off its data
+            panel.legend(frameon=False, fontsize=MIN_FONT_PT, ncol=2, loc="upper center",
+                         bbox_to_anchor=(0.5, -0.3))
+        return save_figure(fig, folder, stem)
+
+
+def draw_figures(results, folder) -> list:
+    """This study's figure from a saved run (:func:`simulations.figures.draw` calls it)."""
+    from .figures import angle_panel
+    th = results.theory
+    panel = angle_panel(*next(iter(results.methods.items())))
+    sk = th["stationary_vs_kappa"]
+    return angular_phenomenon(folder, panel, sk["kappa_grid"],
+                              {int(k): c for k, c in sk["curves"].items()}, sk["points"],
+                              th["fluctuations_vs_d"], th["threshold"]["published_deg"],
+                              th["threshold"]["calibrated_z"])
+
+
 def main(argv=None) -> int:
     return cli.main(PROG, _body, argv)
 

@@ -105,6 +105,49 @@ def _body(argv) -> int:
     return cli.finish(PROG, argv, args, start, results)
 
 
+FAILURE_MARKS = {"never": ("X", "never drops"), "early": ("<", "drops early (< oracle / 2)"),
+                 "late": (">", "drops late (> 2 x oracle)")}
+
+
+def compare_grid(folder, rows, names, settings, stem="compare") -> list:
+    """log10 Cramer-Rao ratio, settings (rows) x methods (columns), one column wide: colour for
+    the value (scale at the side; the numbers are in results.json and the table), a symbol for
+    each failure against the oracle, explained in the legend below."""
+    # plotting is imported only when drawing (--help imports no plotting library)
+    from .figures import STYLE, plt, save_figure, legend_below
+    value = np.full((len(settings), len(names)), np.nan)
+    marks = []
+    for r in rows:
+        j = names.index(r["method"])
+        i = settings.index((r["dim"], r["kappa"], r["sigma_sq"]))
+        value[i, j] = np.log10(r["cramer_rao_ratio"])
+        if r["failure"]:
+            marks.append((j, i, r["failure"]))
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(3.4, 2.2 + 0.16 * len(settings)))
+        im = ax.imshow(value, cmap="cividis", aspect="auto")
+        for kind, (marker, label) in FAILURE_MARKS.items():
+            pts = [(j, i) for j, i, f in marks if f == kind]
+            if pts:
+                ax.plot(*zip(*pts), marker, ls="none", ms=3.5, mfc="white", mec="k", mew=0.6,
+                        label=label)
+        ax.set_xticks(range(len(names)), names, rotation=90)
+        ax.set_yticks(range(len(settings)),
+                      [f"d={d}, κ={k}, σ²={s:g}" for d, k, s in settings])
+        fig.colorbar(im, ax=ax, label=r"$\log_{10}$ (error / Cramér–Rao)")
+        legend_below(fig, ncol=3)
+        return save_figure(fig, folder, stem)
+
+
+# ------------------------------------------------------------------ from a saved run
+
+
+def draw_figures(results, folder) -> list:
+    """This study's figure from a saved run (:func:`simulations.figures.draw` calls it)."""
+    return compare_grid(folder, results["rows"], results["names"],
+                        [tuple(x) for x in results["settings"]])
+
+
 def main(argv=None) -> int:
     return cli.main(PROG, _body, argv)
 

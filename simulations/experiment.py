@@ -149,24 +149,27 @@ def _report(problem, trajs, ms, ctx, theory) -> dict:
                                None if cr_final is None else float(cr_final))
         block["family"] = m.family.name
         block["sampler"] = t.sampler
+        if m.family.angle_threshold is not None:
+            block["angle_rule"] = True
         at = problem.angle_theory(t.lr[0], ctx.steps_per_epoch)
         if at is not None:
             block["angle_theory_seed0"], block["stationary_levels_deg"] = at
         out[m.name] = block
-    constant = trajs.get("constant")
+    ref = registry.reference()              # the constant-rate reference, if in the run
+    constant = trajs.get(ref)
     if constant is not None:
         for m in ms:
-            if m.name != "constant":
+            if m.name != ref:
                 out[m.name]["final"]["vs_constant"] = paired_final(trajs[m.name], constant)
     if constant is not None and theory.get("stationary_change_sd_deg") is not None:
         theory["angle_noise"] = angle_noise(constant, theory["stationary_change_sd_deg"], ms)
     if constant is not None and "exact_sq_dist_constant" in theory and not (
             constant.diverged.any() or constant.overflowed.any()):
         # the simulation against docs/theory.md §2c, per boundary
-        x64 = trajs["constant"].sq_dist.dtype == np.float64
-        z = z_scores(trajs["constant"].sq_dist, theory["exact_sq_dist_constant"],
+        x64 = constant.sq_dist.dtype == np.float64
+        z = z_scores(constant.sq_dist, theory["exact_sq_dist_constant"],
                      rtol=1e-9 if x64 else 1e-5)
-        lo, hi = np.asarray(out["constant"]["mean_sq_dist_ci"], dtype=float).T
+        lo, hi = np.asarray(out[ref]["mean_sq_dist_ci"], dtype=float).T
         exact = np.asarray(theory["exact_sq_dist_constant"])
         theory["constant_agreement"] = {
             "max_abs_z": float(np.max(np.abs(z))), "boundaries": int(z.size),
@@ -198,7 +201,8 @@ def angle_noise(constant, theory_sd, ms) -> dict:
     half = angles[:, max(2, angles.shape[1] // 2):]
     changes = np.diff(half, axis=1)
     changes = changes[np.isfinite(changes)]
-    thresholds = {m.name: float(m.hp.theta) for m in ms if m.family.name == "autodrop"}
+    thresholds = {m.name: float(m.family.angle_threshold(m.hp)) for m in ms
+                  if m.family.angle_threshold is not None}
     return {"theory_change_sd_deg": float(theory_sd),
             "measured_change_sd_deg": float(changes.std(ddof=1)) if changes.size > 1 else None,
             "measured_changes": int(changes.size),
@@ -206,15 +210,18 @@ def angle_noise(constant, theory_sd, ms) -> dict:
             "thresholds_in_sd": {k: t / theory_sd for k, t in thresholds.items()}}
 
 
-def run(problem: Problem, methods=("autodrop", "constant"), *, lr, epochs: int,
+def run(problem: Problem, methods=None, *, lr, epochs: int,
         steps_per_epoch: int, seeds: int, seed: int = 0, momentum: float = 0.0,
         x64: bool = False, mesh=None, sampler: str = "auto") -> Results:
     """Simulate every method on ``problem`` with the same seeds and budget; see the module
     docstring.  ``sampler``: "auto" (the exact epoch sampler, docs/theory.md §9, for every
     method that needs only epoch boundaries on model Q; the others step by step), "steps" or
     "exact" (:func:`.engine.choose_samplers`).  Returns :class:`~.results.Results`
-    (results.json's layout, docs/results.md)."""
+    (results.json's layout, docs/results.md).  ``methods``: names from the registry or
+    :class:`~.methods.base.Method` objects; default :data:`~.methods.DEFAULT_METHODS` (the
+    package's AutoDrop and the constant-rate reference)."""
     start = time.perf_counter()
+    methods = registry.DEFAULT_METHODS if methods is None else methods
     seeds, seed, momentum, x64 = check_run_args(seeds, seed, momentum, x64, mesh)
     ctx = run_context(problem, lr, epochs, steps_per_epoch)
     ms = build_methods(methods, ctx)

@@ -20,7 +20,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 __all__ = ["error_vs_iterations", "curve_vs_epoch", "angle_vs_epoch", "lr_vs_iterations",
-           "angular_phenomenon", "color", "draw", "save", "main"]
+           "drop_times", "angle_panel", "color", "linestyle", "legend_below", "save_figure",
+           "draw", "save", "main"]
 
 # Okabe & Ito (2008), the colour-blind-safe qualitative palette.
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
@@ -28,7 +29,7 @@ OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "
 
 def _order():
     from .methods import REGISTRY       # the registry's order fixes each method's colour
-    return list(REGISTRY) + ["cosine"]  # (cosine: the network experiment's optax schedule)
+    return list(REGISTRY)
 
 STYLE = {"figure.figsize": (3.4, 2.5), "font.size": 8, "axes.labelsize": 8, "legend.fontsize": 6.5,
          "xtick.labelsize": 7, "ytick.labelsize": 7, "lines.linewidth": 1.2,
@@ -36,7 +37,7 @@ STYLE = {"figure.figsize": (3.4, 2.5), "font.size": 8, "axes.labelsize": 8, "leg
 MIN_FONT_PT = 6.0        # no text smaller (checked on every figure by the tests)
 
 
-def _legend_below(fig, ax=None, ncol=2):
+def legend_below(fig, ax=None, ncol=2):
     """One legend for the figure, below every axes (never over the data): the entries of
     ``ax`` (default: the first axes)."""
     handles, labels = (ax or fig.axes[0]).get_legend_handles_labels()
@@ -103,29 +104,32 @@ def _mark_end(ax, x, y, col) -> None:
         ax.plot([np.asarray(x)[ok[-1]]], [y[ok[-1]]], "X", color=col, ms=5, mec="k", mew=0.5)
 
 
-_DASHES = ["-", (0, (5, 1.5)), (0, (1.5, 1)), (0, (3, 1, 1, 1)), (0, (6, 2, 1.5, 2))]
+DASHES = ["-", (0, (5, 1.5)), (0, (1.5, 1)), (0, (3, 1, 1, 1)), (0, (6, 2, 1.5, 2))]
 
 
-def _index(name: str) -> int:
-    order = _order()
+def _index(name: str, order=None) -> int:
+    order = _order() if order is None else order
     return order.index(name) if name in order else len(order) + (sum(map(ord, name)) % 3)
 
 
 _METHOD_COLORS = OKABE_ITO[:7]          # black is kept for theory overlays
 
 
-def color(name: str) -> str:
-    return _METHOD_COLORS[_index(name) % len(_METHOD_COLORS)]
+def color(name: str, order=None) -> str:
+    """The colour of method ``name``: its place in ``order`` (default: the registry's; a study
+    with methods of its own passes its order)."""
+    return _METHOD_COLORS[_index(name, order) % len(_METHOD_COLORS)]
 
 
-def linestyle(name: str):
+def linestyle(name: str, order=None):
     """A dash pattern per method as well as a colour, so overlapping curves stay apart (the
-    (colour, dash) pair is unique over the registered methods)."""
-    i = _index(name)
-    return _DASHES[(i + i // len(_METHOD_COLORS)) % len(_DASHES)]
+    (colour, dash) pair is unique over the registered methods, or over ``order``)."""
+    i = _index(name, order)
+    return DASHES[(i + i // len(_METHOD_COLORS)) % len(DASHES)]
 
 
-def _save(fig, folder, stem) -> list:
+def save_figure(fig, folder, stem) -> list:
+    """Write ``fig`` as ``stem``.pdf (vector) and ``stem``.png (300 dpi) into ``folder``."""
     paths = [Path(folder) / f"{stem}.pdf", Path(folder) / f"{stem}.png"]
     fig.savefig(paths[0])
     fig.savefig(paths[1], dpi=300)
@@ -171,8 +175,8 @@ def error_vs_iterations(folder, methods: dict, theory: dict, stem="error_vs_iter
                 ax.plot(it, np.asarray(values, dtype=float)[1:], style, lw=0.9, label=label)
         ax.set_xlabel("iterations $t$")
         ax.set_ylabel(ylabel)
-        _legend_below(fig)
-        return _save(fig, folder, stem)
+        legend_below(fig)
+        return save_figure(fig, folder, stem)
 
 
 def curve_vs_epoch(folder, methods: dict, key: str, ylabel: str, stem: str) -> list:
@@ -194,8 +198,8 @@ def curve_vs_epoch(folder, methods: dict, key: str, ylabel: str, stem: str) -> l
         ax.set_xlabel("epoch boundary $n$")
         ax.set_ylabel(ylabel)
         ax.set_title(f"(axis: boundaries n >= {start})", fontsize=MIN_FONT_PT, pad=2)
-        _legend_below(fig)
-        return _save(fig, folder, stem)
+        legend_below(fig)
+        return save_figure(fig, folder, stem)
 
 
 def angle_vs_epoch(folder, panels: list, stem="angle_vs_epoch") -> list:
@@ -234,8 +238,8 @@ def angle_vs_epoch(folder, panels: list, stem="angle_vs_epoch") -> list:
             ax.set_ylabel("angle (deg)")
             ax.set_title(p["name"], fontsize=7, pad=2)
         axes[-1, 0].set_xlabel("epoch boundary $n$")
-        _legend_below(fig)
-        return _save(fig, folder, stem)
+        legend_below(fig)
+        return save_figure(fig, folder, stem)
 
 
 def lr_vs_iterations(folder, methods: dict, steps_per_epoch: int, stem="lr_vs_iterations"):
@@ -254,70 +258,15 @@ def lr_vs_iterations(folder, methods: dict, steps_per_epoch: int, stem="lr_vs_it
         ax.set_yscale("log")
         ax.set_xlabel("iterations $t$")
         ax.set_ylabel(r"learning rate $\eta_t$ (mean, 10-90%)")
-        _legend_below(fig, ncol=3)
-        return _save(fig, folder, stem)
+        legend_below(fig, ncol=3)
+        return save_figure(fig, folder, stem)
 
 
-def angular_phenomenon(folder, panel, kappa_grid, curves, points, fluct, published_deg, z,
-                       stem="angular") -> list:
-    """Three stacked panels (one column): (a) the angle across two drops, simulation with its
-    95% band and theory; (b) the stationary angle against K lr h, theory curves per K and Monte
-    Carlo points (+-2 SE); (c) the sd of the angle change against d, theory and Monte Carlo,
-    with the published threshold and the calibrated one."""
-    from autodrop_theory.rule import calibrated_threshold_deg
-    with plt.rc_context(STYLE):
-        fig, (ax, bx, cx) = plt.subplots(3, 1, figsize=(3.4, 8.0))
-        n = np.arange(len(panel["seed0"]))
-        lo, hi = np.asarray(panel["ci"], dtype=float).T
-        ax.fill_between(n, lo, hi, color=OKABE_ITO[0], alpha=0.3, lw=0, label="Monte Carlo, 95% CI")
-        ax.plot(n, np.asarray(panel["mean"], dtype=float), color=OKABE_ITO[0], lw=0.9)
-        ax.plot(n, np.asarray(panel["theory"], dtype=float), "k--", lw=0.8, label="theory")
-        for i, e in enumerate(panel["drops0"]):
-            ax.axvline(e + 1, color="0.3", lw=0.6, ls="-.", label="drop" if i == 0 else None)
-        for i, level in enumerate(panel["levels"]):
-            ax.axhline(level, color="0.5", lw=0.6, ls=":",
-                       label="stationary (4a)" if i == 0 else None)
-        ax.axhline(90, color="k", lw=0.5)
-        ax.set_xlabel("epoch boundary $n$")
-        ax.set_ylabel("angle (deg)")
-        ax.set_title("(a) rise, saturation, reset after each drop", fontsize=7, pad=2)
-
-        for i, (k, curve) in enumerate(curves.items()):
-            bx.plot(kappa_grid, curve, color=OKABE_ITO[i + 1], ls=_DASHES[i], label=f"theory, K={k}")
-        kap = [p["kappa"] for p in points]
-        bx.errorbar(kap, [p["mean"] for p in points], yerr=[2 * p["se"] for p in points],
-                    fmt="o", ms=2.5, color="k", lw=0.8, label="Monte Carlo, K=10")
-        bx.axhline(120, color="0.5", lw=0.6, ls=":")
-        bx.axhline(90, color="k", lw=0.5)
-        bx.set_xscale("log")
-        bx.set_xlabel(r"$\kappa = K \eta h$")
-        bx.set_ylabel("stationary angle (deg)")
-        bx.set_title("(b) saturation level (isotropic)", fontsize=7, pad=2)
-
-        dims = np.array([f["dim"] for f in fluct])
-        dd = np.geomspace(dims.min(), dims.max() * 1e4, 50)
-        cx.plot(dims, [f["theory_change_sd_deg"] for f in fluct], "k--", lw=0.8,
-                label=r"sd of $\Delta\omega$, theory (4e)")
-        cx.plot(dims, [f["change_sd_deg"] for f in fluct], "o", ms=2.5, color=OKABE_ITO[1],
-                label="Monte Carlo")
-        cx.plot(dd, [calibrated_threshold_deg(int(x), z) for x in dd], color=OKABE_ITO[2],
-                label=f"calibrated threshold (z={z:g})")
-        cx.axhline(published_deg, color=OKABE_ITO[3], ls=":", label="published threshold")
-        cx.set_xscale("log")
-        cx.set_yscale("log")
-        cx.set_xlabel("dimension $d$")
-        cx.set_ylabel("degrees")
-        cx.set_title("(c) noise of the angle change vs. the threshold", fontsize=7, pad=2)
-        for panel in (ax, bx, cx):          # each panel's legend under it, off its data
-            panel.legend(frameon=False, fontsize=MIN_FONT_PT, ncol=2, loc="upper center",
-                         bbox_to_anchor=(0.5, -0.3))
-        return _save(fig, folder, stem)
-
-
-def drop_times(folder, drops: dict, oracle=None, stem="drop_times") -> list:
+def drop_times(folder, drops: dict, oracle=None, stem="drop_times", oracle_name=None) -> list:
     """Every seed's drop epochs per method (one row each, jittered; every method has its row,
-    "never drops" where no seed drops), with the oracle's drop epochs (docs/theory.md §2c: bias
-    down to the noise floor) as vertical lines."""
+    "never drops" where no seed drops), with the drop epochs fixed in advance by a method of
+    the run (``oracle``, named ``oracle_name``: e.g. docs/theory.md §2c's bias down to the noise
+    floor) as vertical lines."""
     rng = np.random.default_rng(0)
     names = list(drops)
     with plt.rc_context(STYLE):
@@ -333,48 +282,18 @@ def drop_times(folder, drops: dict, oracle=None, stem="drop_times") -> list:
                 ax.text(0.5 * last, i, "never drops", ha="center", va="center",
                         fontsize=MIN_FONT_PT, color="0.3")
         for j, e in enumerate(oracle or []):
-            ax.axvline(e + 1, color="k", ls="--", lw=0.7, label="oracle" if j == 0 else None)
+            ax.axvline(e + 1, color="k", ls="--", lw=0.7, label=oracle_name if j == 0 else None)
         ax.set_xlim(0, 1.05 * last)
         ax.set_ylim(len(names) - 0.5, -0.5)
         ax.set_yticks(range(len(names)), names)
         ax.set_xlabel("drop (epoch boundary)")
-        _legend_below(fig)
-        return _save(fig, folder, stem)
+        legend_below(fig)
+        return save_figure(fig, folder, stem)
 
 
-FAILURE_MARKS = {"never": ("X", "never drops"), "early": ("<", "drops early (< oracle / 2)"),
-                 "late": (">", "drops late (> 2 x oracle)")}
 
 
-def compare_grid(folder, rows, names, settings, stem="compare") -> list:
-    """log10 Cramer-Rao ratio, settings (rows) x methods (columns), one column wide: colour for
-    the value (scale at the side; the numbers are in results.json and the table), a symbol for
-    each failure against the oracle, explained in the legend below."""
-    value = np.full((len(settings), len(names)), np.nan)
-    marks = []
-    for r in rows:
-        j = names.index(r["method"])
-        i = settings.index((r["dim"], r["kappa"], r["sigma_sq"]))
-        value[i, j] = np.log10(r["cramer_rao_ratio"])
-        if r["failure"]:
-            marks.append((j, i, r["failure"]))
-    with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(3.4, 2.2 + 0.16 * len(settings)))
-        im = ax.imshow(value, cmap="cividis", aspect="auto")
-        for kind, (marker, label) in FAILURE_MARKS.items():
-            pts = [(j, i) for j, i, f in marks if f == kind]
-            if pts:
-                ax.plot(*zip(*pts), marker, ls="none", ms=3.5, mfc="white", mec="k", mew=0.6,
-                        label=label)
-        ax.set_xticks(range(len(names)), names, rotation=90)
-        ax.set_yticks(range(len(settings)),
-                      [f"d={d}, κ={k}, σ²={s:g}" for d, k, s in settings])
-        fig.colorbar(im, ax=ax, label=r"$\log_{10}$ (error / Cramér–Rao)")
-        _legend_below(fig, ncol=3)
-        return _save(fig, folder, stem)
 
-
-# ------------------------------------------------------------------ from a saved run
 def angle_panel(name: str, m: dict) -> dict:
     """One panel of :func:`angle_vs_epoch` from a method block of results.json."""
     return {"name": name, "mean": m["angle_deg"], "ci": m["angle_deg_ci"],
@@ -383,9 +302,9 @@ def angle_panel(name: str, m: dict) -> dict:
 
 
 def _angle_methods(methods: dict) -> list:
-    """The AutoDrop methods (at most three), else the first method."""
-    return [n for n, m in methods.items() if m.get("family") == "autodrop"][:3] or \
-        list(methods)[:1]
+    """The methods that decide their drops from the angle (at most three: their blocks record
+    an angle threshold, ``angle_rule``), else the first method."""
+    return [n for n, m in methods.items() if m.get("angle_rule")][:3] or list(methods)[:1]
 
 
 def _run_figures(results, folder) -> list:
@@ -416,113 +335,40 @@ def _run_figures(results, folder) -> list:
                                 "test_accuracy")
     else:
         paths += lr_vs_iterations(folder, methods, K)
-    oracle = next((m["config"]["drop_epochs"] for m in methods.values()
-                   if "drop_epochs" in m.get("config", {})), None)
-    paths += drop_times(folder, {n: m["drop_epochs"] for n, m in methods.items()}, oracle)
+    oracle = next(((n, m["config"]["drop_epochs"]) for n, m in methods.items()
+                   if "drop_epochs" in m.get("config", {})), (None, None))
+    paths += drop_times(folder, {n: m["drop_epochs"] for n, m in methods.items()}, oracle[1],
+                        oracle_name=oracle[0])
     return paths
 
 
-def network_figures(results, folder) -> list:
-    """``simulations.network``: training loss (log) and test accuracy against epochs, one panel
-    per model, mean over seeds with 95% bands; the angle of every method against epochs, one
-    panel per model (with seed 0's drops of the AutoDrop methods)."""
-    p = results.problem
-    models = p["models"]
-    by_model = {m: {n.split("/", 1)[1]: b for n, b in results.methods.items()
-                    if b["model"] == m} for m in models}
-    paths = []
-    for key, ylabel, stem, log in (("train_loss", "training loss", "training_loss", True),
-                                   ("test_accuracy", "test accuracy", "test_accuracy", False),
-                                   ("angle_deg", "angle (deg)", "angle_vs_epoch", False)):
-        with plt.rc_context(STYLE):
-            fig, axes = plt.subplots(len(models), 1, sharex=True, squeeze=False,
-                                     figsize=(3.4, 0.9 + 1.6 * len(models)))
-            for ax, model in zip(axes[:, 0], models):
-                for name, m in by_model[model].items():
-                    y = np.asarray(m[key], dtype=float)
-                    n = np.arange(y.size)
-                    lo, hi = np.asarray(m[key + "_ci"], dtype=float).T
-                    ax.fill_between(n, lo, hi, color=color(name), alpha=0.25, lw=0)
-                    ax.plot(n, y, color=color(name), ls=linestyle(name), label=name)
-                    if key == "angle_deg":
-                        for e in m["drop_epochs"][0]:
-                            ax.axvline(e + 1, color=color(name), lw=0.6, ls="-.")
-                if key == "angle_deg":
-                    ax.axhline(90, color="k", lw=0.5)
-                if log:
-                    ax.set_yscale("log")
-                ax.set_ylabel(ylabel)
-                ax.set_title(f"{model} (d = {p['dims'][model]})", fontsize=7, pad=2)
-            axes[-1, 0].set_xlabel("epoch boundary $n$")
-            _legend_below(fig, ncol=3)
-            paths += _save(fig, folder, stem)
-    return paths
 
 
-def generalization(folder, rows, names, stem="generalization") -> list:
-    """The generalization study (``simulations.generalization``): top, the empirical CDF of the
-    final CR ratio over the instances, one curve per method (log x; a curve that stops short
-    of 1 has diverged runs); bottom, each AutoDrop method's mean first drop against the
-    oracle's first drop, per instance (log-log; "never" on the edge)."""
-    cr = {n: np.sort(np.array([r["methods"][n]["cr_ratio"] for r in rows], dtype=float))
-          for n in names}      # null (a diverged run): nan, off the curve
-    with plt.rc_context(STYLE):
-        fig, (ax, bx) = plt.subplots(2, 1, figsize=(3.4, 5.0))
-        finite = np.concatenate([v[np.isfinite(v) & (v > 0)] for v in cr.values()])
-        for n in names:
-            v = cr[n]
-            ax.step(v, np.arange(1, v.size + 1) / v.size, where="post", color=color(n),
-                    ls=linestyle(n), label=n)
-        ax.set_xscale("log")
-        if finite.size:
-            ax.set_xlim(finite.min() / 1.3, finite.max() * 1.3)
-        ax.axvline(1.0, color="k", lw=0.5)
-        ax.set_xlabel("final CR ratio  $\\mathbb{E}\\|x - x^*\\|^2$ / Cramer-Rao limit")
-        ax.set_ylabel("share of instances")
-        pts = {}
-        for n in names:
-            if "oracle" not in names or not n.startswith("autodrop"):
-                continue
-            xs, ys = [], []
-            for r in rows:
-                o, m = r["methods"]["oracle"]["first_drop"], r["methods"][n]["first_drop"]
-                xs.append(np.nan if o is None else o + 1)
-                ys.append(np.nan if m is None else m + 1)
-            pts[n] = (np.array(xs), np.array(ys))
-        top = max([np.nanmax(np.r_[x, y, 1.0]) for x, y in pts.values()] + [2.0]) * 2
-        for n, (x, y) in pts.items():
-            bx.plot(np.where(np.isnan(x), top, x), np.where(np.isnan(y), top, y), "o", ms=3,
-                    alpha=0.6, color=color(n), mec="none", label=n)
-        bx.plot([1, top], [1, top], "k--", lw=0.6)
-        bx.set_xscale("log")
-        bx.set_yscale("log")
-        bx.set_xlabel("oracle's first drop (epoch; right edge: never)")
-        bx.set_ylabel("first drop (epoch; top: never)\ndashed: = oracle")
-        _legend_below(fig, ax, ncol=3)
-        return _save(fig, folder, stem)
+
+def study_module(results):
+    """The module of the command that wrote ``results`` (its ``meta.command``, ``python -m
+    MODULE ...``) if it is one of this package's and draws its own figures (``draw_figures``),
+    else None."""
+    import importlib
+    words = str((results.blocks.get("meta") or {}).get("command") or "").split()
+    if words[:2] != ["python", "-m"] or len(words) < 3 or not words[2].startswith(
+            f"{__package__}.") or words[2] == __name__:
+        return None
+    try:
+        module = importlib.import_module(words[2])
+    except ImportError:
+        return None
+    return module if callable(getattr(module, "draw_figures", None)) else None
 
 
 def draw(results, folder) -> list:
     """Every figure a saved run supports, from the :class:`~simulations.results.Results` alone:
-    a comparison grid (``rows``), the angular study (``fluctuations_vs_d``) or a run's
-    error, angle, rate (or test accuracy) and drop-time figures."""
+    a study's own figures (the study module's ``draw_figures``, found from the command that
+    wrote the run), else a run's error, angle, rate (or test accuracy) and drop-time figures."""
     Path(folder).mkdir(parents=True, exist_ok=True)
-    if results.problem.get("name") == "network":
-        return network_figures(results, folder)
-    if results.problem.get("name") == "generalization":
-        return generalization(folder, results["rows"], results["names"])
-    if "rows" in results:
-        s = results["settings"]
-        return compare_grid(folder, results["rows"], results["names"],
-                            [tuple(x) for x in s])
-    if "fluctuations_vs_d" in results.theory:
-        th = results.theory
-        panel = angle_panel(*next(iter(results.methods.items())))
-        sk = th["stationary_vs_kappa"]
-        return angular_phenomenon(folder, panel, sk["kappa_grid"],
-                                  {int(k): c for k, c in sk["curves"].items()}, sk["points"],
-                                  th["fluctuations_vs_d"], th["threshold"]["published_deg"],
-                                  th["threshold"]["calibrated_z"])
+    study = study_module(results)
+    if study is not None:
+        return study.draw_figures(results, folder)
     return _run_figures(results, folder)
 
 

@@ -83,6 +83,57 @@ def _body(argv) -> int:
     return cli.finish(PROG, argv, args, start, results)
 
 
+def generalization(folder, rows, names, stem="generalization") -> list:
+    """The generalization study (``simulations.generalization``): top, the empirical CDF of the
+    final CR ratio over the instances, one curve per method (log x; a curve that stops short
+    of 1 has diverged runs); bottom, each AutoDrop method's mean first drop against the
+    oracle's first drop, per instance (log-log; "never" on the edge)."""
+    # plotting is imported only when drawing (--help imports no plotting library)
+    from .figures import STYLE, plt, save_figure, legend_below, color, linestyle
+    import numpy as np
+    cr = {n: np.sort(np.array([r["methods"][n]["cr_ratio"] for r in rows], dtype=float))
+          for n in names}      # null (a diverged run): nan, off the curve
+    with plt.rc_context(STYLE):
+        fig, (ax, bx) = plt.subplots(2, 1, figsize=(3.4, 5.0))
+        finite = np.concatenate([v[np.isfinite(v) & (v > 0)] for v in cr.values()])
+        for n in names:
+            v = cr[n]
+            ax.step(v, np.arange(1, v.size + 1) / v.size, where="post", color=color(n),
+                    ls=linestyle(n), label=n)
+        ax.set_xscale("log")
+        if finite.size:
+            ax.set_xlim(finite.min() / 1.3, finite.max() * 1.3)
+        ax.axvline(1.0, color="k", lw=0.5)
+        ax.set_xlabel("final CR ratio  $\\mathbb{E}\\|x - x^*\\|^2$ / Cramer-Rao limit")
+        ax.set_ylabel("share of instances")
+        pts = {}
+        for n in names:
+            if "oracle" not in names or not n.startswith("autodrop"):
+                continue
+            xs, ys = [], []
+            for r in rows:
+                o, m = r["methods"]["oracle"]["first_drop"], r["methods"][n]["first_drop"]
+                xs.append(np.nan if o is None else o + 1)
+                ys.append(np.nan if m is None else m + 1)
+            pts[n] = (np.array(xs), np.array(ys))
+        top = max([np.nanmax(np.r_[x, y, 1.0]) for x, y in pts.values()] + [2.0]) * 2
+        for n, (x, y) in pts.items():
+            bx.plot(np.where(np.isnan(x), top, x), np.where(np.isnan(y), top, y), "o", ms=3,
+                    alpha=0.6, color=color(n), mec="none", label=n)
+        bx.plot([1, top], [1, top], "k--", lw=0.6)
+        bx.set_xscale("log")
+        bx.set_yscale("log")
+        bx.set_xlabel("oracle's first drop (epoch; right edge: never)")
+        bx.set_ylabel("first drop (epoch; top: never)\ndashed: = oracle")
+        legend_below(fig, ax, ncol=3)
+        return save_figure(fig, folder, stem)
+
+
+def draw_figures(results, folder) -> list:
+    """This study's figure from a saved run (:func:`simulations.figures.draw` calls it)."""
+    return generalization(folder, results["rows"], results["names"])
+
+
 def main(argv=None) -> int:
     return cli.main(PROG, _body, argv)
 

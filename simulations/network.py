@@ -286,6 +286,58 @@ def _table(results):
                      "angle"], rows)
 
 
+def network_figures(results, folder) -> list:
+    """``simulations.network``: training loss (log) and test accuracy against epochs, one panel
+    per model, mean over seeds with 95% bands; the angle of every method against epochs, one
+    panel per model (with seed 0's drops of the AutoDrop methods)."""
+    # plotting is imported only when drawing (--help imports no plotting library)
+    from .figures import STYLE, plt, save_figure, legend_below, color, linestyle
+    p = results.problem
+    models = p["models"]
+    by_model = {m: {n.split("/", 1)[1]: b for n, b in results.methods.items()
+                    if b["model"] == m} for m in models}
+    paths = []
+    for key, ylabel, stem, log in (("train_loss", "training loss", "training_loss", True),
+                                   ("test_accuracy", "test accuracy", "test_accuracy", False),
+                                   ("angle_deg", "angle (deg)", "angle_vs_epoch", False)):
+        order = _colour_order()
+        with plt.rc_context(STYLE):
+            fig, axes = plt.subplots(len(models), 1, sharex=True, squeeze=False,
+                                     figsize=(3.4, 0.9 + 1.6 * len(models)))
+            for ax, model in zip(axes[:, 0], models):
+                for name, m in by_model[model].items():
+                    y = np.asarray(m[key], dtype=float)
+                    n = np.arange(y.size)
+                    lo, hi = np.asarray(m[key + "_ci"], dtype=float).T
+                    ax.fill_between(n, lo, hi, color=color(name, order), alpha=0.25,
+                                    lw=0)
+                    ax.plot(n, y, color=color(name, order), ls=linestyle(name, order), label=name)
+                    if key == "angle_deg":
+                        for e in m["drop_epochs"][0]:
+                            ax.axvline(e + 1, color=color(name, order), lw=0.6, ls="-.")
+                if key == "angle_deg":
+                    ax.axhline(90, color="k", lw=0.5)
+                if log:
+                    ax.set_yscale("log")
+                ax.set_ylabel(ylabel)
+                ax.set_title(f"{model} (d = {p['dims'][model]})", fontsize=7, pad=2)
+            axes[-1, 0].set_xlabel("epoch boundary $n$")
+            legend_below(fig, ncol=3)
+            paths += save_figure(fig, folder, stem)
+    return paths
+
+
+def _colour_order() -> list:
+    """The registry's order, then this study's own methods (the optax schedules)."""
+    from .methods import REGISTRY
+    return list(REGISTRY) + [m for m in METHODS if m not in REGISTRY]
+
+
+def draw_figures(results, folder) -> list:
+    """This study's figures from a saved run (:func:`simulations.figures.draw` calls it)."""
+    return network_figures(results, folder)
+
+
 def main(argv=None) -> int:
     return cli.main(PROG, _body, argv)
 

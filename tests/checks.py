@@ -101,16 +101,16 @@ def checked_figures():
     """While open, every figure the package saves is checked by :func:`figure_problems` as it
     is saved; yields {stem: (figure, problems)}."""
     from simulations import figures
-    save, found = figures._save, {}
+    save, found = figures.save_figure, {}
 
     def checked_save(fig, where, stem):
         found[stem] = (fig, figure_problems(fig))
         return save(fig, where, stem)
-    figures._save = checked_save
+    figures.save_figure = checked_save
     try:
         yield found
     finally:
-        figures._save = save
+        figures.save_figure = save
 
 
 def assert_redraws(folder, expected=None):

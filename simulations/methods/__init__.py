@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from autodrop_theory.errors import AssumptionError
 
-__all__ = ["REGISTRY", "Spec", "make", "available", "automatic", "Family", "Method",
+__all__ = ["REGISTRY", "DEFAULT_METHODS", "Spec", "make", "available", "automatic", "reference", "Family", "Method",
            "RunContext", "EpochInfo", "StepInfo"]
 
 _BASE = ("EpochInfo", "Family", "Method", "RunContext", "StepInfo", "drop_count", "rate_state")
@@ -32,6 +32,8 @@ class Spec(NamedTuple):
     family_at: str
     needs_model: bool = False
     needs_steps: bool = False     # = not family.epoch_level (a test checks), known unimported
+    reference: bool = False       # the constant-rate reference: every run compares the others
+                                  # with it and checks it against the exact theory (one entry)
 
     @property
     def factory(self):
@@ -69,7 +71,7 @@ REGISTRY = {
     "autodrop_paper": Spec("autodrop:autodrop_paper", "autodrop:FAMILY"),
     "autodrop_immediate": Spec("autodrop:autodrop_immediate", "autodrop:FAMILY"),
     "autodrop_v1": Spec("autodrop:autodrop_v1", "autodrop:FAMILY"),
-    "constant": Spec("schedules:constant", "schedules:EPOCH_SCHEDULE"),
+    "constant": Spec("schedules:constant", "schedules:EPOCH_SCHEDULE", reference=True),
     "step_decay": Spec("schedules:step_decay", "schedules:EPOCH_SCHEDULE"),
     "inverse_time": Spec("schedules:inverse_time", "schedules:INVERSE_TIME"),
     "averaged": Spec("averaged:averaged", "averaged:FAMILY"),
@@ -98,3 +100,15 @@ def make(name: str, ctx: RunContext) -> Method:
     if name not in REGISTRY:
         raise AssumptionError(f"methods: unknown method {name!r}; known: {', '.join(REGISTRY)}")
     return REGISTRY[name].factory(ctx)
+
+# what simulations.run compares when no methods are named: the package's AutoDrop and the
+# constant-rate reference
+DEFAULT_METHODS = ("autodrop", "constant")
+
+
+def reference() -> str:
+    """The registry name of the constant-rate reference method (:attr:`Spec.reference`)."""
+    names = [n for n, s in REGISTRY.items() if s.reference]
+    if len(names) != 1:
+        raise AssertionError(f"the registry needs exactly one reference method, has {names}")
+    return names[0]

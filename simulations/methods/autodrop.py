@@ -59,7 +59,7 @@ def _report(hp, state, x):
 
 
 FAMILY = Family("autodrop", lambda hp, x0: rule.init_from_hyper(x0, hp), keep_rate, _update,
-                automatic=True, report=_report)
+                automatic=True, report=_report, angle_threshold=lambda hp: hp.theta)
 # the same rule given every step's iterate (``step_average``): a family of its own, so that the
 # methods averaging snapshots compile without the per-step hook
 STEP_FAMILY = dataclasses.replace(

@@ -15,9 +15,12 @@ hyperparameters ``hp`` (a pytree of arrays) first:
                                            from the sum of its K iterates (the exact epoch
                                            sampler draws that sum instead of the steps)
 plus its metadata: ``automatic`` (decides its drops from the run), ``per_step`` (needs every
-step: it has ``observe``), ``needs_model`` (needs the exact quadratic model), ``reads_loss``
-(its ``update`` reads the epoch's mean stochastic loss, which only the step-level simulator
-has).  ``epoch_level`` says whether the exact epoch sampler can run the family: its rate within
+step: it has ``observe``), ``reads_loss`` (its ``update`` reads the epoch's mean stochastic
+loss, which only the step-level simulator has), ``angle_threshold`` (for a rule that decides
+from the angle: hp -> its initial threshold in degrees, which the run reports against the
+angle's noise).  What a registered method needs of the problem (the exact quadratic model) is
+the registry's (:class:`~simulations.methods.Spec`).  ``epoch_level`` says whether the exact
+epoch sampler can run the family: its rate within
 an epoch depends only on the state at the epoch's start and the step index, and it needs no
 step (no ``observe``, or an ``epoch_observe``) and no loss.
 
@@ -38,7 +41,7 @@ import numpy as np
 
 from autodrop_theory import _validate as v
 
-__all__ = ["Family", "Method", "Bound", "EpochInfo", "StepInfo", "RunContext", "RateState",
+__all__ = ["Family", "Method", "BoundMethod", "EpochInfo", "StepInfo", "RunContext", "RateState",
            "rate_state", "drop_count", "keep_rate", "device_hp"]
 
 
@@ -69,11 +72,12 @@ class Family:
     lr: Callable
     update: Callable
     automatic: bool
-    needs_model: bool = False
     observe: Optional[Callable] = None
     report: Optional[Callable] = None
     epoch_observe: Optional[Callable] = None
     reads_loss: bool = False
+    angle_threshold: Optional[Callable] = None   # hp -> its initial angle threshold (degrees):
+                                                 # a rule that decides from the angle
 
     @property
     def per_step(self) -> bool:
@@ -89,7 +93,7 @@ class Family:
         return self.lr is keep_rate
 
 
-class Bound(NamedTuple):
+class BoundMethod(NamedTuple):
     """A method with its hyperparameters bound (for a training loop of one's own, or a test):
     ``init(x0)``, ``lr(state, t)``, ``update(state, x, info)``, ``observe(state, step)`` (None
     without per-step diagnostics), ``report(state, x)``, ``num_drops(state)``."""
@@ -110,13 +114,13 @@ class Method(NamedTuple):
     hp: Any           # pytree of host numbers / numpy arrays (data of the compiled program)
     config: dict
 
-    def bind(self, dtype=None) -> Bound:
+    def bind(self, dtype=None) -> "BoundMethod":
         """The family's functions with this method's hyperparameters as arrays of ``dtype``
         (default: JAX's default float)."""
         f = self.family
         hp = jax.tree_util.tree_map(lambda a: a[0], device_hp(
             [self.hp], dtype or jnp.zeros(()).dtype))
-        return Bound(self.name, self.config, lambda x0: f.init(hp, x0),
+        return BoundMethod(self.name, self.config, lambda x0: f.init(hp, x0),
                      lambda s, t: f.lr(hp, s, t), lambda s, x, info: f.update(hp, s, x, info),
                      None if f.observe is None else (lambda s, step: f.observe(hp, s, step)),
                      (lambda s, x: x) if f.report is None else (lambda s, x: f.report(hp, s, x)),

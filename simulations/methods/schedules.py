@@ -51,8 +51,7 @@ EPOCH_SCHEDULE = Family("epoch_schedule", lambda hp, x0: rate_state(x0, hp.lr), 
                         _epoch_update, automatic=False)
 
 
-def epoch_schedule(name: str, ctx: RunContext, factors, config: dict,
-                   needs_model: bool = False) -> Method:
+def epoch_schedule(name: str, ctx: RunContext, factors, config: dict) -> Method:
     """A method of the ``epoch_schedule`` family: per-epoch factors in (0, 1] (1: no drop)."""
     factors = np.asarray(factors, np.float64)
     if factors.shape != (ctx.epochs,) or not np.all((factors > 0) & (factors <= 1)):
