@@ -186,6 +186,29 @@ CLAIMS = (
        "test:tests/test_momentum_angle.py::test_the_plain_sgd_reading_of_z_fails_the_monte_carlo_check",
        note="z moves by the gradient at x, not z: its angle at h = 1, eta 0.05, beta 0.9, K = 2 "
             "is 79.2 degrees (Monte Carlo agrees), not the plain-SGD reading's 123"),
+    _c("6b.um_one_buffer", f"{_T} §6b",
+       "UM (the paper's eq. 9) is the one-buffer recursion m = beta m + alpha g, x <- x - (s alpha "
+       "g + c m), c = 1 - s (1 - beta), for any rates; s = 0 is heavy ball", "holds",
+       "test:tests/test_momentum.py::test_the_buffer_form_is_the_papers_three_sequence_form",
+       "test:tests/test_momentum.py::test_s0_is_the_heavy_ball_step_bit_for_bit"),
+    _c("6b.um_sgd_point", f"{_T} §6b",
+       "z = x - (c beta/(1 - beta)) m moves as plain SGD at rate alpha/(1 - beta) at a constant "
+       "rate, for every s", "holds",
+       "test:tests/test_momentum.py::test_the_sgd_point_moves_as_plain_sgd_at_a_constant_rate"),
+    _c("6b.um_exact_sampler", f"{_T} §6b",
+       "under Q, UM is linear in (x, y^s); the exact sampler has the step level's second moment at "
+       "s in {0, 1, 1/(1 - beta)}", "holds",
+       "test:tests/test_um_engine.py::test_exact_sampler_has_the_step_level_law"),
+    _c("6b.um_engine_identities", f"{_T} §6b",
+       "in the simulator s = 0 is the pre-UM heavy-ball engine bit for bit, s = 1/(1 - beta) plain "
+       "SGD to rounding, s = 1 optax's Nesterov on the same noise", "holds",
+       "test:tests/test_um_engine.py::test_s0_is_the_pre_um_heavy_ball_engine_bit_for_bit",
+       "test:tests/test_um_engine.py::test_plain_sgd_s_is_plain_sgd_at_the_scaled_rate",
+       "test:tests/test_um_engine.py::test_s1_is_optax_nesterov_on_the_same_noise"),
+    _c("6b.um_rate_in_buffer", f"{_T} §6b",
+       "UM (rate in the buffer) and optax's sgd momentum (gradients in the buffer) agree while the "
+       "rate is constant", "holds",
+       "test:tests/test_momentum.py::test_s1_is_optax_nesterov_at_a_constant_rate"),
     _c("6.guard_region", f"{_T} §6, §8, §10",
        "one epoch's z-angle certifies saturation where K (1 - beta) >= 1 (eta h <= 1); the rule "
        "applies the guard there and leaves it to the confirmation elsewhere", "holds",

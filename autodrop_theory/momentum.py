@@ -36,7 +36,8 @@ import jax.numpy as jnp
 from . import _validate as v
 from .errors import AssumptionError
 
-__all__ = ["check", "plain_sgd_s", "coefficient", "init", "step", "sgd_point", "NAMED_S"]
+__all__ = ["check", "plain_sgd_s", "coefficient", "init", "step", "sgd_point", "NAMED_S",
+           "heavy_ball_step", "heavy_ball_sgd_point"]
 
 NAMED_S = ("heavy_ball", "nesterov", "sgd")       # s = 0, 1, 1/(1 - beta)
 
@@ -97,3 +98,21 @@ def sgd_point(params, buf, beta, s):
     beta = jnp.asarray(beta)
     k = coefficient(beta, s) * beta / (1.0 - beta)
     return jax.tree_util.tree_map(lambda x, m: x - k.astype(x.dtype) * m, params, buf)
+
+
+def heavy_ball_step(grad, delta, lr, beta):
+    """The s = 0 case of :func:`step` in displacement form: the displacement -lr g + beta delta
+    (delta = x_t - x_{t-1} = -m_{t-1}, the new delta is the displacement).  The same numbers as
+    :func:`step` with s = 0 in exact arithmetic and step by step in floating point (negation is
+    exact); kept as its own expression because XLA's CPU backend contracts multiply-adds by
+    context, so only this expression reproduces, inside a larger program, the roundings of the
+    heavy-ball simulator that the recorded results were computed with (docs/theory.md §6b)."""
+    return jax.tree_util.tree_map(lambda g, d: -jnp.asarray(lr, g.dtype) * g
+                                  + jnp.asarray(beta, g.dtype) * d, grad, delta)
+
+
+def heavy_ball_sgd_point(params, delta, beta):
+    """:func:`sgd_point` at s = 0 in displacement form: z = x + beta / (1 - beta) delta."""
+    return jax.tree_util.tree_map(
+        lambda x, d: x + jnp.asarray(beta, x.dtype) / (1 - jnp.asarray(beta, x.dtype)) * d,
+        params, delta)

@@ -42,7 +42,8 @@ def min_drop_factor(x64: bool) -> float:
 
 
 def _parser():
-    p = cli.add_quadratic_flags(cli.make_parser(PROG, __doc__.splitlines()[0]))
+    p = cli.add_momentum_flags(cli.add_quadratic_flags(cli.make_parser(
+        PROG, __doc__.splitlines()[0])))
     p.add_argument("--drop-factor", type=cli.typed(float, lambda v: 0 < v < 1,
                                                     "a number in (0, 1)"), default=0.2,
                    help="rate factor at each of the two drops of panel (a); at least "

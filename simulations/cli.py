@@ -19,7 +19,7 @@ from . import methods as registry    # (names only: the registry imports a metho
 
 __all__ = ["CliError", "make_parser", "parse", "show_defaults", "check_out", "resolve_methods",
            "check_sizes", "flag_error", "finish", "entry_point", "progress", "print_table",
-           "add_quadratic_flags", "main",
+           "add_quadratic_flags", "add_momentum_flags", "momentum_choice", "main",
            "typed", "run_flags"]
 
 
@@ -195,6 +195,7 @@ def run_flags(args, make_problem, make_methods, lr=None, steps_per_epoch=None):
     -> methods), any AssumptionError becoming a one-line flag error, then run them on the
     flags' seeds; ``lr`` and ``steps_per_epoch`` default to the flags'.  Returns Results."""
     from . import experiment
+    beta, s = momentum_choice(args) if hasattr(args, "momentum") else (0.0, 0.0)
     lr = args.lr if lr is None else lr
     K = args.steps_per_epoch if steps_per_epoch is None else steps_per_epoch
     names = args.methods.split(",") if args.methods != "all" else list(registry.REGISTRY)
@@ -214,7 +215,8 @@ def run_flags(args, make_problem, make_methods, lr=None, steps_per_epoch=None):
     except AssumptionError as exc:
         raise flag_error(exc) from None
     return experiment.run(problem, methods, lr=lr, epochs=args.epochs, steps_per_epoch=K,
-                          seeds=args.seeds, seed=args.seed, x64=args.x64, sampler=sampler)
+                          seeds=args.seeds, seed=args.seed, x64=args.x64, sampler=sampler,
+                          momentum=beta, um_s=s)
 
 
 def add_quadratic_flags(p):
@@ -229,6 +231,41 @@ def add_quadratic_flags(p):
                    "per coordinate (docs/theory.md §9; methods that read every step or the "
                    "loss run step by step); auto: exact wherever it applies")
     return p
+
+
+momentum_flag = typed(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+um_s_flag = typed(float, lambda v: 0 <= v <= F32_MAX, "a number >= 0 (UM's s; 0 heavy ball, 1 "
+                  "Nesterov, 1/(1 - momentum) plain SGD)")
+
+
+def add_momentum_flags(p, default: float = 0.0, general_s: bool = True):
+    """--momentum BETA and UM's choice of s (docs/theory.md §6b): --nesterov (s = 1) or
+    --um-s S (``general_s``), mutually exclusive, both needing --momentum > 0 (checked by
+    :func:`momentum_choice`)."""
+    p.add_argument("--momentum", type=momentum_flag, default=default,
+                   help="momentum beta in [0, 1) (unified momentum UM, docs/theory.md §6b; "
+                   "heavy ball unless --nesterov or --um-s)")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--nesterov", action="store_true",
+                       help="Nesterov momentum (UM with s = 1; needs --momentum > 0)")
+    if general_s:
+        group.add_argument("--um-s", type=um_s_flag, default=None,
+                           help="UM's s >= 0 (0 heavy ball, 1 Nesterov, 1/(1 - momentum) plain "
+                           "SGD; needs --momentum > 0)")
+    return p
+
+
+def momentum_choice(args) -> tuple:
+    """(beta, s) from the momentum flags, s a number or "nesterov"; a one-line CliError where
+    --nesterov or a nonzero --um-s comes without --momentum > 0."""
+    s = getattr(args, "um_s", None)
+    beta = args.momentum
+    if args.nesterov:
+        s = "nesterov"
+    if beta == 0 and (args.nesterov or (s or 0.0) != 0.0):
+        flag = "--nesterov" if args.nesterov else "--um-s"
+        raise CliError(f"{flag}: needs --momentum > 0 (without momentum every s is plain SGD)")
+    return beta, (0.0 if s is None else s)
 
 
 def entry_point(main) -> None:

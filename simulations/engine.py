@@ -4,8 +4,9 @@ problem kind and shape, set of method families, budget and dtype.
 Algorithm: for each seed (``vmap``), ``lax.scan`` over epochs; each epoch draws its noise once,
 from ``fold_in(seed_key, e)``, and every method sees that same noise (common random numbers);
 the methods of one family run side by side (``vmap`` over their hyperparameters), each either
-with a ``lax.scan`` over the epoch's K steps x <- x - lr(state, t) g(x, xi_t) (+ beta (x_t -
-x_{t-1}) with heavy-ball momentum, docs/theory.md §6), or, on model Q for a family that needs
+with a ``lax.scan`` over the epoch's K steps x <- x - lr(state, t) g(x, xi_t) (under momentum
+the unified momentum step UM(beta, s) of :mod:`autodrop_theory.momentum`, docs/theory.md §6b:
+heavy ball, Nesterov, plain SGD and everything between), or, on model Q for a family that needs
 only epoch boundaries, in one exact Gaussian draw per coordinate (:mod:`.exact`, docs/theory.md
 §9; its normals come from ``fold_in(epoch_key, EXACT_STREAM)``, shared by the exact methods); at
 each epoch boundary the method's ``update`` sees the parameters (and may replace them), and the
@@ -34,6 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from autodrop_theory import _validate as v
+from autodrop_theory import momentum as um
 from autodrop_theory.errors import AssumptionError
 from autodrop_theory.rule import angle_deg, epoch_guard_applies
 
@@ -43,11 +45,12 @@ from .provenance import PRNG_IMPL
 from .methods.base import EpochInfo, Method, StepInfo, device_hp, drop_count
 from .problems.base import Problem
 
-__all__ = ["Trajectories", "simulate", "seed_keys", "traces", "seed_mesh",
+__all__ = ["Trajectories", "simulate", "seed_keys", "traces", "seed_mesh", "check_um",
            "INIT_STREAM"]
 
 INIT_STREAM = 2 ** 31 - 1       # fold_in(seed_key, INIT_STREAM): a random initial point
 EXACT_STREAM = 1                # fold_in(epoch_key, EXACT_STREAM): the exact sampler's normals
+HEAVY_BALL, UM = 1, 2           # the static momentum modes (0: no momentum)
 _TRACES = [0]
 
 
@@ -157,72 +160,95 @@ def _check_boundary(check, chk, t, sq_end, sq_new, moved):
             jnp.where(moved, restart * sq_new, start), lr_max)
 
 
-def _steps(kind, family, steps, momentum_on, data, hp, x, state, t, delta, chk, noise, beta,
-           check):
-    """The epoch's K steps, one by one (the step-level simulator): (x_end, delta, t, mean rate,
-    mean stochastic loss (nan unless the family reads it), state, check carry)."""
+def _steps(kind, family, steps, momentum_on, data, hp, x, state, t, buf, chk, noise, beta,
+           um_s, check):
+    """The epoch's K steps, one by one (the step-level simulator): (x_end, momentum carry, t,
+    mean rate, mean stochastic loss (nan unless the family reads it), state, check carry).  The
+    momentum carry is UM's buffer m (mode UM) or, for heavy ball (s = 0), its displacement
+    form delta = x_t - x_{t-1} = -m (:func:`autodrop_theory.momentum.heavy_ball_step`)."""
     dt = x.dtype
     zero = jnp.zeros((), dt)
     lq_ref = _log_q_ref(check)
 
     def step(c, xi):
-        x, delta, t, lr_sum, loss_sum, state, chk = c
+        x, buf, t, lr_sum, loss_sum, state, chk = c
         lr = family.lr(hp, state, t)
         g, loss = kind.grad(data, x, xi)
-        dx = -lr * g + beta * delta if momentum_on else -lr * g
+        if momentum_on == UM:              # UM (beta, s): autodrop_theory.momentum
+            dx, buf = um.step(g, buf, lr, beta, um_s)
+        elif momentum_on:                  # its s = 0 case, heavy ball
+            dx = buf = um.heavy_ball_step(g, buf, lr, beta)
+        else:
+            dx = -lr * g
         if family.observe is not None:     # per-step diagnostics (Pflug, SASA, averaging)
             state = family.observe(hp, state, StepInfo(x, x + dx, g, lr, t, loss))
         if family.reads_loss:              # else the loss is not computed (XLA drops it)
             loss_sum = loss_sum + loss
         chk = _check_step(check, chk, lr, lq_ref)
-        return (x + dx, dx, t + 1, lr_sum + lr, loss_sum, state, chk), None
+        return (x + dx, buf, t + 1, lr_sum + lr, loss_sum, state, chk), None
 
-    (x_end, delta, t, lr_sum, loss_sum, state, chk), _ = jax.lax.scan(
-        step, (x, delta, t, zero, zero, state, chk), noise)
+    (x_end, buf, t, lr_sum, loss_sum, state, chk), _ = jax.lax.scan(
+        step, (x, buf, t, zero, zero, state, chk), noise)
     inv_k = jnp.asarray(1.0 / steps, dt)
     mean_loss = loss_sum * inv_k if family.reads_loss else jnp.asarray(jnp.nan, dt)
-    return x_end, delta, t, lr_sum * inv_k, mean_loss, state, chk
+    return x_end, buf, t, lr_sum * inv_k, mean_loss, state, chk
 
 
-def _exact_steps(kind, family, steps, momentum_on, data, hp, x, state, t, delta, chk, z, beta,
-                 check):
+def _exact_steps(kind, family, steps, momentum_on, data, hp, x, state, t, buf, chk, z, beta,
+                 um_s, check):
     """The epoch's K steps in one exact draw (:mod:`.exact`; model Q): the same outputs as
-    :func:`_steps`, the mean loss nan (not simulated)."""
+    :func:`_steps`, the mean loss nan (not simulated).  Under momentum the sampler's state is
+    (x, y^s) with y^s_t = x_t + c m_{t-1} (docs/theory.md §6b), mapped back to the buffer m at
+    the epoch's end (m = (y^s - x) / c; where c = 0 the buffer does not enter the dynamics and
+    is set to 0); for heavy ball y^0_t = x_{t-1} = x_t - delta."""
     dt = x.dtype
     h, sd = kind.linear_gaussian(data)
     average = family.epoch_observe is not None
-    s0 = (x,) + ((x - delta,) if momentum_on else ()) + ((jnp.zeros_like(x),) if average else ())
+    general = momentum_on == UM
+    if general:
+        c = um.coefficient(beta, um_s).astype(dt)
+        s0 = (x, x + c * buf)
+    else:
+        s0 = (x, x - buf) if momentum_on else (x,)
+    s0 = s0 + ((jnp.zeros_like(x),) if average else ())
     if family.fixed_rate:
         lr = family.lr(hp, state, t)
-        P, V = exact.fixed_rate(h, sd, lr, beta, steps, momentum_on, average)  # noqa: N806
+        P, V = exact.fixed_rate(h, sd, lr, beta, steps, bool(momentum_on),  # noqa: N806
+                                average, um_s if momentum_on == UM else None)
         chk = _check_steps(check, chk, lr, steps)
         lr_mean = lr
     else:       # a rate fixed in advance that varies within the epoch (inverse_time)
         lrs = jax.vmap(lambda j: family.lr(hp, state, t + j))(jnp.arange(steps, dtype=t.dtype))
-        P, V = exact.scheduled(h, sd, lrs, beta, momentum_on, average)  # noqa: N806
+        P, V = exact.scheduled(h, sd, lrs, beta, bool(momentum_on), average,  # noqa: N806
+                               um_s if momentum_on == UM else None)
         lq_ref = _log_q_ref(check)
         chk, _ = jax.lax.scan(lambda c, lr: (_check_step(check, c, lr, lq_ref), None), chk, lrs)
         lr_mean = jnp.mean(lrs)
     s = exact.sample(P, V, s0, tuple(z[: len(s0)]))
     x_end = s[0]
-    if momentum_on:
-        delta = x_end - s[1]
+    if general:
+        buf = jnp.where(c == 0, jnp.zeros_like(x_end),
+                        (s[1] - x_end) / jnp.where(c == 0, jnp.ones_like(c), c))
+    elif momentum_on:
+        buf = x_end - s[1]
     if average:
         state = family.epoch_observe(hp, state, s[-1], jnp.asarray(steps, dt))
-    return (x_end, delta, t + steps, lr_mean, jnp.asarray(jnp.nan, dt), state, chk)
+    return (x_end, buf, t + steps, lr_mean, jnp.asarray(jnp.nan, dt), state, chk)
 
 
 def _family_epoch(kind, family, steps, momentum_on, sampler, data, hp, carry, noise, e, beta,
-                  check):
+                  um_s, check):
     """One epoch of one method: K steps (step by step, or one exact draw), then the boundary
     update and the records."""
-    x, state, x_prev, t, delta, chk, finite = carry
+    x, state, x_prev, t, buf, chk, finite = carry
     advance = _exact_steps if sampler == "exact" else _steps
     drops_before = drop_count(state)      # per-step drops count in this epoch
-    x_end, delta, t, lr_mean, loss_mean, state, chk = advance(
-        kind, family, steps, momentum_on, data, hp, x, state, t, delta, chk, noise, beta, check)
+    x_end, buf, t, lr_mean, loss_mean, state, chk = advance(
+        kind, family, steps, momentum_on, data, hp, x, state, t, buf, chk, noise, beta, um_s,
+        check)
     report = family.report or (lambda hp, state, x: x)
-    sgd_point = x_end + beta / (1 - beta) * delta if momentum_on else None
+    sgd_point = (um.sgd_point(x_end, buf, beta, um_s) if momentum_on == UM else
+                 um.heavy_ball_sgd_point(x_end, buf, beta) if momentum_on else None)
     guard = epoch_guard_applies(beta, steps) if momentum_on else True
     x_new, state = family.update(hp, state, x_end, EpochInfo(e, loss_mean, sgd_point, guard))
     chk = _check_boundary(check, chk, t, kind.sq_dist(data, x_end), kind.sq_dist(data, x_new),
@@ -233,11 +259,11 @@ def _family_epoch(kind, family, steps, momentum_on, sampler, data, hp, carry, no
     rec = (kind.sq_dist(data, x_eval), kind.subopt(data, x_eval), ang, lr_mean,
            drop_count(state) - drops_before, loss_mean, metrics)
     finite = finite & jnp.all(jnp.isfinite(x_new))    # the iterate itself, not a diagnostic
-    return (x_new, state, x, t, delta, chk, finite), rec
+    return (x_new, state, x, t, buf, chk, finite), rec
 
 
-def _one_seed(kind, families, samplers, epochs, steps, momentum_on, data, hps, beta, check,
-              key):
+def _one_seed(kind, families, samplers, epochs, steps, momentum_on, data, hps, beta, um_s,
+              check, key):
     x0 = kind.x0(data, jax.random.fold_in(key, INIT_STREAM))
     sq0, sub0 = kind.sq_dist(data, x0), kind.subopt(data, x0)
     carries = []
@@ -250,7 +276,7 @@ def _one_seed(kind, families, samplers, epochs, steps, momentum_on, data, hps, b
         carries.append((xs, state, xs, jnp.zeros((m,), jnp.int32), jnp.zeros_like(xs), chk,
                         jnp.ones((m,), bool)))
 
-    rows = max((exact.components(momentum_on, f.epoch_observe is not None)
+    rows = max((exact.components(bool(momentum_on), f.epoch_observe is not None)
                 for f, s in zip(families, samplers) if s == "exact"), default=0)
 
     def epoch(carries, e):
@@ -264,8 +290,8 @@ def _one_seed(kind, families, samplers, epochs, steps, momentum_on, data, hps, b
                                                (rows,) + x0.shape, jnp.float32).astype(dt)
         out = [jax.vmap(functools.partial(_family_epoch, kind, family, steps, momentum_on,
                                           sampler),
-                        in_axes=(None, 0, 0, None, None, None, None))(
-                            data, hp, c, draws[sampler], e, beta, check)
+                        in_axes=(None, 0, 0, None, None, None, None, None))(
+                            data, hp, c, draws[sampler], e, beta, um_s, check)
                for family, sampler, hp, c in zip(families, samplers, hps, carries)]
         return [c for c, _ in out], [r for _, r in out]
 
@@ -289,11 +315,11 @@ def _one_seed(kind, families, samplers, epochs, steps, momentum_on, data, hps, b
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1, 2, 3, 4, 5))
-def _simulate(kind, families, samplers, epochs, steps, momentum_on, data, hps, beta, check,
-              keys):
+def _simulate(kind, families, samplers, epochs, steps, momentum_on, data, hps, beta, um_s,
+              check, keys):
     _TRACES[0] += 1        # runs only while tracing: one per compiled program
     return jax.vmap(lambda k: _one_seed(kind, families, samplers, epochs, steps, momentum_on,
-                                        data, hps, beta, check, k))(keys)
+                                        data, hps, beta, um_s, check, k))(keys)
 
 
 def _run_sharded(static, args, mesh):
@@ -357,12 +383,31 @@ def choose_samplers(problem: Problem, families, sampler: str = "auto") -> tuple:
     return tuple(out)
 
 
-def _prepare(problem: Problem, methods, epochs, steps_per_epoch, keys, momentum, dtype, mesh,
-             lr_ref, sampler):
+def check_um(beta, um_s) -> tuple:
+    """Host validation of UM's (beta, s) (:func:`autodrop_theory.momentum.check`): (beta, s,
+    plain) with ``plain`` True where s is plain SGD's 1/(1 - beta) (given as "sgd" or as that
+    float64 number: the engine then computes s in the run's dtype, so that c = 0 exactly).  s
+    without momentum means nothing: s != 0 with beta = 0 is refused."""
+    given = um_s
+    try:
+        beta, s = um.check(beta, um_s)
+    except AssumptionError as exc:           # name the simulator's parameter, um_s
+        text = str(exc)
+        raise AssumptionError("um_s: " + text[3:] if text.startswith("s: ") else text) from None
+    if beta == 0.0 and s != 0.0:
+        raise AssumptionError(f"um_s: needs momentum > 0 (without momentum every s is plain "
+                              f"SGD), got um_s = {given!r} with momentum 0")
+    plain = beta > 0 and ((isinstance(given, str) and given == "sgd")
+                          or s == 1.0 / (1.0 - beta))
+    return beta, s, plain
+
+
+def _prepare(problem: Problem, methods, epochs, steps_per_epoch, keys, momentum_beta, um_s,
+             dtype, mesh, lr_ref, sampler):
     """Validate and lay out one call: (static structure, array arguments, groups, seed count)."""
     epochs = v.integer("epochs", epochs, lo=1)
     steps = v.integer("steps_per_epoch", steps_per_epoch, lo=1)
-    beta = v.in_range("momentum", momentum, 0.0, 1.0, hi_open=True)
+    beta, s, plain = check_um(momentum_beta, um_s)
     check_step_count(epochs, steps)
     methods = list(methods)
     names = [m.name for m in methods]
@@ -391,10 +436,16 @@ def _prepare(problem: Problem, methods, epochs, steps_per_epoch, keys, momentum,
         pad = (-n) % size
         if pad:
             keys = jnp.concatenate([keys, keys[:pad]])
-    static = (problem.kind, tuple(families), samplers, epochs, steps, beta != 0.0)
+    # the momentum mode is static: 0 none, HEAVY_BALL (s = 0: the heavy-ball program, whose
+    # roundings are those of the heavy-ball simulator bit for bit) or UM (any s > 0, an array
+    # argument: runs at several s > 0 compile once)
+    mode = 0 if beta == 0.0 else HEAVY_BALL if s == 0.0 else UM
+    static = (problem.kind, tuple(families), samplers, epochs, steps, mode)
     check = {k: jnp.asarray(val, dtype) for k, val in
              check_constants(problem, lr_ref, epochs, steps).items()}
-    args = (data, hps, jnp.asarray(beta, dtype), check, keys)
+    beta_arr = jnp.asarray(beta, dtype)
+    s_arr = um.plain_sgd_s(beta_arr) if plain else jnp.asarray(s, dtype)
+    args = (data, hps, beta_arr, s_arr, check, keys)
     return static, args, groups, names, n
 
 
@@ -410,14 +461,19 @@ def _check_finite(data, dtype) -> None:
 
 
 def simulate(problem: Problem, methods, *, epochs: int, steps_per_epoch: int, keys,
-             momentum: float = 0.0, dtype=jnp.float32, mesh=None, lr_ref=None,
+             momentum: float = 0.0, um_s=0.0, dtype=jnp.float32, mesh=None, lr_ref=None,
              sampler: str = "auto") -> dict:
     """Run every method in ``methods`` (a list of :class:`~.methods.base.Method`) on
     ``problem`` for every key in ``keys`` (one seed each); returns name -> Trajectories.
 
-    ``momentum`` beta in [0, 1) runs heavy-ball SGD x_{t+1} = x_t - lr g_t + beta (x_t - x_{t-1})
-    (x_{-1} = x_0; the momentum carries across epoch boundaries and across a replacement of x by
-    the method).  ``mesh`` (e.g. :func:`seed_mesh`): shard the seeds over its devices (the seed
+    ``momentum`` beta in [0, 1) and ``um_s`` s (a number >= 0 or one of
+    :data:`autodrop_theory.momentum.NAMED_S`) run unified momentum UM (docs/theory.md §6b,
+    :func:`autodrop_theory.momentum.step`): m_t = beta m_{t-1} + lr_t g_t, x_{t+1} = x_t -
+    (s lr_t g_t + c m_t), c = 1 - s (1 - beta); s = 0 (default) is heavy ball x_{t+1} = x_t -
+    lr g_t + beta (x_t - x_{t-1}) (x_{-1} = x_0), s = 1 Nesterov, s = 1/(1 - beta) plain SGD at
+    rate lr/(1 - beta).  The buffer carries across epoch boundaries and across a replacement of
+    x by the method; s is an argument of the compiled program (runs at several s compile
+    once).  ``mesh`` (e.g. :func:`seed_mesh`): shard the seeds over its devices (the seed
     count is padded to a multiple of the device count; the padding is dropped).  The compiled
     program is cached (by ``jax.jit``) by the call's static structure and argument shapes.
     ``lr_ref``: the reference rate of the adaptive-schedule check (docs/theory.md §2d; the run's
@@ -425,9 +481,9 @@ def simulate(problem: Problem, methods, *, epochs: int, steps_per_epoch: int, ke
     :func:`choose_samplers` (each Trajectories records its own).
     """
     static, args, groups, names, n = _prepare(problem, methods, epochs, steps_per_epoch, keys,
-                                              momentum, dtype, mesh, lr_ref, sampler)
+                                              momentum, um_s, dtype, mesh, lr_ref, sampler)
     samplers = static[2]
-    measured = float(args[3]["lr_ref"]) > 0
+    measured = float(args[4]["lr_ref"]) > 0
     out = (jax.device_get(_simulate(*static, *args)) if mesh is None   # jit caches the program
            else _run_sharded(static, args, mesh))
     trajs = {}

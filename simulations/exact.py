@@ -3,10 +3,18 @@ Gaussian draw per coordinate.
 
 Under Q the gradient is h y + sd xi coordinate by coordinate, so one step is a linear map of the
 coordinate's *augmented state* s = (y, [p], [S]) plus Gaussian noise: y the iterate, p the
-previous iterate (heavy-ball momentum beta only) and S the running sum of the epoch's iterates
-(only for a method that averages them):
+paper's y^s of unified momentum UM(beta, s) (eq. 9; momentum beta > 0 only; p = y_{t-1}, the
+previous iterate, for heavy ball s = 0) and S the running sum of the epoch's iterates (only for
+a method that averages them).  With g = h y + sd xi, p' = y - s lr g and y' = y - lr g +
+beta (p' - p) (docs/theory.md §6b):
 
-    y' = (1 + beta - lr h) y - beta p - lr sd xi,      p' = y,      S' = S + y'.
+    y' = (1 + beta - lr h (1 + beta s)) y - beta p - lr sd (1 + beta s) xi,
+    p' = (1 - s lr h) y - s lr sd xi,      S' = S + y'.
+
+Heavy ball (``s`` None) keeps the p-row (1, 0) and p's zero noise as constants of the program;
+a traced s = 0 gives the same numbers in exact arithmetic but the compiler then contracts
+multiply-adds differently (an ulp apart), so the simulator passes None for heavy ball
+(docs/theory.md §6b).
 
 Writing one step as s' = M s + e xi, the K steps of an epoch are s_K = P s_0 + n with
 P = M_{K-1} ... M_0 and n ~ N(0, V), V = sum_j (M_{K-1} ... M_{j+1}) e_j e_j^T (...)^T.  The pair
@@ -37,16 +45,23 @@ def components(momentum: bool, average: bool) -> int:
     return 1 + int(momentum) + int(average)
 
 
-def step_element(h, sd, lr, beta, momentum: bool, average: bool):
-    """(M, e) of one step at rate ``lr``: M an n x n tuple of (d,) arrays, e a length-n tuple."""
-    a = 1.0 + beta - lr * h if momentum else 1.0 - lr * h
+def step_element(h, sd, lr, beta, momentum: bool, average: bool, s=None):
+    """(M, e) of one step at rate ``lr``: M an n x n tuple of (d,) arrays, e a length-n tuple;
+    under momentum, UM's (beta, ``s``), heavy ball with the constant p-row (1, 0) where ``s`` is
+    None."""
+    general = momentum and s is not None
+    if general:
+        k = 1.0 + beta * s
+        a = 1.0 + beta - lr * (h * k)
+    else:
+        a = 1.0 + beta - lr * h if momentum else 1.0 - lr * h
     zero, one = jnp.zeros_like(a), jnp.ones_like(a)
-    noise = -lr * sd * one
+    noise = -lr * (sd * k) * one if general else -lr * sd * one
     rows = [[a] + ([-beta * one] if momentum else [])]
     es = [noise]
     if momentum:
-        rows.append([one, zero])
-        es.append(zero)
+        rows.append([one - s * lr * h, zero] if general else [one, zero])
+        es.append(-s * lr * sd if general else zero)
     if average:
         rows = [r + [zero] for r in rows]
         rows.append(rows[0][:-1] + [one])        # S' = S + y'
@@ -86,9 +101,9 @@ def _identity(like, n):
     return eye, zeros
 
 
-def fixed_rate(h, sd, lr, beta, steps: int, momentum: bool, average: bool):
+def fixed_rate(h, sd, lr, beta, steps: int, momentum: bool, average: bool, s=None):
     """(P, V) of ``steps`` steps at the rate ``lr`` (binary powering: ``steps`` is static)."""
-    m, e = step_element(h, sd, lr, beta, momentum, average)
+    m, e = step_element(h, sd, lr, beta, momentum, average, s)
     base = (m, _outer(e))
     acc = _identity(m[0][0], len(e))
     k = int(steps)
@@ -101,12 +116,12 @@ def fixed_rate(h, sd, lr, beta, steps: int, momentum: bool, average: bool):
     return acc
 
 
-def scheduled(h, sd, lrs, beta, momentum: bool, average: bool):
+def scheduled(h, sd, lrs, beta, momentum: bool, average: bool, s=None):
     """(P, V) of the steps at the rates ``lrs`` (shape (K,), fixed in advance), in order."""
     n = components(momentum, average)
 
     def step(acc, lr):
-        m, e = step_element(h, sd, lr, beta, momentum, average)
+        m, e = step_element(h, sd, lr, beta, momentum, average, s)
         return _compose(acc, (m, _outer(e))), None
 
     acc, _ = jax.lax.scan(step, _identity(h, n), lrs)

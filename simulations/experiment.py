@@ -1,7 +1,7 @@
 """The experiment runner every command and the public API use.
 
     run(problem, methods, *, lr, epochs, steps_per_epoch, seeds, seed=0, momentum=0.0,
-        x64=False, mesh=None) -> Results
+        um_s=0.0, x64=False, mesh=None) -> Results
     sweep(problem, method, grid, *, lr, epochs, steps_per_epoch, seeds, seed=0, ...) -> Results
 
 ``methods``: registered names, or :class:`~.methods.base.Method` objects (e.g. built with
@@ -59,15 +59,17 @@ def run_context(problem: Problem, lr, epochs, steps_per_epoch) -> RunContext:
                       dim=problem.dim, model=problem.exact_model)
 
 
-def check_run_args(seeds, seed, momentum, x64, mesh=None) -> tuple:
-    """``seeds`` (>= 2), ``seed`` (in [0, 2**32)), ``momentum`` (in [0, 1)), ``x64`` (a bool)
-    and ``mesh`` (None or a jax.sharding.Mesh) validated: (seeds, seed, momentum, x64); plain
-    Python, before any array exists."""
+def check_run_args(seeds, seed, momentum, x64, mesh=None, um_s=0.0) -> tuple:
+    """``seeds`` (>= 2), ``seed`` (in [0, 2**32)), ``momentum`` (in [0, 1)), ``x64`` (a bool),
+    ``mesh`` (None or a jax.sharding.Mesh) and ``um_s`` (UM's s: a number >= 0 or one of
+    autodrop_theory.momentum.NAMED_S, not != 0 without momentum; :func:`.engine.check_um`)
+    validated: (seeds, seed, momentum, x64); plain Python, before any array exists."""
     seeds = v.integer("seeds", seeds, lo=2)
     seed = v.integer("seed", seed, lo=0)
     if seed >= 2 ** 32:
         raise AssumptionError(f"seed: need an integer < 2**32, got {seed}")
     momentum = v.in_range("momentum", momentum, 0.0, 1.0, hi_open=True)
+    engine.check_um(momentum, um_s)
     if not isinstance(x64, (bool, np.bool_)):
         raise AssumptionError(f"x64: need True or False, got {x64!r}")
     from jax.sharding import Mesh
@@ -131,15 +133,15 @@ def _check_memory(problem, ms, ctx, seeds, x64, sampler):
                  8 if x64 else 4, step_noise="steps" in choose_samplers(problem, ms, sampler))
 
 
-def _simulate(problem, ms, ctx, seeds, seed, momentum, x64, mesh, sampler):
+def _simulate(problem, ms, ctx, seeds, seed, momentum, um_s, x64, mesh, sampler):
     """Run the engine (arguments validated by :func:`check_run_args`)."""
     return engine.simulate(problem, ms, epochs=ctx.epochs, steps_per_epoch=ctx.steps_per_epoch,
-                           keys=engine.seed_keys(seed, seeds), momentum=momentum,
+                           keys=engine.seed_keys(seed, seeds), momentum=momentum, um_s=um_s,
                            dtype=dtype_for(bool(x64)), mesh=mesh, lr_ref=ctx.lr,
                            sampler=sampler)
 
 
-def _report(problem, trajs, ms, ctx, theory) -> dict:
+def _report(problem, trajs, ms, ctx, theory, momentum=0.0) -> dict:
     T = ctx.epochs * ctx.steps_per_epoch
     cr_final = problem.cramer_rao(T)
     out = {}
@@ -161,6 +163,12 @@ def _report(problem, trajs, ms, ctx, theory) -> dict:
         for m in ms:
             if m.name != ref:
                 out[m.name]["final"]["vs_constant"] = paired_final(trajs[m.name], constant)
+    if momentum:
+        # the closed forms of docs/theory.md §2c/§4 are plain SGD's: nothing to compare with
+        theory["plain_sgd_only"] = ("momentum: the closed forms in this block are plain SGD's "
+                                    "at the rate lr; the simulation (UM, docs/theory.md §6b) is "
+                                    "not compared with them")
+        return out
     if constant is not None and theory.get("stationary_change_sd_deg") is not None:
         theory["angle_noise"] = angle_noise(constant, theory["stationary_change_sd_deg"], ms)
     if constant is not None and "exact_sq_dist_constant" in theory and not (
@@ -211,10 +219,12 @@ def angle_noise(constant, theory_sd, ms) -> dict:
 
 
 def run(problem: Problem, methods=None, *, lr, epochs: int,
-        steps_per_epoch: int, seeds: int, seed: int = 0, momentum: float = 0.0,
+        steps_per_epoch: int, seeds: int, seed: int = 0, momentum: float = 0.0, um_s=0.0,
         x64: bool = False, mesh=None, sampler: str = "auto") -> Results:
     """Simulate every method on ``problem`` with the same seeds and budget; see the module
-    docstring.  ``sampler``: "auto" (the exact epoch sampler, docs/theory.md §9, for every
+    docstring.  ``momentum`` beta and ``um_s`` s: unified momentum (docs/theory.md §6b; s a
+    number >= 0 or "heavy_ball", "nesterov", "sgd"; default heavy ball), recorded with s
+    resolved to a number.  ``sampler``: "auto" (the exact epoch sampler, docs/theory.md §9, for every
     method that needs only epoch boundaries on model Q; the others step by step), "steps" or
     "exact" (:func:`.engine.choose_samplers`).  Returns :class:`~.results.Results`
     (results.json's layout, docs/results.md).  ``methods``: names from the registry or
@@ -222,22 +232,24 @@ def run(problem: Problem, methods=None, *, lr, epochs: int,
     package's AutoDrop and the constant-rate reference)."""
     start = time.perf_counter()
     methods = registry.DEFAULT_METHODS if methods is None else methods
-    seeds, seed, momentum, x64 = check_run_args(seeds, seed, momentum, x64, mesh)
+    seeds, seed, momentum, x64 = check_run_args(seeds, seed, momentum, x64, mesh, um_s)
+    s_value = engine.check_um(momentum, um_s)[1]
     ctx = run_context(problem, lr, epochs, steps_per_epoch)
     ms = build_methods(methods, ctx)
     check_methods_fit(problem, ms)
     _check_memory(problem, ms, ctx, seeds, x64, sampler)
-    trajs = _simulate(problem, ms, ctx, seeds, seed, momentum, x64, mesh, sampler)
+    trajs = _simulate(problem, ms, ctx, seeds, seed, momentum, um_s, x64, mesh, sampler)
     theory = problem.theory(ctx.lr, ctx.epochs, ctx.steps_per_epoch)
     theory["schedule_check"] = schedule_check(problem, trajs, ctx.lr,
                                               ctx.epochs * ctx.steps_per_epoch, momentum)
     blocks = {"problem": problem.record() | {"steps_per_epoch": ctx.steps_per_epoch,
                                              "epochs": ctx.epochs, "seeds": seeds,
-                                             "lr": ctx.lr, "momentum": momentum},
-              "methods": _report(problem, trajs, ms, ctx, theory), "theory": theory}
+                                             "lr": ctx.lr, "momentum": momentum,
+                                             "um_s": s_value},
+              "methods": _report(problem, trajs, ms, ctx, theory, momentum), "theory": theory}
     config = {"methods": [m.name for m in ms], "lr": ctx.lr, "epochs": ctx.epochs,
               "steps_per_epoch": ctx.steps_per_epoch, "seeds": seeds, "momentum": momentum,
-              "sampler": sampler}
+              "um_s": um_s if isinstance(um_s, str) else s_value, "sampler": sampler}
     blocks["meta"] = metadata(config, seed, x64, time.perf_counter() - start)
     return Results(blocks)
 
@@ -249,13 +261,13 @@ def point_name(method: str, point: dict) -> str:
 
 
 def sweep(problem: Problem, method: str, grid: dict, *, lr, epochs: int, steps_per_epoch: int,
-          seeds: int, seed: int = 0, momentum: float = 0.0, x64: bool = False,
+          seeds: int, seed: int = 0, momentum: float = 0.0, um_s=0.0, x64: bool = False,
           mesh=None, sampler: str = "auto") -> Results:
     """Every point of the Cartesian ``grid`` {hyperparameter: values} of the registered
     ``method`` (its factory's keyword arguments, e.g. ``threshold_z``, ``extra_epochs`` for
     ``autodrop``; ``lr`` sweeps the initial rate), on the same seeds, as one compiled program.
     Methods are named ``method[k1=v1,k2=v2]``."""
-    check_run_args(seeds, seed, momentum, x64, mesh)  # before the grid's methods are built
+    check_run_args(seeds, seed, momentum, x64, mesh, um_s)  # before the grid's methods are built
     if not isinstance(method, str) or method not in registry.REGISTRY:
         raise AssumptionError(f"method: unknown method {method!r}; known: "
                               f"{', '.join(registry.REGISTRY)}")
@@ -277,4 +289,5 @@ def sweep(problem: Problem, method: str, grid: dict, *, lr, epochs: int, steps_p
                                   f"({exc})") from None
         ms.append(m._replace(name=name))
     return run(problem, ms, lr=base.lr, epochs=epochs, steps_per_epoch=steps_per_epoch,
-               seeds=seeds, seed=seed, momentum=momentum, x64=x64, mesh=mesh, sampler=sampler)
+               seeds=seeds, seed=seed, momentum=momentum, um_s=um_s, x64=x64, mesh=mesh,
+               sampler=sampler)

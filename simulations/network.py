@@ -1,7 +1,7 @@
 """AutoDrop in real training: small networks on scikit-learn's digits, every schedule, optax.
 
     python -m simulations.network [--quick] [--models mlp,cnn] [--methods a,b|all] [--epochs E]
-        [--batch-size B] [--lr LR] [--momentum M] [--weight-decay WD] [--seeds N] [--seed S]
+        [--batch-size B] [--lr LR] [--momentum M] [--nesterov] [--weight-decay WD] [--seeds N] [--seed S]
         [--out DIR] [--no-figures] [--x64] [--quiet]
 
 Data: digits (1797 images of 8x8 pixels, 10 classes; :mod:`simulations.nets.digits`), models
@@ -50,7 +50,7 @@ STEP_FRACTIONS = (0.3, 0.6, 0.8)
 STEP_FACTOR = 0.2
 
 
-def transformation(name, *, lr, epochs, K, momentum, weight_decay):
+def transformation(name, *, lr, epochs, K, momentum, weight_decay, nesterov=False):
     """(optax transformation, rate(state, step) -> the rate of the next step) for a method."""
     import jax.numpy as jnp
     import optax
@@ -62,10 +62,11 @@ def transformation(name, *, lr, epochs, K, momentum, weight_decay):
     if name in ("autodrop", "autodrop_paper"):
         # the threshold is calibrated at init from the number of parameters (rule.init)
         cfg = ad.package_config(lr) if name == "autodrop" else ad.paper_config(lr)
-        tx = optax.chain(decay, ado.autodrop(cfg, K, momentum=momentum))
+        tx = optax.chain(decay, ado.autodrop(cfg, K, momentum=momentum,
+                                                     nesterov=nesterov))
         return tx, lambda s, t: ado.read(s)["lr"]
     if name == "plateau":
-        tx = optax.chain(decay, optax.sgd(lr, momentum=momentum),
+        tx = optax.chain(decay, optax.sgd(lr, momentum=momentum, nesterov=nesterov),
                          optax.contrib.reduce_on_plateau(factor=0.1, patience=10,
                                                          accumulation_size=K))
         return tx, lambda s, t: lr * s[2].scale
@@ -79,7 +80,8 @@ def transformation(name, *, lr, epochs, K, momentum, weight_decay):
             return jnp.asarray(lr)
     else:
         raise cli.CliError(f"--methods: unknown method {name!r}; known: {', '.join(METHODS)}")
-    return optax.chain(decay, optax.sgd(schedule, momentum=momentum)), \
+    return optax.chain(decay, optax.sgd(schedule, momentum=momentum,
+                                                     nesterov=nesterov)), \
         lambda s, t: jnp.asarray(schedule(t))
 
 
@@ -97,7 +99,7 @@ def minibatches(keys, epochs: int, n: int, batch_size: int):
 
 
 def train(model, method, data, *, epochs, batch_size, lr, momentum, weight_decay, keys,
-          dtype, batches=None):
+          dtype, batches=None, nesterov=False):
     """Train ``model`` with ``method`` for every key (one seed each; initialisation from
     fold_in(key, 2**31 - 1), minibatches from :func:`minibatches` unless given).  Returns numpy
     arrays with leading axis seeds: train_loss, train_accuracy, test_loss, test_accuracy
@@ -119,7 +121,7 @@ def train(model, method, data, *, epochs, batch_size, lr, momentum, weight_decay
         batches = minibatches(keys, epochs, n, B)
     dim = nets.num_params(model)
     tx, rate = transformation(method, lr=lr, epochs=epochs, K=K, momentum=momentum,
-                              weight_decay=weight_decay)
+                              weight_decay=weight_decay, nesterov=nesterov)
 
     def one(key, idx_all, X, y, Xt, yt):
         params = init(jax.random.fold_in(key, 2 ** 31 - 1), dtype)
@@ -198,8 +200,9 @@ def _parser():
     p.add_argument("--models", default=None,
                    help="comma-separated: mlp, cnn (default both; --quick: mlp)")
     p.add_argument("--batch-size", type=cli.positive_int, default=128)
-    p.add_argument("--momentum", type=cli.typed(float, lambda v: 0 <= v < 1,
-                                                "a number in [0, 1)"), default=0.9)
+    # optax's momentum convention (the buffer holds gradients): --nesterov is optax's
+    # nesterov=True; a general UM s needs the rate-inside-the-buffer form (docs/theory.md §6b)
+    cli.add_momentum_flags(p, default=0.9, general_s=False)
     p.add_argument("--weight-decay", type=cli.nonneg_float, default=5e-4)
     return p
 
@@ -217,6 +220,7 @@ def _body(argv) -> int:
     start = time.perf_counter()
     args = cli.parse(_parser(), argv, DEFAULTS | {"lr": 0.1}, QUICK)
     methods = _names(args.methods, METHODS, "--methods")
+    cli.momentum_choice(args)       # --nesterov needs --momentum > 0
     from .nets import models as nets
     models = _names(args.models, tuple(nets.MODELS), "--models")
     data = digits.load(args.seed)
@@ -241,7 +245,7 @@ def _body(argv) -> int:
         for method in cli.progress(methods, args.quiet, f"{PROG} {model}"):
             traj, K, dims[model] = train(model, method, data, epochs=args.epochs,
                                          batch_size=args.batch_size, lr=args.lr,
-                                         momentum=args.momentum,
+                                         momentum=args.momentum, nesterov=args.nesterov,
                                          weight_decay=args.weight_decay, keys=keys,
                                          dtype=dtype, batches=batches)
             blocks[f"{model}/{method}"] = summarize(traj, method, args.epochs) | {
@@ -251,7 +255,8 @@ def _body(argv) -> int:
                     "n_test": int(data[2].shape[0]), "models": models, "dims": dims,
                     "batch_size": args.batch_size, "steps_per_epoch": K,
                     "epochs": args.epochs, "seeds": args.seeds, "lr": args.lr,
-                    "momentum": args.momentum, "weight_decay": args.weight_decay,
+                    "momentum": args.momentum, "nesterov": args.nesterov,
+                    "weight_decay": args.weight_decay,
                     "target_loss": TARGET_LOSS},
         "methods": blocks, "theory": {}})
     if not args.quiet:

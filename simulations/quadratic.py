@@ -29,7 +29,8 @@ QUICK = dict(seeds=32, epochs=150)
 
 def _body(argv) -> int:
     start = time.perf_counter()
-    p = cli.add_quadratic_flags(cli.make_parser(PROG, __doc__.splitlines()[0]))
+    p = cli.add_momentum_flags(cli.add_quadratic_flags(cli.make_parser(
+        PROG, __doc__.splitlines()[0])))
     args = cli.parse(p, argv, DEFAULTS, QUICK)
     names = cli.resolve_methods(args.methods)
     from . import experiment, tables

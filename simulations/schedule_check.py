@@ -38,7 +38,7 @@ def _why_not(bv, traj, momentum) -> str | None:
     if not bv["covered"]:
         return bv["why"]
     if momentum:
-        return "heavy-ball momentum: its steps are not SGD steps"
+        return "momentum (UM): its steps are not SGD steps at the method's rates"
     lr_max = float(np.max(traj.lr_max))
     if lr_max * (bv["mu"] + bv["L"]) > 2.0 or lr_max * bv["mu"] >= 1.0:
         return f"a rate {lr_max:.4g} above 2/(mu + L) = {2.0 / (bv['mu'] + bv['L']):.4g}"

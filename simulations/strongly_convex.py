@@ -30,7 +30,7 @@ QUICK = dict(seeds=16, epochs=100)
 
 
 def _parser():
-    p = cli.make_parser(PROG, __doc__.splitlines()[0])
+    p = cli.add_momentum_flags(cli.make_parser(PROG, __doc__.splitlines()[0]))
     p.add_argument("--dataset", choices=DATASETS, default="breast_cancer")
     p.add_argument("--batch-size", type=cli.positive_int, default=16, help="minibatch size B")
     p.add_argument("--l2", type=cli.positive_float, default=None,

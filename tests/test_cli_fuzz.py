@@ -37,13 +37,18 @@ PATHS = {"empty": EMPTY, "bad path": "/proc/x", "a file": "{file}", "under a fil
 SHARED = {"--seeds": SEEDS, "--seed": SEED, "--methods": NAME | {"twice": "constant,constant"},
           "--dim": INT_AT_LEAST_1, "--epochs": EPOCHS, "--steps-per-epoch": INT_AT_LEAST_1,
           "--lr": POSITIVE_FLOAT, "--out": PATHS}
+# unified momentum (docs/theory.md §6b): --momentum in [0, 1), --um-s a number >= 0 in float32's
+# range (0 and tiny values are valid s)
+MOMENTUM = {"--momentum": {k: v for k, v in FRACTION_01.items() if k != "zero"},
+            "--um-s": {k: v for k, v in NONNEG_FLOAT.items() if k != "tiny"}}
 QUADRATIC = {"--mu": POSITIVE_FLOAT, "--L": POSITIVE_FLOAT, "--sigma-sq": POSITIVE_FLOAT,
              "--sampler": NAME}
 COMMANDS = {
-    "simulations.quadratic": SHARED | QUADRATIC | {"--lr": POSITIVE_FLOAT | {"unstable": "2.5"}},
-    "simulations.angular": SHARED | QUADRATIC | {"--drop-factor": FRACTION_01 | {
+    "simulations.quadratic": SHARED | QUADRATIC | MOMENTUM | {
+        "--lr": POSITIVE_FLOAT | {"unstable": "2.5"}},
+    "simulations.angular": SHARED | QUADRATIC | MOMENTUM | {"--drop-factor": FRACTION_01 | {
         "tiny": TINY_FLOAT, "below sqrt(eps) of float32": "3e-4"}},
-    "simulations.strongly_convex": SHARED | {
+    "simulations.strongly_convex": SHARED | MOMENTUM | {
         "--dim": INT_AT_LEAST_1, "--dataset": NAME, "--sampling": NAME,
         "--batch-size": INT_AT_LEAST_1 | {"above n_train": "100000"}, "--l2": POSITIVE_FLOAT,
         "--methods": SHARED["--methods"] | {"needs the model": "oracle"}},
@@ -70,7 +75,7 @@ FOREIGN = {"simulations.compare": ["--dim", "--lr"], "simulations.tune_autodrop"
            ["--methods", "--dim", "--epochs", "--lr", "--no-figures"],
            "simulations.generalization": ["--dim", "--epochs", "--steps-per-epoch", "--lr"],
            "simulations.benchmark": ["--methods", "--x64", "--no-figures"],
-           "simulations.network": ["--dim", "--steps-per-epoch"]}
+           "simulations.network": ["--dim", "--steps-per-epoch", "--um-s"]}
 PROG = {"proofs.__main__": "python -m proofs"}
 WITHOUT_QUICK = ("proofs.__main__", "simulations.readme")
 
@@ -96,6 +101,17 @@ def _cases():
                                                      "plateau"], "--sampler",
                            id="quadratic:exact sampler with a loss-reading method"),
               pytest.param("proofs.__main__", ["-v", "yes"], "yes", id="proofs:-v with a value"),
+              pytest.param("simulations.network", ["--momentum", "0", "--nesterov"],
+                           "--nesterov", id="network:--nesterov without momentum")]
+    for module in ("simulations.quadratic", "simulations.angular",
+                   "simulations.strongly_convex"):
+        cases += [pytest.param(module, ["--nesterov"], "--nesterov",
+                               id=f"{module}:--nesterov without momentum"),
+                  pytest.param(module, ["--um-s", "1"], "--um-s",
+                               id=f"{module}:--um-s without momentum"),
+                  pytest.param(module, ["--momentum", "0.5", "--nesterov", "--um-s", "1"],
+                               "--um-s", id=f"{module}:--nesterov with --um-s")]
+    cases += [
               pytest.param("simulations.figures", ["{file}"], "results", id="figures:not json"),
               pytest.param("simulations.figures", ["{missing}"], "results",
                            id="figures:missing"),

@@ -188,8 +188,8 @@ def test_a_wrong_variance_factor_in_the_sampler_is_caught(monkeypatch):
     covariance) fails the squaring check and the Monte Carlo check."""
     honest = exact.step_element
 
-    def corrupted(h, sd, lr, beta, momentum, average):
-        return honest(h, sd * np.sqrt(1.2), lr, beta, momentum, average)
+    def corrupted(h, sd, lr, beta, momentum, average, s=None):
+        return honest(h, sd * np.sqrt(1.2), lr, beta, momentum, average, s)
 
     monkeypatch.setattr(exact, "step_element", corrupted)
     got = _matrices(exact.fixed_rate(jnp.asarray(H), jnp.asarray(SD), 1.0, 0.0, 7, False, False))
