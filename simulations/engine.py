@@ -17,18 +17,20 @@ sweep over a hyperparameter, or over problem instances of one shape, compiles on
 (:func:`traces` counts the compilations).  Seeds can be split over devices (``mesh``): the
 numbers are those of the unsharded run.  Nothing is synchronised with the host until the end.
 
-Recorded per seed, at the E+1 epoch boundaries n = 0..E: ||x - x*||^2, f - f*, and the angle
-between the displacements of epochs n-1 and n-2 (nan for n < 2); per epoch e = 0..E-1: the mean
-rate used and how many times the rate was dropped during it (at its end for the epoch-wise
-rules; per-step rules such as Pflug's may drop inside an epoch).  Per seed and method, once: the
-statistic of the adaptive-schedule check (docs/theory.md §2d, accumulated step by step in the
-run's dtype) and the largest rate used.
+Recorded per seed (:class:`EpochRecord`), at the E+1 epoch boundaries n = 0..E: ||x - x*||^2,
+f - f*, and the angle between the displacements of epochs n-1 and n-2 (nan for n < 2); per epoch
+e = 0..E-1: the mean rate used and how many times the rate was dropped during it (at its end for
+the epoch-wise rules; per-step rules such as Pflug's may drop inside an epoch).  What accumulates
+along the way is the monitors' (:mod:`.monitors`: each has its own state in the carry,
+:class:`MethodCarry`, sees every step and every boundary, and gives named outputs once at the
+end): the adaptive-schedule check (docs/theory.md §2d, in the run's dtype) with the largest rate
+used, and whether the iterate stayed finite.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -43,6 +45,7 @@ from . import exact, memory
 from .choices import SAMPLERS
 from .provenance import PRNG_IMPL
 from .methods.base import EpochInfo, Method, StepInfo, device_hp, drop_count
+from .monitors import MONITORS, Boundary, check_constants
 from .problems.base import Problem
 
 __all__ = ["Trajectories", "simulate", "seed_keys", "traces", "seed_mesh", "check_um",
@@ -104,74 +107,58 @@ def seed_keys(seed: int, seeds: int, impl: str = PRNG_IMPL):
     return jax.random.split(jax.random.key(seed, impl=impl), seeds)
 
 
-# ------------------------------------------- the adaptive-schedule check (docs/theory.md §2d)
-# Per method and seed, in the run's dtype: the scaled left side minus right side of
-# SGD_ADAPTIVE_SCHEDULE, restarted wherever the method moves x outside an SGD step.  With
-# q_t = (1 - eta_t mu)^2, P_t the product of q since the segment's start tau and c = q_ref^(T -
-# tau), the carry holds D = log P_t - (t - tau) log q_ref (exactly 0 while lr = lr_ref),
-# A = P_t sum_{s<t} eta_s^2 / P_{s+1} (A <- q_t A + eta_t^2: bounded, no exponentials), the
-# closed segments' total, the segment's start term c ||y_tau||^2, and the largest rate used
-# (the host checks it against the bound's conditions).  A segment's term is
-# (c / P_t) (||y_t||^2 - sigma^2 A) - c ||y_tau||^2 with c / P_t = exp((T - t) log q_ref - D).
-def _log_q_ref(check):
-    return 2.0 * jnp.log(jnp.abs(1.0 - check["lr_ref"] * check["mu"]))
+class MethodCarry(NamedTuple):
+    """One method's state between epochs (leading axis: the family's methods)."""
+
+    x: Any              # the iterate
+    state: Any          # the method's state
+    x_prev: Any         # the iterate at the previous boundary
+    t: Any              # int32 steps taken
+    momentum: Any       # UM's buffer m (heavy ball: its displacement form delta = -m)
+    monitors: tuple     # one state per monitor of MONITORS
 
 
-def _check_init(check, sq0):
-    zero = jnp.zeros((), sq0.dtype)
-    return (zero, zero, zero, jnp.exp(check["total"] * _log_q_ref(check)) * sq0, zero)
+class EpochRecord(NamedTuple):
+    """What one epoch of one method records (at its end boundary)."""
+
+    sq_dist: Any
+    subopt: Any
+    angle_deg: Any
+    lr: Any             # the epoch's mean rate
+    dropped: Any        # drops during the epoch
+    mean_loss: Any      # nan unless the family reads the loss
+    metrics: dict       # the problem's further metrics
 
 
-def _check_step(check, chk, lr, lq_ref):
-    d, acc, stat, start, lr_max = chk
-    a = 1.0 - lr * check["mu"]
-    return (d + (jnp.log(a * a) - lq_ref), a * a * acc + lr * lr, stat, start,
-            jnp.maximum(lr_max, lr))
+class FamilyOutput(NamedTuple):
+    """One family's arrays, per seed (S, M, ...): the records with the initial point first,
+    and every monitor's named outputs."""
+
+    sq_dist: Any
+    subopt: Any
+    angle_deg: Any
+    lr: Any
+    dropped: Any
+    mean_loss: Any
+    extra: dict
+    monitors: dict
 
 
-def _check_term(check, chk, t, sq_end):
-    """The segment's term c/P_t (||y_t||^2 - sigma^2 A) - c ||y_tau||^2."""
-    d, acc, _, start, _ = chk
-    ratio = jnp.exp((check["total"] - t.astype(d.dtype)) * _log_q_ref(check) - d)
-    return ratio * (sq_end - check["sigma_sq"] * acc) - start
+def _monitors_step(consts, mons, lr):
+    return tuple(mon.step(consts, s, lr) for mon, s in zip(MONITORS, mons))
 
 
-def _check_steps(check, chk, lr, steps):
-    """``steps`` calls of :func:`_check_step` at one rate, in closed form: D grows by
-    K (log q - log q_ref) and A <- q^K A + lr^2 (1 - q^K) / (1 - q), q = (1 - lr mu)^2 (expm1:
-    no cancellation where lr mu is tiny; K where mu = 0, the check switched off)."""
-    d, acc, stat, start, lr_max = chk
-    log_q = 2.0 * jnp.log(jnp.abs(1.0 - lr * check["mu"]))
-    k = jnp.asarray(steps, d.dtype)
-    qk = jnp.exp(k * log_q)
-    denom = -jnp.expm1(log_q)
-    geo = jnp.where(denom == 0, k, -jnp.expm1(k * log_q) / jnp.where(denom == 0, 1.0, denom))
-    return (d + k * (log_q - _log_q_ref(check)), qk * acc + lr * lr * geo, stat, start,
-            jnp.maximum(lr_max, lr))
-
-
-def _check_boundary(check, chk, t, sq_end, sq_new, moved):
-    """Close the segment and restart it at x_new where the method moved x."""
-    d, acc, stat, start, lr_max = chk
-    zero = jnp.zeros_like(d)
-    restart = jnp.exp((check["total"] - t.astype(d.dtype)) * _log_q_ref(check))
-    return (jnp.where(moved, zero, d), jnp.where(moved, zero, acc),
-            jnp.where(moved, stat + _check_term(check, chk, t, sq_end), stat),
-            jnp.where(moved, restart * sq_new, start), lr_max)
-
-
-def _steps(kind, family, steps, momentum_on, data, hp, x, state, t, buf, chk, noise, beta,
-           um_s, check):
+def _steps(kind, family, steps, momentum_on, data, hp, x, state, t, buf, mons, noise, beta,
+           um_s, consts):
     """The epoch's K steps, one by one (the step-level simulator): (x_end, momentum carry, t,
-    mean rate, mean stochastic loss (nan unless the family reads it), state, check carry).  The
+    mean rate, mean stochastic loss (nan unless the family reads it), state, monitor states).  The
     momentum carry is UM's buffer m (mode UM) or, for heavy ball (s = 0), its displacement
     form delta = x_t - x_{t-1} = -m (:func:`autodrop_theory.momentum.heavy_ball_step`)."""
     dt = x.dtype
     zero = jnp.zeros((), dt)
-    lq_ref = _log_q_ref(check)
 
     def step(c, xi):
-        x, buf, t, lr_sum, loss_sum, state, chk = c
+        x, buf, t, lr_sum, loss_sum, state, mons = c
         lr = family.lr(hp, state, t)
         g, loss = kind.grad(data, x, xi)
         if momentum_on == UM:              # UM (beta, s): autodrop_theory.momentum
@@ -184,18 +171,18 @@ def _steps(kind, family, steps, momentum_on, data, hp, x, state, t, buf, chk, no
             state = family.observe(hp, state, StepInfo(x, x + dx, g, lr, t, loss))
         if family.reads_loss:              # else the loss is not computed (XLA drops it)
             loss_sum = loss_sum + loss
-        chk = _check_step(check, chk, lr, lq_ref)
-        return (x + dx, buf, t + 1, lr_sum + lr, loss_sum, state, chk), None
+        mons = _monitors_step(consts, mons, lr)
+        return (x + dx, buf, t + 1, lr_sum + lr, loss_sum, state, mons), None
 
-    (x_end, buf, t, lr_sum, loss_sum, state, chk), _ = jax.lax.scan(
-        step, (x, buf, t, zero, zero, state, chk), noise)
+    (x_end, buf, t, lr_sum, loss_sum, state, mons), _ = jax.lax.scan(
+        step, (x, buf, t, zero, zero, state, mons), noise)
     inv_k = jnp.asarray(1.0 / steps, dt)
     mean_loss = loss_sum * inv_k if family.reads_loss else jnp.asarray(jnp.nan, dt)
-    return x_end, buf, t, lr_sum * inv_k, mean_loss, state, chk
+    return x_end, buf, t, lr_sum * inv_k, mean_loss, state, mons
 
 
-def _exact_steps(kind, family, steps, momentum_on, data, hp, x, state, t, buf, chk, z, beta,
-                 um_s, check):
+def _exact_steps(kind, family, steps, momentum_on, data, hp, x, state, t, buf, mons, z, beta,
+                 um_s, consts):
     """The epoch's K steps in one exact draw (:mod:`.exact`; model Q): the same outputs as
     :func:`_steps`, the mean loss nan (not simulated).  Under momentum the sampler's state is
     (x, y^s) with y^s_t = x_t + c m_{t-1} (docs/theory.md §6b), mapped back to the buffer m at
@@ -215,14 +202,13 @@ def _exact_steps(kind, family, steps, momentum_on, data, hp, x, state, t, buf, c
         lr = family.lr(hp, state, t)
         P, V = exact.fixed_rate(h, sd, lr, beta, steps, bool(momentum_on),  # noqa: N806
                                 average, um_s if momentum_on == UM else None)
-        chk = _check_steps(check, chk, lr, steps)
+        mons = tuple(mon.steps(consts, m, lr, steps) for mon, m in zip(MONITORS, mons))
         lr_mean = lr
     else:       # a rate fixed in advance that varies within the epoch (inverse_time)
         lrs = jax.vmap(lambda j: family.lr(hp, state, t + j))(jnp.arange(steps, dtype=t.dtype))
         P, V = exact.scheduled(h, sd, lrs, beta, bool(momentum_on), average,  # noqa: N806
                                um_s if momentum_on == UM else None)
-        lq_ref = _log_q_ref(check)
-        chk, _ = jax.lax.scan(lambda c, lr: (_check_step(check, c, lr, lq_ref), None), chk, lrs)
+        mons = tuple(mon.each(consts, m, lrs) for mon, m in zip(MONITORS, mons))
         lr_mean = jnp.mean(lrs)
     s = exact.sample(P, V, s0, tuple(z[: len(s0)]))
     x_end = s[0]
@@ -233,37 +219,38 @@ def _exact_steps(kind, family, steps, momentum_on, data, hp, x, state, t, buf, c
         buf = x_end - s[1]
     if average:
         state = family.epoch_observe(hp, state, s[-1], jnp.asarray(steps, dt))
-    return (x_end, buf, t + steps, lr_mean, jnp.asarray(jnp.nan, dt), state, chk)
+    return (x_end, buf, t + steps, lr_mean, jnp.asarray(jnp.nan, dt), state, mons)
 
 
 def _family_epoch(kind, family, steps, momentum_on, sampler, data, hp, carry, noise, e, beta,
-                  um_s, check):
+                  um_s, consts):
     """One epoch of one method: K steps (step by step, or one exact draw), then the boundary
-    update and the records."""
-    x, state, x_prev, t, buf, chk, finite = carry
+    update, the monitors' boundary and the records."""
+    x, state, x_prev, t, buf, mons = carry
     advance = _exact_steps if sampler == "exact" else _steps
     drops_before = drop_count(state)      # per-step drops count in this epoch
-    x_end, buf, t, lr_mean, loss_mean, state, chk = advance(
-        kind, family, steps, momentum_on, data, hp, x, state, t, buf, chk, noise, beta, um_s,
-        check)
+    x_end, buf, t, lr_mean, loss_mean, state, mons = advance(
+        kind, family, steps, momentum_on, data, hp, x, state, t, buf, mons, noise, beta, um_s,
+        consts)
     report = family.report or (lambda hp, state, x: x)
     sgd_point = (um.sgd_point(x_end, buf, beta, um_s) if momentum_on == UM else
                  um.heavy_ball_sgd_point(x_end, buf, beta) if momentum_on else None)
     guard = epoch_guard_applies(beta, steps) if momentum_on else True
     x_new, state = family.update(hp, state, x_end, EpochInfo(e, loss_mean, sgd_point, guard))
-    chk = _check_boundary(check, chk, t, kind.sq_dist(data, x_end), kind.sq_dist(data, x_new),
-                          jnp.any(x_new != x_end))
+    # "moved": x changed outside an SGD step (a tail-average jump), whatever the method
+    at = Boundary(t, kind.sq_dist(data, x_end), kind.sq_dist(data, x_new),
+                  jnp.any(x_new != x_end), x_new)
+    mons = tuple(mon.boundary(consts, m, at) for mon, m in zip(MONITORS, mons))
     ang = jnp.where(e >= 1, angle_deg(x_new - x, x - x_prev), jnp.asarray(jnp.nan, x.dtype))
     x_eval = report(hp, state, x_new)   # e.g. the Polyak-Ruppert average
     metrics = kind.metrics(data, x_eval) if kind.metrics is not None else {}
-    rec = (kind.sq_dist(data, x_eval), kind.subopt(data, x_eval), ang, lr_mean,
-           drop_count(state) - drops_before, loss_mean, metrics)
-    finite = finite & jnp.all(jnp.isfinite(x_new))    # the iterate itself, not a diagnostic
-    return (x_new, state, x, t, buf, chk, finite), rec
+    rec = EpochRecord(kind.sq_dist(data, x_eval), kind.subopt(data, x_eval), ang, lr_mean,
+                      drop_count(state) - drops_before, loss_mean, metrics)
+    return MethodCarry(x_new, state, x, t, buf, mons), rec
 
 
 def _one_seed(kind, families, samplers, epochs, steps, momentum_on, data, hps, beta, um_s,
-              check, key):
+              consts, key):
     x0 = kind.x0(data, jax.random.fold_in(key, INIT_STREAM))
     sq0, sub0 = kind.sq_dist(data, x0), kind.subopt(data, x0)
     carries = []
@@ -271,10 +258,10 @@ def _one_seed(kind, families, samplers, epochs, steps, momentum_on, data, hps, b
         m = jax.tree_util.tree_leaves(hp)[0].shape[0]
         state = jax.vmap(family.init, in_axes=(0, None))(hp, x0)
         xs = jnp.broadcast_to(x0, (m,) + x0.shape)
-        chk = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (m,)),
-                                     _check_init(check, sq0))
-        carries.append((xs, state, xs, jnp.zeros((m,), jnp.int32), jnp.zeros_like(xs), chk,
-                        jnp.ones((m,), bool)))
+        mons = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (m,)),
+                                      tuple(mon.init(consts, sq0) for mon in MONITORS))
+        carries.append(MethodCarry(xs, state, xs, jnp.zeros((m,), jnp.int32),
+                                   jnp.zeros_like(xs), mons))
 
     rows = max((exact.components(bool(momentum_on), f.epoch_observe is not None)
                 for f, s in zip(families, samplers) if s == "exact"), default=0)
@@ -291,35 +278,37 @@ def _one_seed(kind, families, samplers, epochs, steps, momentum_on, data, hps, b
         out = [jax.vmap(functools.partial(_family_epoch, kind, family, steps, momentum_on,
                                           sampler),
                         in_axes=(None, 0, 0, None, None, None, None, None))(
-                            data, hp, c, draws[sampler], e, beta, um_s, check)
+                            data, hp, c, draws[sampler], e, beta, um_s, consts)
                for family, sampler, hp, c in zip(families, samplers, hps, carries)]
         return [c for c, _ in out], [r for _, r in out]
 
     finals, recs = jax.lax.scan(epoch, carries, jnp.arange(epochs, dtype=jnp.int32))
     extra0 = kind.metrics(data, x0) if kind.metrics is not None else {}
     results = []
-    for (sq, sub, ang, lr, dropped, loss, extra), final in zip(recs, finals):
-        m = sq.shape[1]     # (E, M, ...) per family
-        x_last, t_last, chk = final[0], final[3], final[5]
-        stat = chk[2] + jax.vmap(lambda c, t, x: _check_term(check, c, t, kind.sq_dist(data, x)))(
-            chk, t_last, x_last)
+    for rec, final in zip(recs, finals):
+        m = rec.sq_dist.shape[1]     # (E, M, ...) per family
+        outputs = {}
+        for i, mon in enumerate(MONITORS):
+            outputs.update(jax.vmap(lambda s, t, x, mon=mon: mon.finish(
+                consts, s, t, kind.sq_dist(data, x)))(final.monitors[i], final.t, final.x))
 
         def first(v0, v):
             return jnp.concatenate([jnp.broadcast_to(v0.astype(v.dtype), (1, m)), v]).T
 
-        results.append((first(sq0, sq), first(sub0, sub),
-                        first(jnp.asarray(jnp.nan, ang.dtype), ang), lr.T, dropped.T, loss.T,
-                        {k: first(extra0[k], extra[k]) for k in extra}, stat, chk[4],
-                        final[6]))
+        results.append(FamilyOutput(
+            first(sq0, rec.sq_dist), first(sub0, rec.subopt),
+            first(jnp.asarray(jnp.nan, rec.angle_deg.dtype), rec.angle_deg), rec.lr.T,
+            rec.dropped.T, rec.mean_loss.T,
+            {k: first(extra0[k], rec.metrics[k]) for k in rec.metrics}, outputs))
     return results
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1, 2, 3, 4, 5))
 def _simulate(kind, families, samplers, epochs, steps, momentum_on, data, hps, beta, um_s,
-              check, keys):
+              consts, keys):
     _TRACES[0] += 1        # runs only while tracing: one per compiled program
     return jax.vmap(lambda k: _one_seed(kind, families, samplers, epochs, steps, momentum_on,
-                                        data, hps, beta, um_s, check, k))(keys)
+                                        data, hps, beta, um_s, consts, k))(keys)
 
 
 def _run_sharded(static, args, mesh):
@@ -343,16 +332,6 @@ def seed_mesh(devices=None):
     """A one-axis mesh ('seeds') over ``devices`` (default: every local device)."""
     devices = np.asarray(jax.local_devices() if devices is None else devices)
     return jax.sharding.Mesh(devices, ("seeds",))
-
-
-def check_constants(problem: Problem, lr_ref, epochs: int, steps: int) -> dict:
-    """The constants of the adaptive-schedule check: the problem's (mu, sigma^2) of BV, the
-    reference rate and the budget T (zeros, a check that measures nothing, where the problem
-    has no such constants or no reference rate is given)."""
-    bv = problem.bv_constants()
-    ok = bv is not None and lr_ref is not None and lr_ref * bv["mu"] < 1.0
-    return {"mu": bv["mu"] if ok else 0.0, "sigma_sq": bv["sigma_sq"] if ok else 0.0,
-            "lr_ref": float(lr_ref) if ok else 0.0, "total": float(epochs * steps)}
 
 
 def check_step_count(epochs: int, steps: int) -> None:
@@ -441,11 +420,11 @@ def _prepare(problem: Problem, methods, epochs, steps_per_epoch, keys, momentum_
     # argument: runs at several s > 0 compile once)
     mode = 0 if beta == 0.0 else HEAVY_BALL if s == 0.0 else UM
     static = (problem.kind, tuple(families), samplers, epochs, steps, mode)
-    check = {k: jnp.asarray(val, dtype) for k, val in
-             check_constants(problem, lr_ref, epochs, steps).items()}
+    consts = {k: jnp.asarray(val, dtype) for k, val in
+              check_constants(problem, lr_ref, epochs, steps).items()}
     beta_arr = jnp.asarray(beta, dtype)
     s_arr = um.plain_sgd_s(beta_arr) if plain else jnp.asarray(s, dtype)
-    args = (data, hps, beta_arr, s_arr, check, keys)
+    args = (data, hps, beta_arr, s_arr, consts, keys)
     return static, args, groups, names, n
 
 
@@ -488,11 +467,12 @@ def simulate(problem: Problem, methods, *, epochs: int, steps_per_epoch: int, ke
            else _run_sharded(static, args, mesh))
     trajs = {}
     for group, arrays, family_sampler in zip(groups, out, samplers):
-        *main, extra, stat, lr_max, finite = arrays
         for i, m in enumerate(group):
+            mon = {k: np.asarray(a[:n, i]) for k, a in arrays.monitors.items()}
+            if not measured:
+                mon["schedule_stat"] = None
             trajs[m.name] = Trajectories(
-                *(np.asarray(a[:n, i]) for a in main),
-                {k: np.asarray(a[:n, i]) for k, a in extra.items()},
-                np.asarray(stat[:n, i]) if measured else None, np.asarray(lr_max[:n, i]),
-                np.asarray(finite[:n, i]), family_sampler, tuple(problem.reports))
+                *(np.asarray(a[:n, i]) for a in arrays[:6]),
+                {k: np.asarray(a[:n, i]) for k, a in arrays.extra.items()},
+                sampler=family_sampler, reported=tuple(problem.reports), **mon)
     return {name: trajs[name] for name in names}
