@@ -21,7 +21,7 @@ import numpy as np
 from autodrop_theory import _validate as v
 from autodrop_theory.errors import AssumptionError
 
-from . import engine, memory, methods as registry
+from . import engine, methods as registry
 from .methods.base import Method, RunContext
 from .problems.base import Problem
 from .provenance import metadata
@@ -124,13 +124,6 @@ def choose_samplers(problem, ms, sampler: str = "auto") -> tuple:
     (:func:`.engine.choose_samplers`; AssumptionError naming ``sampler`` where "exact" cannot
     run a method)."""
     return engine.choose_samplers(problem, list(dict.fromkeys(m.family for m in ms)), sampler)
-
-
-def _check_memory(problem, ms, ctx, seeds, x64, sampler):
-    """Refuse (AssumptionError naming ``seeds``) a run whose arrays cannot fit in memory, before
-    anything is simulated (:mod:`.memory`); ``seeds`` validated by :func:`check_run_args`."""
-    memory.check(problem.dim, max(len(ms), 1), ctx.epochs, ctx.steps_per_epoch, seeds,
-                 8 if x64 else 4, step_noise="steps" in choose_samplers(problem, ms, sampler))
 
 
 def _simulate(problem, ms, ctx, seeds, seed, momentum, um_s, x64, mesh, sampler):
@@ -237,7 +230,6 @@ def run(problem: Problem, methods=None, *, lr, epochs: int,
     ctx = run_context(problem, lr, epochs, steps_per_epoch)
     ms = build_methods(methods, ctx)
     check_methods_fit(problem, ms)
-    _check_memory(problem, ms, ctx, seeds, x64, sampler)
     trajs = _simulate(problem, ms, ctx, seeds, seed, momentum, um_s, x64, mesh, sampler)
     theory = problem.theory(ctx.lr, ctx.epochs, ctx.steps_per_epoch)
     theory["schedule_check"] = schedule_check(problem, trajs, ctx.lr,
