@@ -507,6 +507,9 @@ def draw(results, folder) -> list:
     a comparison grid (``rows``), the angular study (``fluctuations_vs_d``) or a run's
     error, angle, rate (or test accuracy) and drop-time figures."""
     Path(folder).mkdir(parents=True, exist_ok=True)
+    if results.problem.get("name") == "paper":
+        from .paper_figures import draw as paper_draw
+        return paper_draw(results, folder)
     if results.problem.get("name") == "network":
         return network_figures(results, folder)
     if results.problem.get("name") == "generalization":

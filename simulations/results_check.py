@@ -287,7 +287,9 @@ def check(doc) -> None:
     doc = _obj("results", doc)
     problem = doc.get("problem") if isinstance(doc.get("problem"), dict) else {}
     theory = doc.get("theory") if isinstance(doc.get("theory"), dict) else {}
-    if problem.get("name") == "network":
+    if problem.get("name") == "paper":
+        _obj("methods", _key(doc, "results", "methods"), nonempty=True)   # the schema does
+    elif problem.get("name") == "network":                            # the rest
         _network(doc)
     elif problem.get("name") == "generalization":
         _generalization(doc)
