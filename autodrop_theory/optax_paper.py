@@ -1,5 +1,5 @@
 """The published paper's three rules (:mod:`autodrop_theory.paper_rules`) as optax
-transformations: Algorithm 1, Algorithm 2 and the Figure 2 rule (docs/paper.md §6).
+transformations: Algorithm 1, Algorithm 2 and the Figure 2 rule (docs/paper.md §9).
 
 Problem: train with any optax optimizer at the rate one of the paper's rules chooses.
 
@@ -26,7 +26,7 @@ Guarantee: each transformation's trajectory equals the simulator's method of the
 the same noise (tests/test_optax_paper.py, float64, plain SGD and heavy ball).
 
 References: Wang, Teng, Choromanska, AutoDrop, UAI 2024, Algorithms 1 and 2, Figure 2;
-docs/paper.md §6.
+docs/paper.md §9.
 
 Example:
     >>> import jax.numpy as jnp, optax

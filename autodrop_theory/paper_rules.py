@@ -1,6 +1,7 @@
 """The published paper's three rate rules as pure JAX: Algorithm 1, Algorithm 2 and the
-Figure 2 rule (docs/paper.md §6).  The simulator's methods (:mod:`simulations.methods.paper_rules`)
-and the optax transformations (:mod:`autodrop_theory.optax_paper`) both run these functions.
+Figure 2 rule (docs/paper.md §9).  The simulator's methods
+(:mod:`simulations.methods.paper_rules`) and the optax transformations
+(:mod:`autodrop_theory.optax_paper`) both run these functions.
 
 Problem: choose the rate of SGD (any momentum; the rules read only the iterates x_t, so the UM
 parameter s of :mod:`autodrop_theory.momentum` never enters) from the angle between successive
@@ -27,7 +28,7 @@ Algorithm (each rule: a ``*_hyper`` host constructor that validates, an ``init``
       smoothed angle has stopped changing; the signed test also fires on a falling angle,
       e.g. right after a drop) and alpha <- max{alpha_min, rho alpha}.  sigma = min(std(B),
       m/2) is kept as printed, with m/2 read in degrees (the kernel compares angles; m is a
-      count elsewhere, so the cap mixes the two scales: docs/paper.md §6).
+      count elsewhere, so the cap mixes the two scales: docs/paper.md §9).
 - Algorithm 2 (:func:`model_schedule`, :func:`model_rate`): stage i runs at alpha_hat_i =
   alpha_0 (i + 1)^(-p) (Theorem 5.2: p = 2/3) for the k_i steps after which the model (12)'s
   derivative falls below tau_i (:func:`autodrop_theory.paper.algorithm2_stage_lengths`); the
@@ -45,7 +46,7 @@ schedule is the object of Theorem 5.2 (corrected: :func:`autodrop_theory.paper.t
 schedules against condition (10).
 
 References: Wang, Teng, Choromanska, AutoDrop, UAI 2024 (PMLR 244:3603-3629), Definitions 1.1 and
-3.3, Algorithms 1 and 2, Section 4, Figure 2, eq. (12), Theorem 5.2; docs/paper.md §6.
+3.3, Algorithms 1 and 2, Section 4, Figure 2, eq. (12), Theorem 5.2; docs/paper.md §9.
 
 Example:
     >>> import jax.numpy as jnp
@@ -226,7 +227,8 @@ def halving_observe(hp: HalvingHyper, s: HalvingState, x_new) -> HalvingState:
     omega = angle_deg(d, s.d_prev)
     span = hp.span
     slot = s.n_angles % span
-    change = (omega - s.ring[slot]) / jnp.asarray(span).astype(dt)          # mean of the last span angles, t vs t-1
+    # the change of the mean of the last span angles between steps t - 1 and t
+    change = (omega - s.ring[slot]) / jnp.asarray(span).astype(dt)
     fire = have & (s.n_angles >= span) & (jnp.abs(change) < hp.threshold)
     lr = jnp.where(fire, jnp.maximum(jnp.asarray(hp.min_lr, dt), hp.factor * s.lr), s.lr)
     ring = jnp.where(have, s.ring.at[slot].set(omega), s.ring)

@@ -1,6 +1,6 @@
 """The paper, checked: the published AutoDrop paper's NQM experiments and algorithms in the
 simulator, with one verdict table joining the measured claims with the theory verdicts of
-:func:`autodrop_theory.paper.claims` (docs/paper.md §7).
+:func:`autodrop_theory.paper.claims` (docs/paper.md §10).
 
     python -m simulations.paper [--quick] [--seeds S] [--seed S] [--out DIR] [--x64]
         [--no-figures] [--quiet]

@@ -1,4 +1,4 @@
-"""The verdict logic of ``python -m simulations.paper`` (docs/paper.md §7): pure numpy functions
+"""The verdict logic of ``python -m simulations.paper`` (docs/paper.md §10): pure numpy functions
 from measured arrays to numbers and verdicts, so that each can be fed a corrupted input.
 
 - :func:`saturation`: the saturation level of per-iteration angle curves (S seeds x T
@@ -206,7 +206,8 @@ def p_verdicts(levels: dict, times: dict, slow: dict, probe: dict) -> dict:
                       if order else "two levels not separated by 4 SE"),
         "nqm.P2.iii": (p2iii,
                        ("" if p2iii != "unchecked" else "ordered but not resolved by the "
-                        "bootstrap intervals: ") + "90%-rise times (iterations, bootstrap 95% CI) " + "; ".join(
+                        "bootstrap intervals: ")
+                       + "90%-rise times (iterations, bootstrap 95% CI) " + "; ".join(
                            f"{a:g}: {t[a]:.0f} [{times[a]['ci'][0]:.0f}, {times[a]['ci'][1]:.0f}]"
                            for a in rates)),
         "nqm.P2.iv": ("holds" if at90 else "holds_corrected",

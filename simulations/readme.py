@@ -66,6 +66,7 @@ BLOCKS = {
     "benchmark": Block(("python -m simulations.benchmark",), repeatable=False),
     "large-d": Block(("python -m simulations.quadratic --methods autodrop,constant --dim 10000000 "
                       "--steps-per-epoch 391 --seeds 4 --epochs 100 --no-figures",)),
+    "paper": Block(("python -m simulations.paper --quick --no-figures",)),
     "proofs": Block(("python -m proofs",), writes=False),
     "lemmas": Block(("python -m proofs --lemmas",), writes=False),
 }

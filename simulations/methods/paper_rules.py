@@ -1,5 +1,5 @@
 """The published paper's rules as method families (the rules themselves, pure JAX, are in
-:mod:`autodrop_theory.paper_rules`; docs/paper.md §6):
+:mod:`autodrop_theory.paper_rules`; docs/paper.md §9):
 
 - ``autodrop_uai``: Algorithm 1 as evidently intended; ``autodrop_uai_printed``: as printed (its
   update never lowers the rate).  Window k = :func:`autodrop_theory.paper_rules.paper_window`
