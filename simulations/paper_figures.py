@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .figures import OKABE_ITO, STYLE, _legend_below, _save
+from . import figure_style
+from .figure_style import OKABE_ITO, STYLE, legend_below as _legend_below
 
 __all__ = ["draw"]
 
@@ -43,7 +44,7 @@ def _fig1(folder, sigma, block, plt):
     ax.set_xlabel("iteration t")
     ax.set_ylabel("angle between s_t and s_t-1 (deg)")
     _legend_below(fig, ax)
-    return _save(fig, folder, f"paper_fig1_{sigma}")
+    return figure_style.save_figure(fig, folder, f"paper_fig1_{sigma}")
 
 
 def _fig2(folder, v, plt):
@@ -62,7 +63,7 @@ def _fig2(folder, v, plt):
     a2.set_xlabel("iteration t")
     a2.set_ylabel("angle (deg)")
     _legend_below(fig, a2)
-    return _save(fig, folder, "paper_fig2")
+    return figure_style.save_figure(fig, folder, "paper_fig2")
 
 
 def _fig4(folder, block, plt):
@@ -81,7 +82,7 @@ def _fig4(folder, block, plt):
     ax.set_xlabel("iteration t")
     ax.set_ylabel("angle (deg)")
     _legend_below(fig, ax)
-    return _save(fig, folder, "paper_fig4")
+    return figure_style.save_figure(fig, folder, "paper_fig4")
 
 
 def _fig5(folder, methods, plt):
@@ -95,7 +96,7 @@ def _fig5(folder, methods, plt):
     ax.set_xlabel("iteration t")
     ax.set_ylabel("rate (seed 0)")
     _legend_below(fig, ax)
-    return _save(fig, folder, "paper_fig5")
+    return figure_style.save_figure(fig, folder, "paper_fig5")
 
 
 def draw(results, folder) -> list:

@@ -100,17 +100,17 @@ def figure_problems(fig, min_pt: float = 6.0) -> list:
 def checked_figures():
     """While open, every figure the package saves is checked by :func:`figure_problems` as it
     is saved; yields {stem: (figure, problems)}."""
-    from simulations import figures
+    from simulations import figure_style, figures
     save, found = figures._save, {}
 
     def checked_save(fig, where, stem):
         found[stem] = (fig, figure_problems(fig))
         return save(fig, where, stem)
-    figures._save = checked_save
+    figures._save = figure_style.save_figure = checked_save    # (paper_figures calls the latter)
     try:
         yield found
     finally:
-        figures._save = save
+        figures._save = figure_style.save_figure = save
 
 
 def assert_redraws(folder, expected=None):

@@ -115,9 +115,12 @@ def test_results_json_validates_and_a_corrupted_one_is_refused(small, tmp_path):
     from simulations.results import Results
     blocks = dict(small)
     blocks["meta"] = metadata(blocks.pop("config"), 3, False, 0.0)
-    Results(blocks).save(tmp_path)
+    from checks import assert_redraws
+    from simulations.figures import draw
+    Results(blocks).save(tmp_path, draw)
     doc = json.loads((tmp_path / "results.json").read_text())
     check(doc)
+    assert_redraws(tmp_path)          # every figure from results.json alone, house style
     for damage, field in ((lambda d: d["claims"][0].update(verdict="maybe"), "claims.0"),
                           (lambda d: d["nqm"]["identity"].pop("rates"), "nqm.identity"),
                           (lambda d: d["methods"].pop("halving"), "methods")):
