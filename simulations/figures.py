@@ -19,31 +19,17 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from . import figure_style  # noqa: E402
+from .figure_style import MIN_FONT_PT, OKABE_ITO, STYLE, legend_below  # noqa: E402,F401
+
 __all__ = ["error_vs_iterations", "curve_vs_epoch", "angle_vs_epoch", "lr_vs_iterations",
            "drop_times", "angle_panel", "color", "linestyle", "legend_below", "save_figure",
            "draw", "save", "main"]
 
-# Okabe & Ito (2008), the colour-blind-safe qualitative palette.
-OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
-             "#000000"]
 
 def _order():
     from .methods import REGISTRY       # the registry's order fixes each method's colour
     return list(REGISTRY)
-
-STYLE = {"figure.figsize": (3.4, 2.5), "font.size": 8, "axes.labelsize": 8, "legend.fontsize": 6.5,
-         "xtick.labelsize": 7, "ytick.labelsize": 7, "lines.linewidth": 1.2,
-         "savefig.bbox": "tight", "pdf.fonttype": 42, "figure.constrained_layout.use": True}
-MIN_FONT_PT = 6.0        # no text smaller (checked on every figure by the tests)
-
-
-def legend_below(fig, ax=None, ncol=2):
-    """One legend for the figure, below every axes (never over the data): the entries of
-    ``ax`` (default: the first axes)."""
-    handles, labels = (ax or fig.axes[0]).get_legend_handles_labels()
-    if handles:       # the figure grows by the legend's height: the axes keep theirs
-        fig.set_figheight(fig.get_figheight() + 0.13 * -(-len(handles) // ncol))
-        fig.legend(handles, labels, loc="outside lower center", ncol=ncol, frameon=False)
 
 
 def _fit_y(ax, arrays, log: bool) -> None:
@@ -129,12 +115,9 @@ def linestyle(name: str, order=None):
 
 
 def save_figure(fig, folder, stem) -> list:
-    """Write ``fig`` as ``stem``.pdf (vector) and ``stem``.png (300 dpi) into ``folder``."""
-    paths = [Path(folder) / f"{stem}.pdf", Path(folder) / f"{stem}.png"]
-    fig.savefig(paths[0])
-    fig.savefig(paths[1], dpi=300)
-    plt.close(fig)
-    return paths
+    """:func:`.figure_style.save_figure`, looked up at each call (a test wraps that one to
+    check every figure the package saves)."""
+    return figure_style.save_figure(fig, folder, stem)
 
 
 def error_vs_iterations(folder, methods: dict, theory: dict, stem="error_vs_iterations",

@@ -87,6 +87,7 @@ BLOCKS = {
     "large-d": Block(("python -m simulations.quadratic --methods autodrop,constant --dim 10000000 "
                       "--steps-per-epoch 391 --seeds 4 --epochs 100 --no-figures",),
                      page="docs/performance.md"),
+    "paper": Block(("python -m simulations.paper --quick --no-figures",), page="docs/paper.md"),
     "proofs": Block(("python -m proofs",), writes=False, page="docs/proofs.md"),
     "lemmas": Block(("python -m proofs --lemmas",), writes=False, page="docs/proofs.md"),
 }

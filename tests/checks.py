@@ -100,17 +100,17 @@ def figure_problems(fig, min_pt: float = 6.0) -> list:
 def checked_figures():
     """While open, every figure the package saves is checked by :func:`figure_problems` as it
     is saved; yields {stem: (figure, problems)}."""
-    from simulations import figures
-    save, found = figures.save_figure, {}
+    from simulations import figure_style
+    save, found = figure_style.save_figure, {}
 
     def checked_save(fig, where, stem):
         found[stem] = (fig, figure_problems(fig))
         return save(fig, where, stem)
-    figures.save_figure = checked_save
+    figure_style.save_figure = checked_save    # every figure is saved through this one
     try:
         yield found
     finally:
-        figures.save_figure = save
+        figure_style.save_figure = save
 
 
 def assert_redraws(folder, expected=None):

@@ -31,7 +31,8 @@ def test_only_the_required_arguments_run_every_method_that_can_run(tmp_path):
     undefined errors are null, not an overflow; the saved run draws no error figure."""
     p = problems.custom(grad, noise, np.ones(3))
     assert p.reports == () and not p.loss_samples
-    names = [n for n in REGISTRY if n not in ("oracle", "plateau", "inverse_time")]
+    names = [n for n in REGISTRY if n not in ("oracle", "plateau", "inverse_time",
+                                              "autodrop_model")]
     res = sim.run(p, names, **BUDGET)
     assert list(res.methods) == names
     for n, m in res.methods.items():
@@ -41,7 +42,8 @@ def test_only_the_required_arguments_run_every_method_that_can_run(tmp_path):
         assert np.all(np.isfinite(np.asarray(m["angle_deg"], float)[2:])), n
     for method, needle in (("oracle", "^methods: oracle needs the exact"),
                            ("plateau", "^methods: plateau reads the stochastic loss"),
-                           ("inverse_time", "^methods: inverse_time needs the problem's mu")):
+                           ("inverse_time", "^methods: inverse_time needs the problem's mu"),
+                           ("autodrop_model", "^gamma: autodrop_model needs gamma > 0")):
         with pytest.raises(AssumptionError, match=needle):
             sim.run(p, [method], **BUDGET)
     written = sorted(q.name for q in sim.save(res, tmp_path))

@@ -18,7 +18,7 @@ import pytest
 from checks import DAMAGES, RESULTS_RUN, damaged_results, no_compilation
 from hypothesis import given, settings, strategies as st
 
-from autodrop_theory import angular, quadratic, rule, stagewise
+from autodrop_theory import angular, paper_rules, quadratic, rule, stagewise
 from autodrop_theory.errors import AssumptionError
 
 H = np.geomspace(0.01, 1.0, 5)
@@ -71,6 +71,31 @@ ROWS = [
      st.floats(1e-300, 1e-200)),      # lr mu below float64's range: was a ZeroDivisionError
     (rule.calibrated_threshold_deg, dict(dim=100, z=0.25), "dim", bad_count),
     (rule.calibrated_threshold_deg, dict(dim=100, z=0.25), "z", bad_positive),
+    # the paper's rules (autodrop_theory.paper_rules): every hyperparameter, by name
+    (paper_rules.uai_hyper, dict(lr=0.1, window=4), "window", bad_count),
+    (paper_rules.uai_hyper, dict(lr=0.1, window=4), "rho",
+     st.one_of(bad_positive, st.just(1.0), st.just(1.5))),
+    (paper_rules.uai_hyper, dict(lr=0.1, window=4), "m", st.one_of(bad_count, st.just(1))),
+    (paper_rules.uai_hyper, dict(lr=0.1, window=4), "threshold_deg", bad_positive),
+    (paper_rules.uai_hyper, dict(lr=0.1, window=4), "min_lr",     # None: the default lr/60
+     st.one_of(nan_inf, negative, st.sampled_from(["0.5", True, [0.5]]), st.just(0.2))),
+    (paper_rules.uai_hyper, dict(lr=0.1, window=4), "printed",
+     st.sampled_from([None, "yes", 1, 0.0])),
+    (paper_rules.halving_hyper, dict(lr=0.1), "span", st.one_of(bad_count, st.just(10 ** 6))),
+    (paper_rules.halving_hyper, dict(lr=0.1), "factor",
+     st.one_of(bad_positive, st.just(1.0))),
+    (paper_rules.halving_hyper, dict(lr=0.1), "threshold_deg", bad_positive),
+    (paper_rules.halving_hyper, dict(lr=0.1), "lr", bad_positive),
+    (paper_rules.model_schedule, dict(lr=0.1, total_steps=100, gamma=1.0), "gamma",
+     bad_positive),
+    (paper_rules.model_schedule, dict(lr=0.1, total_steps=100, gamma=1.0), "total_steps",
+     bad_count),
+    (paper_rules.model_schedule, dict(lr=0.1, total_steps=100, gamma=1.0), "tau0",
+     bad_positive),
+    (paper_rules.model_schedule, dict(lr=0.1, total_steps=100, gamma=1.0), "epsilon", bad_real),
+    (paper_rules.model_schedule, dict(lr=0.1, total_steps=100, gamma=1.0), "exponent",
+     bad_positive),
+    (paper_rules.paper_window, dict(steps_per_epoch=10), "steps_per_epoch", bad_count),
 ]
 
 

@@ -19,11 +19,12 @@ PROBLEM = QuadraticProblem(MODEL)
 CTX = RunContext(lr=0.5, epochs=40, steps_per_epoch=10, mu=MODEL.mu, L=MODEL.L, dim=MODEL.dim,
                  model=MODEL)
 # What each method is, stated here independently of the registry (the registry must agree).
-PER_STEP = {"averaged", "pflug", "distance", "sasa", "autodrop"}   # autodrop: its average
+PAPER_PER_STEP = {"autodrop_uai", "autodrop_uai_printed", "halving"}   # the paper's rules
+PER_STEP = {"averaged", "pflug", "distance", "sasa", "autodrop"} | PAPER_PER_STEP
 AUTOMATIC = {"autodrop", "autodrop_paper", "autodrop_immediate", "autodrop_v1", "plateau", "pflug",
-             "distance", "sasa"}
+             "distance", "sasa"} | PAPER_PER_STEP       # autodrop_model: fixed before the run
 NEEDS_MODEL = {"oracle"}
-NEEDS_STEPS = {"pflug", "distance", "sasa", "plateau"}     # read every step, or the epoch's loss
+NEEDS_STEPS = {"pflug", "distance", "sasa", "plateau"} | PAPER_PER_STEP   # every step, or the loss
 
 
 def test_registry_metadata_matches_what_each_method_is():

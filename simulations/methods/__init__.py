@@ -19,8 +19,8 @@ __all__ = ["REGISTRY", "DEFAULT_METHODS", "Spec", "make", "available", "automati
            "RunContext", "EpochInfo", "StepInfo"]
 
 _BASE = ("EpochInfo", "Family", "Method", "RunContext", "StepInfo", "drop_count", "rate_state")
-_MODULES = ("autodrop", "averaged", "base", "distance", "oracle", "pflug", "plateau", "sasa",
-            "schedules")
+_MODULES = ("autodrop", "averaged", "base", "distance", "oracle", "paper_rules", "pflug",
+            "plateau", "sasa", "schedules")
 
 
 class Spec(NamedTuple):
@@ -81,6 +81,11 @@ REGISTRY = {
     "distance": Spec("distance:distance", "distance:FAMILY", needs_steps=True),
     "sasa": Spec("sasa:sasa", "sasa:FAMILY", needs_steps=True),
     "oracle": Spec("oracle:oracle", "schedules:EPOCH_SCHEDULE", needs_model=True),
+    "autodrop_uai": Spec("paper_rules:autodrop_uai", "paper_rules:UAI_FAMILY", needs_steps=True),
+    "autodrop_uai_printed": Spec("paper_rules:autodrop_uai_printed", "paper_rules:UAI_FAMILY",
+                                 needs_steps=True),
+    "autodrop_model": Spec("paper_rules:autodrop_model", "paper_rules:MODEL_FAMILY"),
+    "halving": Spec("paper_rules:halving", "paper_rules:HALVING_FAMILY", needs_steps=True),
 }
 
 
