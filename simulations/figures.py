@@ -329,19 +329,25 @@ def _run_figures(results, folder) -> list:
 
 
 def study_module(results):
-    """The module of the command that wrote ``results`` (its ``meta.command``, ``python -m
-    MODULE ...``) if it is one of this package's and draws its own figures (``draw_figures``),
-    else None."""
+    """The study that wrote ``results``, if it draws its own figures (``draw_figures``): the
+    module of its recorded command (``meta.command``, ``python -m MODULE ...``), else the module
+    of this package named after its problem (a study run in-process records no command)."""
     import importlib
     words = str((results.blocks.get("meta") or {}).get("command") or "").split()
-    if words[:2] != ["python", "-m"] or len(words) < 3 or not words[2].startswith(
-            f"{__package__}.") or words[2] == __name__:
-        return None
-    try:
-        module = importlib.import_module(words[2])
-    except ImportError:
-        return None
-    return module if callable(getattr(module, "draw_figures", None)) else None
+    names = [words[2]] if words[:2] == ["python", "-m"] and len(words) > 2 else []
+    problem = results.problem.get("name")
+    if isinstance(problem, str) and problem.isidentifier():
+        names.append(f"{__package__}.{problem}")
+    for name in names:
+        if not name.startswith(f"{__package__}.") or name == __name__:
+            continue
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        if callable(getattr(module, "draw_figures", None)):
+            return module
+    return None
 
 
 def draw(results, folder) -> list:

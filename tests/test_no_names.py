@@ -53,5 +53,6 @@ def test_the_registry_has_one_reference_and_angle_rules_carry_their_threshold():
     from simulations import methods as registry
     assert registry.reference() in REGISTRY
     assert set(registry.DEFAULT_METHODS) <= set(REGISTRY)
-    assert all(s.family.angle_threshold is not None for n, s in REGISTRY.items()
-               if n.startswith("autodrop"))
+    angle_rules = {n for n, s in REGISTRY.items() if s.family.angle_threshold is not None}
+    assert angle_rules == {"autodrop", "autodrop_paper", "autodrop_immediate", "autodrop_v1",
+                           "autodrop_uai", "autodrop_uai_printed", "halving"}

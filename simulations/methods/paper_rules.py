@@ -35,9 +35,11 @@ def _no_update(hp, s, x, info):
 
 
 UAI_FAMILY = Family("autodrop_uai", pr.uai_init, keep_rate, _no_update, automatic=True,
-                    observe=lambda hp, s, step: pr.uai_observe(hp, s, step.x_next))
+                    observe=lambda hp, s, step: pr.uai_observe(hp, s, step.x_next),
+                    angle_threshold=lambda hp: hp.threshold)
 HALVING_FAMILY = Family("halving", pr.halving_init, keep_rate, _no_update, automatic=True,
-                        observe=lambda hp, s, step: pr.halving_observe(hp, s, step.x_next))
+                        observe=lambda hp, s, step: pr.halving_observe(hp, s, step.x_next),
+                        angle_threshold=lambda hp: hp.threshold)
 
 
 def _uai(name, ctx, printed, window, **kw) -> Method:
