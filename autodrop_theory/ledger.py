@@ -226,7 +226,7 @@ CLAIMS = (
        "test:tests/test_rule.py::test_rule_matches_the_reference_on_random_walks_where_the_confirmation_matters"),
     _c("10.estimate", f"{_T} §10",
        "the rule reports the average since the first saturation (every step's iterate), before "
-       "it a polynomial-decay average", "holds", "object:autodrop_theory.rule.average",
+       "it a polynomial-decay average", "holds", "object:autodrop_theory.rule.eval_params",
        "test:tests/test_rule.py::test_rule_matches_independent_reference"),
     _c("10.average_variance", f"{_T} §10",
        "the average of a stationary stretch has variance about (1/n) sum c_i/h_i^2 whatever "

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from autodrop_theory import AssumptionError
 from autodrop_theory.strategies import DrawnRandom
-from autodrop_theory.rule import AutoDropConfig, average, init, observe, update
+from autodrop_theory.rule import AutoDropConfig, eval_params, init, observe, update
 
 
 # ------------------------------------------------------------------ configuration validation
@@ -83,7 +83,7 @@ def path_from_turns(turns_deg, lengths=None):
 
 # one compiled program per argument structure: the hyperparameters are arrays in the state
 _update = jax.jit(update)
-_average = jax.jit(average)
+_average = jax.jit(eval_params)
 _observe = jax.jit(observe)
 
 
@@ -395,9 +395,9 @@ def test_float32_params_keep_float32_state():
 # ---------------------------------------------- edge semantics, pinned at exact ties (docstring)
 def _run_hyper(cfg, points, **changes):
     """The rule from ``cfg`` with some resolved hyperparameters replaced by exact values."""
-    from autodrop_theory.rule import hyperparameters, init_from_hyper, update
-    state = init_from_hyper(jnp.asarray(points[0]),
-                            hyperparameters(cfg, 2)._replace(**changes))
+    from autodrop_theory.rule import init_from_hyper, split, update
+    features, hyper = split(cfg, 2)
+    state = init_from_hyper(jnp.asarray(points[0]), hyper._replace(**changes), features)
     states = []
     for p in points[1:]:
         _, state = update(state, jnp.asarray(p))
