@@ -20,7 +20,7 @@ Algorithm: two transformations share one code path (:func:`_autodrop`):
 Per step: the rate's multiplication (or the momentum step), the step count, and, only where
 the estimate averages every step (``step_average``), one accumulation into a parameter-sized
 vector (:func:`autodrop_theory.rule.observe`).  Once per epoch of ``steps_per_epoch`` steps,
-under ``lax.cond``: the snapshot and :func:`autodrop_theory.rule.epoch_end` (the angle, the
+in a loop of one iteration (none between boundaries): the snapshot and :func:`autodrop_theory.rule.epoch_end` (the angle, the
 trigger, the drop and, with tail averaging, the jump: the emitted update then moves the
 parameters to the average, ``params + update`` equal to it up to one rounding).  Snapshots:
 ``"boundary"`` (the package's convention: the parameters after the epoch's last step) or
@@ -200,7 +200,12 @@ def _autodrop(config, steps_per_epoch, beta, s, snapshot, kind):
                     dx, x_new, params)
             return dx, buf, new
 
-        dx, buf, rs = jax.lax.cond(at, boundary, lambda op: op, (dx, buf, rs))
+        # the boundary as a loop of 0 or 1 iterations, not lax.cond: on the CPU a cond inside
+        # the training loop's scan copies every parameter-sized operand it passes through at
+        # each step (measured: 4x the step of plain SGD at d = 10^6), a while loop that does
+        # not run leaves its carry in place (python -m simulations.benchmark_optax)
+        dx, buf, rs = jax.lax.fori_loop(0, at.astype(jnp.int32),
+                                        lambda _, op: boundary(op), (dx, buf, rs))
         return dx, ScaleByAutoDropState(count, buf, rs)
 
     return optax.GradientTransformationExtraArgs(init, update)
