@@ -178,15 +178,15 @@ def _autodrop(config, steps_per_epoch, beta, s, snapshot, kind):
         at = ((count - 1) % K == 0) if first_step else (count % K == 0)
 
         def boundary(op):
-            dx, buf, rs = op
+            dx, rs = op
             x_next = optax.apply_updates(params, dx)
             if first_step:
                 started = lambda r: rule.init_from_hyper(x_next, r.hyper, r.features)  # noqa
-                return jax.lax.cond(count == 1, lambda o: (o[0], o[1], started(o[2])),
-                                    lambda o: _boundary(o[0], o[1], o[2], x_next), op)
-            return _boundary(dx, buf, rs, x_next)
+                return jax.lax.cond(count == 1, lambda o: (o[0], started(o[1])),
+                                    lambda o: _boundary(o[0], o[1], x_next), op)
+            return _boundary(dx, rs, x_next)
 
-        def _boundary(dx, buf, rs, x_next):
+        def _boundary(dx, rs, x_next):
             point, guard = None, True
             if beta > 0 and rs.features.observe_sgd_point:
                 m = buf if with_buffer else jax.tree_util.tree_map(jnp.negative, dx)
@@ -198,14 +198,13 @@ def _autodrop(config, steps_per_epoch, beta, s, snapshot, kind):
                 dx = jax.tree_util.tree_map(
                     lambda d, xn, p: jnp.where(jumped, (xn - p).astype(d.dtype), d),
                     dx, x_new, params)
-            return dx, buf, new
+            return dx, new
 
         # the boundary as a loop of 0 or 1 iterations, not lax.cond: on the CPU a cond inside
         # the training loop's scan copies every parameter-sized operand it passes through at
         # each step (measured: 4x the step of plain SGD at d = 10^6), a while loop that does
         # not run leaves its carry in place (python -m simulations.benchmark_optax)
-        dx, buf, rs = jax.lax.fori_loop(0, at.astype(jnp.int32),
-                                        lambda _, op: boundary(op), (dx, buf, rs))
+        dx, rs = jax.lax.fori_loop(0, at.astype(jnp.int32), lambda _, op: boundary(op), (dx, rs))
         return dx, ScaleByAutoDropState(count, buf, rs)
 
     return optax.GradientTransformationExtraArgs(init, update)

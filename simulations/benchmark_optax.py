@@ -21,7 +21,8 @@ Two workloads:
              classes; 5,060 parameters), softmax cross-entropy on a random batch of 100 (timing
              only; the data do not matter).
 Two ways of running N steps, each timed: ``scan`` (the N steps in one jitted ``lax.scan``)
-and ``loop`` (a jitted step called N times from Python, blocking at the end).  Each repeat
+and ``loop`` (a jitted step called N times from Python with its arguments donated, as a
+training loop does, blocking at the end).  Each repeat
 runs every variant once, in an order rotated per repeat (interleaved, so that the load of a
 shared machine falls on all variants alike); reported: the median over repeats of the time per
 step, the spread (min-max) and the overhead median(variant) / median(sgd) - 1.  Compilation is
@@ -109,6 +110,7 @@ def _cnn():
 def _runners(tx, params, grad, n, saturate):
     """(scan(), loop()): n steps from fresh states, each blocking until done."""
     import jax
+    import jax.numpy as jnp
     import optax
     state0 = tx.init(params)
     if saturate:
@@ -120,13 +122,13 @@ def _runners(tx, params, grad, n, saturate):
         return (optax.apply_updates(p, u), s), None
 
     scan = jax.jit(lambda c: jax.lax.scan(step, c, None, length=n)[0])
-    one = jax.jit(lambda c: step(c)[0])
+    one = jax.jit(lambda c: step(c)[0], donate_argnums=0)   # a training loop donates its state
 
     def run_scan():
         jax.block_until_ready(scan((params, state0)))
 
     def run_loop():
-        c = (params, state0)
+        c = jax.tree_util.tree_map(jnp.copy, (params, state0))    # the first call donates it
         for _ in range(n):
             c = one(c)
         jax.block_until_ready(c)
