@@ -458,3 +458,18 @@ def test_a_wait_longer_than_int32_can_square_still_averages_correctly():
     first = int(np.argmax(np.asarray(drops) > 0))
     assert np.asarray(drops)[-1] == 1 and first == W + 2
     np.testing.assert_allclose(np.asarray(xs)[first], np.asarray(c), rtol=1e-12)
+
+
+def test_a_calibrated_threshold_above_the_default_cap_starts_without_growth():
+    """AutoDropConfig(threshold_deg=None) keeps the default cap of 1 degree, below the
+    calibrated theta_0 for d < 342: init works, theta stays at theta_0 (the cap never undoes
+    the calibration); a cap above theta_0 is kept."""
+    from autodrop_theory.rule import calibrated_threshold_deg
+    theta = calibrated_threshold_deg(10)
+    assert theta > 1.0
+    s = init(jnp.zeros(10), AutoDropConfig(threshold_deg=None))
+    assert float(s.theta) == pytest.approx(theta) and float(s.theta_max) == pytest.approx(theta)
+    s = init(jnp.zeros(10), AutoDropConfig(threshold_deg=None, max_threshold_deg=50.0))
+    assert float(s.theta_max) == 50.0
+    s = init(jnp.zeros(400), AutoDropConfig(threshold_deg=None))
+    assert float(s.theta_max) == 1.0 and float(s.theta) < 1.0
