@@ -260,8 +260,9 @@ CLAIMS = (
             "left int32, a 4e5-epoch run diverged"),
     _c("readme.optax_equivalence", "README.md (AutoDrop in your own training loop)",
        "the optax transformation reproduces the simulator's AutoDrop trajectory", "holds",
-       "test:tests/test_optax.py::test_optax_loop_reproduces_the_engine_autodrop_trajectory",
-       note="at momentum 0 only: under momentum the optax path measures x, the simulator z"),
+       "test:tests/test_optax.py::test_autodrop_sgd_reproduces_the_simulator",
+       note="autodrop_sgd (unified momentum, the angle on the SGD point) at momentum 0 and "
+       "heavy ball 0.9; Nesterov is tested against the engine's um_s"),
     _c("readme.sweep_compiles_once", "README.md (performance)",
        "a sweep over hyperparameters compiles once and equals per-point runs", "holds",
        "test:tests/test_engine.py::test_a_20_point_sweep_compiles_once_and_equals_per_point_runs"),
