@@ -249,7 +249,7 @@ CLAIMS = (
        "test:tests/test_rule.py::test_rule_matches_the_reference_on_random_walks_where_the_confirmation_matters"),
     _c("10.estimate", f"{_T} §10",
        "the rule reports the average since the first saturation (every step's iterate), before "
-       "it a polynomial-decay average", "holds", "object:autodrop_theory.rule.average",
+       "it a polynomial-decay average", "holds", "object:autodrop_theory.rule.eval_params",
        "test:tests/test_rule.py::test_rule_matches_independent_reference"),
     _c("10.average_variance", f"{_T} §10",
        "the average of a stationary stretch has variance about (1/n) sum c_i/h_i^2 whatever "
@@ -283,8 +283,9 @@ CLAIMS = (
             "left int32, a 4e5-epoch run diverged"),
     _c("readme.optax_equivalence", "docs/guide.md (AutoDrop in your own training loop)",
        "the optax transformation reproduces the simulator's AutoDrop trajectory", "holds",
-       "test:tests/test_optax.py::test_optax_loop_reproduces_the_engine_autodrop_trajectory",
-       note="at momentum 0 only: under momentum the optax path measures x, the simulator z"),
+       "test:tests/test_optax.py::test_autodrop_sgd_reproduces_the_simulator",
+       note="autodrop_sgd (unified momentum, the angle on the SGD point) at momentum 0 and "
+       "heavy ball 0.9; Nesterov is tested against the engine's um_s"),
     _c("readme.sweep_compiles_once", "docs/performance.md",
        "a sweep over hyperparameters compiles once and equals per-point runs", "holds",
        "test:tests/test_engine.py::test_a_20_point_sweep_compiles_once_and_equals_per_point_runs"),

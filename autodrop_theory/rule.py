@@ -20,7 +20,7 @@ flattened):
     (immediate) form: drop in the very epoch the trigger fires.  With ``confirm_wait`` the drop
     at the wait's end needs the wait's own angle, between its first half's displacement and the
     rest's, to be at least guard_deg as well (else the trigger is cleared, no drop).  With
-    ``saturation_average`` the rule also keeps an estimate (:func:`average`): the uniform
+    ``saturation_average`` the rule also keeps an estimate (:func:`eval_params`): the uniform
     average of the samples (the snapshots, or with ``step_average`` every SGD step's iterate,
     given to :func:`observe`) from the start of the first drop's wait on (the iterates after
     the angle first saturated); with ``early_average``, before that, a polynomial-decay
@@ -71,9 +71,10 @@ from . import _validate as v
 from .errors import AssumptionError
 
 __all__ = ["AutoDropConfig", "PACKAGE_DEFAULTS", "PREVIOUS_DEFAULTS", "PREVIOUS_RATE_DROPS",
-           "AutoDropHyper", "AutoDropState", "init", "init_from_hyper",
-           "update", "observe", "average", "hyperparameters", "angle_deg",
-           "calibrated_threshold_deg", "epoch_guard_applies", "check_params", "check_like"]
+           "FEATURES", "Features", "AutoDropHyper", "AutoDropState", "features", "split", "init",
+           "init_from_hyper", "epoch_end", "update", "observe", "eval_params", "hyperparameters",
+           "angle_deg", "calibrated_threshold_deg", "epoch_guard_applies", "check_params",
+           "check_like"]
 
 
 # The package's defaults (docs/theory.md §10; none is a count of epochs or steps), chosen on the
@@ -91,9 +92,23 @@ PREVIOUS_DEFAULTS = types.MappingProxyType(dict(
 PREVIOUS_RATE_DROPS = 2
 
 
+def _knob(default, role: str, hyper: Optional[str] = None):
+    """A field of :class:`AutoDropConfig` with its role, the one record of what the rule does
+    with it: ``"feature"`` (a bool that decides which parts of the rule and of its state
+    exist: static, one compiled program per combination), ``"float"`` / ``"int"`` (a number the
+    compiled rule reads as an array, named ``hyper`` in :class:`AutoDropHyper` where that name
+    differs), or ``"resolve"`` (read once, by :func:`hyperparameters`, to resolve another)."""
+    return dataclasses.field(default=default, metadata={"role": role, "hyper": hyper})
+
+
 @dataclasses.dataclass(frozen=True)
 class AutoDropConfig:
     """Every knob of the rule; validated when built (and on ``dataclasses.replace``).
+
+    The flat keyword form is the user's (``AutoDropConfig(lr=..., drop_factor=...)``, the
+    presets :meth:`package`, :meth:`previous`, :meth:`published`); it splits into the static
+    :class:`Features` and the array :class:`AutoDropHyper` (:func:`split`): each field's role is
+    declared once, here, and every list of fields is derived from these declarations.
 
     Attributes:
         lr: initial learning rate eta_0 > 0.
@@ -104,11 +119,12 @@ class AutoDropConfig:
         threshold_z: the calibration's multiple of the reference standard deviation of the
             angle change (> 0); used only when threshold_deg is None.
         max_threshold_deg: theta_max >= theta_0; theta grows by 1/rho per drop up to it; None:
-            5 theta_0.
+            5 theta_0.  Where theta_0 is calibrated above it (d < 342 with the default 1
+            degree), theta stays at theta_0 (the cap never undoes the calibration).
         min_lr: the floor, 0 <= min_lr <= lr.
         extra_epochs: epochs to wait after the trigger before dropping (>= 0).
-        tail_average: replace the parameters by the linearly weighted average of the snapshots
-            taken while waiting (needs a wait: extra_epochs >= 1 or delay_fraction > 0).
+        tail_average: (feature) replace the parameters by the linearly weighted average of the
+            snapshots taken while waiting (needs a wait: extra_epochs >= 1 or delay_fraction > 0).
         guard_deg: drop only if also omega_e >= guard_deg, in [0, 180]; 0 disables, 90 is the
             certificate of docs/theory.md §4c.
         eps: the 1e-8 of the released code in the cosine's denominator, >= 0.
@@ -122,53 +138,55 @@ class AutoDropConfig:
             package's g = 1.4 is just below 1/0.7 = 1.43, and on the isotropic quadratic this
             floor, not the angle, sets most stage lengths (docs/theory.md §10, measured); the
             O(1/T) bound of docs/theory.md §10 needs g drop_factor < 1.
-        saturation_average: the rule's estimate (:func:`average`; what the simulator
-            evaluates) is the uniform average of every snapshot from the start of the first
-            drop's wait on (the iterates after the angle first saturated: Polyak-Ruppert
-            averaging without the transient); see :func:`average` for before the first drop.
-            The trajectory is unchanged.
-        observe_sgd_point: for a driver that runs heavy-ball momentum (the simulator): measure
-            the angle on z = x + beta / (1 - beta) (x - x_prev_step) (``update``'s
-            ``observed``) rather than on the parameters, and apply the guard to one epoch's
-            angle only where :func:`epoch_guard_applies` (docs/theory.md §6).
-        step_average: the estimate's averages (the wait's and the one since saturation) sum
-            the iterate of every SGD step given to :func:`observe` instead of the epoch
-            snapshots: an epoch of K steps adds K samples, not one (the simulator passes every
-            step, or the exact epoch sampler's sum of the K iterates).  A loop that never calls
-            ``observe`` gets ``params`` as the estimate.
-        confirm_wait: at the end of a wait, drop only if the wait confirms the saturation at
-            its own time scale: the angle between the displacement over its first half and
-            the displacement over the rest is at least guard_deg (a drift too slow to show in
-            one epoch's angle keeps the two halves aligned); otherwise clear the trigger and go
-            on in the same stage (no drop, no averaging start).  Waits under two epochs are
-            not checked.
-        early_average: before the first drop the estimate (:func:`average`) is the
-            polynomial-decay average of every sample since the start, epoch e (from 1) weighted
-            e^early_power (Shamir & Zhang 2013): a horizon-free suffix average for a run that
-            ends before the angle saturates.
+        saturation_average: (feature) the rule's estimate (:func:`eval_params`; what the
+            simulator evaluates) is the uniform average of every sample from the start of the
+            first drop's wait on (the iterates after the angle first saturated: Polyak-Ruppert
+            averaging without the transient); see :func:`eval_params` for before the first
+            drop.  The trajectory is unchanged.
+        observe_sgd_point: (feature) for a driver that runs momentum (the simulator,
+            :mod:`autodrop_theory.optax`): measure the angle on the point z of
+            :func:`autodrop_theory.momentum.sgd_point` (``epoch_end``'s ``sgd_point``) rather
+            than on the parameters, and apply the guard to one epoch's angle only where
+            :func:`epoch_guard_applies` (docs/theory.md §6).
+        step_average: (feature) the estimate's averages sum the iterate of every SGD step
+            given to :func:`observe` instead of the epoch snapshots: an epoch of K steps adds
+            K samples, not one (the simulator passes every step, or the exact epoch sampler's
+            sum of the K iterates).  A loop that never calls ``observe`` gets ``params`` as
+            the estimate.
+        confirm_wait: (feature) at the end of a wait, drop only if the wait confirms the
+            saturation at its own time scale: the angle between the displacement over its
+            first half and the displacement over the rest is at least guard_deg (a drift too
+            slow to show in one epoch's angle keeps the two halves aligned); otherwise clear the
+            trigger and go on in the same stage (no drop, no averaging start).  Waits under two
+            epochs are not checked.
+        early_average: (feature) before the first drop the estimate (:func:`eval_params`) is
+            the polynomial-decay average of every sample since the start, epoch e (from 1)
+            weighted e^early_power (Shamir & Zhang 2013): a horizon-free suffix average for a
+            run that ends before the angle saturates.
 
-    The compiled rule reads the resolved numbers (:class:`AutoDropHyper`) as arrays, not this
-    object, so changing a value never recompiles.
+    The compiled rule reads the numbers as arrays (:class:`AutoDropHyper`), so changing a value
+    never recompiles; the features are static (:class:`Features`): a state field exists only
+    when its feature is on.
     """
 
-    lr: float = 0.1
-    drop_factor: float = 0.2
-    threshold_deg: Optional[float] = 0.01
-    max_threshold_deg: Optional[float] = 1.0
-    min_lr: float = 1e-4
-    extra_epochs: int = 20
-    tail_average: bool = True
-    guard_deg: float = 0.0
-    eps: float = 1e-8
-    threshold_z: float = 0.25
-    delay_fraction: float = 0.0
-    stage_growth: float = 0.0
-    saturation_average: bool = False
-    observe_sgd_point: bool = False
-    step_average: bool = False
-    confirm_wait: bool = False
-    early_average: bool = False
-    early_power: float = 2.0
+    lr: float = _knob(0.1, "float")
+    drop_factor: float = _knob(0.2, "float")
+    threshold_deg: Optional[float] = _knob(0.01, "float", "theta")
+    max_threshold_deg: Optional[float] = _knob(1.0, "float", "theta_max")
+    min_lr: float = _knob(1e-4, "float")
+    extra_epochs: int = _knob(20, "int")
+    tail_average: bool = _knob(True, "feature")
+    guard_deg: float = _knob(0.0, "float")
+    eps: float = _knob(1e-8, "float")
+    threshold_z: float = _knob(0.25, "resolve")
+    delay_fraction: float = _knob(0.0, "float")
+    stage_growth: float = _knob(0.0, "float")
+    saturation_average: bool = _knob(False, "feature")
+    observe_sgd_point: bool = _knob(False, "feature")
+    step_average: bool = _knob(False, "feature")
+    confirm_wait: bool = _knob(False, "feature")
+    early_average: bool = _knob(False, "feature")
+    early_power: float = _knob(2.0, "float")
 
     def __post_init__(self):
         v.in_range("lr", self.lr, 0.0, None, lo_open=True)
@@ -183,15 +201,12 @@ class AutoDropConfig:
                        lo_open=self.threshold_deg is None)
         v.in_range("min_lr", self.min_lr, 0.0, self.lr)
         v.integer("extra_epochs", self.extra_epochs, lo=0)
-        if not isinstance(self.tail_average, bool):
-            raise AssumptionError(f"tail_average: need a bool, got {self.tail_average!r}")
         v.in_range("guard_deg", self.guard_deg, 0.0, 180.0)
         v.in_range("eps", self.eps, 0.0, None)
         v.in_range("delay_fraction", self.delay_fraction, 0.0, 1e6)
         v.in_range("stage_growth", self.stage_growth, 0.0, 1e6)
         v.in_range("early_power", self.early_power, 0.0, 100.0)
-        for name in ("saturation_average", "observe_sgd_point", "step_average", "confirm_wait",
-                     "early_average"):
+        for name in FEATURES:
             if not isinstance(getattr(self, name), bool):
                 raise AssumptionError(f"{name}: need a bool, got {getattr(self, name)!r}")
         if self.tail_average and self.extra_epochs < 1 and self.delay_fraction <= 0:
@@ -223,6 +238,60 @@ class AutoDropConfig:
         return cls(lr=lr, **knobs)
 
 
+def _fields(*roles):
+    return tuple(f for f in dataclasses.fields(AutoDropConfig) if f.metadata["role"] in roles)
+
+
+# The derived lists of fields (the roles are declared once, on AutoDropConfig's fields).
+FEATURES = tuple(f.name for f in _fields("feature"))
+_NUMBERS = tuple((f.name, f.metadata["hyper"] or f.name, f.metadata["role"])
+                 for f in _fields("float", "int"))
+
+
+@jax.tree_util.register_static
+@dataclasses.dataclass(frozen=True)
+class Features:
+    """Which parts of the rule exist (static: hashed into the compiled program; a pytree with
+    no leaves).  One bool per feature field of :class:`AutoDropConfig` (:data:`FEATURES`):
+    tail_average, saturation_average, observe_sgd_point, step_average, confirm_wait,
+    early_average.  The state's parameter-sized fields follow from them (:meth:`vectors`)."""
+
+    tail_average: bool = True
+    saturation_average: bool = False
+    observe_sgd_point: bool = False
+    step_average: bool = False
+    confirm_wait: bool = False
+    early_average: bool = False
+
+    @property
+    def step_samples(self) -> bool:
+        """Whether :func:`observe` does anything: the estimate averages every step."""
+        return self.step_average and (self.saturation_average or self.early_average)
+
+    @property
+    def early(self) -> bool:
+        """The polynomial-decay early average exists (it is read only by the estimate)."""
+        return self.early_average and self.saturation_average
+
+    def vectors(self) -> tuple:
+        """The names of the state's parameter-sized fields under these features."""
+        return (("x_prev", "x_prev2") + (("accum",) if self.tail_average else ())
+                + (("avg_sum",) if self.saturation_average else ())
+                + (("early_mean",) if self.early else ())
+                + (("x_trig", "x_mid") if self.confirm_wait else ()))
+
+
+assert tuple(f.name for f in dataclasses.fields(Features)) == FEATURES   # one list of features
+
+AutoDropHyper = NamedTuple("AutoDropHyper", [(name, Any) for _, name, _ in _NUMBERS])
+AutoDropHyper.__doc__ = (
+    """The rule's numbers (the non-feature fields of :class:`AutoDropConfig`, resolved by
+    :func:`hyperparameters`; theta and theta_max are threshold_deg and max_threshold_deg after
+    the calibration): the compiled rule reads them as data, so one compiled program serves
+    every value (a sweep over thresholds, drop factors or rates compiles once).  Fields:
+    """ + ", ".join(name for _, name, _ in _NUMBERS) + "; extra_epochs int32, the rest floats.")
+
+
 def calibrated_threshold_deg(dim: int, z: float = 0.25) -> float:
     """The theory-calibrated threshold theta_0 = z * sd_ref / sqrt(dim) (degrees).
 
@@ -241,83 +310,69 @@ def calibrated_threshold_deg(dim: int, z: float = 0.25) -> float:
     return float(min(180.0, z * ref / dim ** 0.5))
 
 
-class AutoDropHyper(NamedTuple):
-    """The rule's numeric hyperparameters as arrays (resolved from an :class:`AutoDropConfig`
-    by :func:`hyperparameters`): the compiled rule reads them as data, so one compiled program
-    serves every value (a sweep over thresholds, drop factors or rates compiles once).
-
-    lr, drop_factor, theta (theta_0, degrees), theta_max, min_lr, guard_deg, eps,
-    delay_fraction, stage_growth, early_power: floats; extra_epochs: int32; tail_average,
-    saturation_average, observe_sgd_point, step_average, confirm_wait, early_average: bool.
-    """
-
-    lr: Any
-    drop_factor: Any
-    theta: Any
-    theta_max: Any
-    min_lr: Any
-    extra_epochs: Any
-    tail_average: Any
-    guard_deg: Any
-    eps: Any
-    delay_fraction: Any = 0.0
-    stage_growth: Any = 0.0
-    saturation_average: Any = False
-    observe_sgd_point: Any = False
-    step_average: Any = False
-    confirm_wait: Any = False
-    early_average: Any = False
-    early_power: Any = 2.0
+def features(config: AutoDropConfig) -> Features:
+    """The static part of ``config``."""
+    if not isinstance(config, AutoDropConfig):
+        raise AssumptionError(f"config: need an AutoDropConfig, got {type(config).__name__}")
+    return Features(**{name: getattr(config, name) for name in FEATURES})
 
 
 def hyperparameters(config: AutoDropConfig, dim: int) -> AutoDropHyper:
-    """Resolve ``config`` for ``dim`` parameters (the calibrated threshold and its cap) into
-    host numbers (float, int, bool); raises AssumptionError where the cap is below theta_0."""
+    """Resolve the numbers of ``config`` for ``dim`` parameters (the calibrated threshold and
+    its cap) into host numbers (float, int)."""
     if not isinstance(config, AutoDropConfig):
         raise AssumptionError(f"config: need an AutoDropConfig, got {type(config).__name__}")
-    theta = (config.threshold_deg if config.threshold_deg is not None
-             else calibrated_threshold_deg(dim, config.threshold_z))
-    theta_max = (config.max_threshold_deg if config.max_threshold_deg is not None
-                 else 5.0 * theta)
-    if theta_max < theta:
-        raise AssumptionError(f"max_threshold_deg: need >= the calibrated threshold {theta:g}, "
-                              f"got {theta_max!r}")
-    return AutoDropHyper(lr=float(config.lr), drop_factor=float(config.drop_factor),
-                         theta=float(theta), theta_max=float(theta_max),
-                         min_lr=float(config.min_lr), extra_epochs=int(config.extra_epochs),
-                         tail_average=bool(config.tail_average),
-                         guard_deg=float(config.guard_deg), eps=float(config.eps),
-                         delay_fraction=float(config.delay_fraction),
-                         stage_growth=float(config.stage_growth),
-                         saturation_average=bool(config.saturation_average),
-                         observe_sgd_point=bool(config.observe_sgd_point),
-                         step_average=bool(config.step_average),
-                         confirm_wait=bool(config.confirm_wait),
-                         early_average=bool(config.early_average),
-                         early_power=float(config.early_power))
+    calibrated = config.threshold_deg is None
+    theta = (calibrated_threshold_deg(dim, config.threshold_z) if calibrated
+             else config.threshold_deg)
+    cap = config.max_threshold_deg if config.max_threshold_deg is not None else 5.0 * theta
+    resolved = dict(threshold_deg=theta, max_threshold_deg=max(cap, theta))
+    cast = {"float": float, "int": int}
+    return AutoDropHyper(*(cast[role](resolved.get(field, getattr(config, field)))
+                           for field, _, role in _NUMBERS))
+
+
+def split(config: AutoDropConfig, dim: int) -> tuple:
+    """(:class:`Features`, :class:`AutoDropHyper`) of ``config`` for ``dim`` parameters."""
+    return features(config), hyperparameters(config, dim)
 
 
 class AutoDropState(NamedTuple):
-    """The rule's state; every field is an array, so it jits and vmaps.
+    """The rule's state; every field is an array (or None where its feature is off), so it
+    jits and vmaps.
 
-    lr: the rate to use in the coming epoch.  theta: the current threshold (degrees).
-    theta_max: its cap (degrees; resolved at ``init`` when calibrated).
-    angle_deg: omega_e of the last boundary (nan until defined).  prev_angle_deg: omega_{e-1}.
-    num_drops: int32 count of firings that lowered the rate.  num_fires: int32 count of all
-    firings.  dropped: whether the last update lowered the rate.
-    triggered: the sticky flag.  wait: int32 epochs waited since the trigger.
-    snapshots: int32 number of snapshots seen (x_0 counts).  x_prev, x_prev2: the observed
-    points of boundaries e-1, e-2 (flat; ``update``'s ``observed``, moved with a tail-average
-    jump).  accum: sum_k k x_(k) (flat).  stage_epochs: int32 epochs since the last drop (or
-    the start; while triggered, the trigger's stage epoch is stage_epochs - wait);
-    prev_stage_epochs: the previous stage's (0 in the first).  cos_sum: the sum of cos(omega)
-    over the wait.  wait_sum, wait_n: the sum (flat) and number of the wait's samples (its
-    snapshots, or with ``step_average`` its steps).  sat_sum, sat_n: the same for the samples
-    since the first drop's wait began.  early_mean, early_w: the polynomial-decay average of
-    every sample and its total weight.  x_trig, x_mid: the observed points at the trigger and
-    at the middle of its wait (``confirm_wait``).  hyper: the
-    :class:`AutoDropHyper` as arrays of the parameters' dtype (lr and theta there are the
-    initial values).
+    Attributes:
+        lr: the rate to use in the coming epoch.
+        theta: the current threshold (degrees).
+        theta_max: its cap (degrees; resolved at ``init`` when calibrated).
+        angle_deg: omega_e of the last boundary (nan until defined).
+        prev_angle_deg: omega_{e-1}.
+        num_drops: int32 count of firings that lowered the rate.
+        num_fires: int32 count of all firings.
+        dropped: bool, whether the last update lowered the rate.
+        triggered: bool, the sticky flag.
+        wait: int32 epochs waited since the trigger.
+        snapshots: int32 number of snapshots seen (x_0 counts).
+        stage_epochs: int32 epochs since the last drop (or the start; while triggered, the
+            trigger's stage epoch is stage_epochs - wait).
+        prev_stage_epochs: int32, the previous stage's (0 in the first).
+        cos_sum: the sum of cos(omega) over the wait.
+        avg_n: the number of samples in ``avg_sum`` (0 without ``saturation_average``).
+        early_w: the early average's total weight (0 without it).
+        x_prev, x_prev2: (d,) the observed points of boundaries e-1, e-2 (flat; ``update``'s
+            ``observed``, moved with a tail-average jump).
+        accum: (d,) sum_k k x_(k) over the wait (``tail_average``; else None).
+        avg_sum: (d,) with ``saturation_average`` (else None): before the first drop, the sum
+            of the current wait's samples (its snapshots, or with ``step_average`` its steps);
+            from the first drop on, of every sample since that drop's wait began (the wait's
+            sum is never needed after the first drop, so the two share one vector).
+        early_mean: (d,) the polynomial-decay average of every sample (``early_average`` with
+            ``saturation_average``; else None).
+        x_trig, x_mid: (d,) the observed points at the trigger and at the middle of its wait
+            (``confirm_wait``; else None).
+        hyper: the :class:`AutoDropHyper` as arrays of the parameters' dtype (extra_epochs
+            int32; lr and theta there are the initial values).
+        features: the static :class:`Features`.
     """
 
     lr: Any
@@ -331,21 +386,20 @@ class AutoDropState(NamedTuple):
     triggered: Any
     wait: Any
     snapshots: Any
-    x_prev: Any
-    x_prev2: Any
-    accum: Any
     stage_epochs: Any
     prev_stage_epochs: Any
     cos_sum: Any
-    wait_sum: Any
-    wait_n: Any
-    sat_sum: Any
-    sat_n: Any
-    early_mean: Any
+    avg_n: Any
     early_w: Any
+    x_prev: Any
+    x_prev2: Any
+    accum: Any
+    avg_sum: Any
+    early_mean: Any
     x_trig: Any
     x_mid: Any
     hyper: AutoDropHyper
+    features: Features
 
 
 def angle_deg(u, w, eps=0.0):
@@ -359,10 +413,9 @@ def angle_deg(u, w, eps=0.0):
 
 def init(params, config: AutoDropConfig) -> AutoDropState:
     """Start the rule at the initial parameters x_0 (any pytree of float arrays)."""
-    if not isinstance(config, AutoDropConfig):
-        raise AssumptionError(f"config: need an AutoDropConfig, got {type(config).__name__}")
+    ft = features(config)
     flat = _flat_params(params)
-    return init_from_hyper(flat, hyperparameters(config, flat.size))
+    return init_from_hyper(flat, hyperparameters(config, flat.size), ft)
 
 
 def check_params(params):
@@ -397,37 +450,26 @@ def _flat_params(params):
     return flat
 
 
-def init_from_hyper(params, hyper: AutoDropHyper) -> AutoDropState:
-    """:func:`init` from resolved hyperparameters (host numbers or traced arrays, e.g. one
-    point of a vmapped sweep); no validation: build ``hyper`` with :func:`hyperparameters`."""
+def init_from_hyper(params, hyper: AutoDropHyper, features: Features) -> AutoDropState:
+    """:func:`init` from resolved numbers (host numbers or traced arrays, e.g. one point of a
+    vmapped sweep) and static ``features``; no validation: build them with :func:`split`."""
+    if not isinstance(features, Features):
+        raise AssumptionError(f"features: need a rule.Features, got {type(features).__name__}")
     flat, _ = ravel_pytree(params)
     dt = flat.dtype
-    nan = jnp.asarray(jnp.nan, dt)
-    h = AutoDropHyper(*(jnp.asarray(getattr(hyper, f), dt) for f in (
-        "lr", "drop_factor", "theta", "theta_max", "min_lr")),
-        extra_epochs=jnp.asarray(hyper.extra_epochs, jnp.int32),
-        tail_average=jnp.asarray(hyper.tail_average, bool),
-        guard_deg=jnp.asarray(hyper.guard_deg, dt), eps=jnp.asarray(hyper.eps, dt),
-        delay_fraction=jnp.asarray(hyper.delay_fraction, dt),
-        stage_growth=jnp.asarray(hyper.stage_growth, dt),
-        saturation_average=jnp.asarray(hyper.saturation_average, bool),
-        observe_sgd_point=jnp.asarray(hyper.observe_sgd_point, bool),
-        step_average=jnp.asarray(hyper.step_average, bool),
-        confirm_wait=jnp.asarray(hyper.confirm_wait, bool),
-        early_average=jnp.asarray(hyper.early_average, bool),
-        early_power=jnp.asarray(hyper.early_power, dt))
+    h = AutoDropHyper(*(jnp.asarray(getattr(hyper, name), jnp.int32 if role == "int" else dt)
+                        for _, name, role in _NUMBERS))
+    zero, count = jnp.zeros((), dt), jnp.zeros((), jnp.int32)
+    vec = dict(x_prev=flat, x_prev2=flat, accum=jnp.zeros_like(flat),
+               avg_sum=jnp.zeros_like(flat), early_mean=flat, x_trig=flat, x_mid=flat)
+    on = features.vectors()
     return AutoDropState(
         lr=h.lr, theta=h.theta, theta_max=h.theta_max,
-        angle_deg=nan, prev_angle_deg=nan,
-        num_drops=jnp.zeros((), jnp.int32), num_fires=jnp.zeros((), jnp.int32),
-        dropped=jnp.zeros((), bool),
-        triggered=jnp.zeros((), bool), wait=jnp.zeros((), jnp.int32),
-        snapshots=jnp.ones((), jnp.int32),
-        x_prev=flat, x_prev2=flat, accum=jnp.zeros_like(flat),
-        stage_epochs=jnp.zeros((), jnp.int32), prev_stage_epochs=jnp.zeros((), jnp.int32),
-        cos_sum=jnp.zeros((), dt), wait_sum=jnp.zeros_like(flat), wait_n=jnp.zeros((), dt),
-        sat_sum=jnp.zeros_like(flat), sat_n=jnp.zeros((), dt),
-        early_mean=flat, early_w=jnp.zeros((), dt), x_trig=flat, x_mid=flat, hyper=h)
+        angle_deg=jnp.asarray(jnp.nan, dt), prev_angle_deg=jnp.asarray(jnp.nan, dt),
+        num_drops=count, num_fires=count, dropped=jnp.zeros((), bool),
+        triggered=jnp.zeros((), bool), wait=count, snapshots=jnp.ones((), jnp.int32),
+        stage_epochs=count, prev_stage_epochs=count, cos_sum=zero, avg_n=zero, early_w=zero,
+        **{k: (a if k in on else None) for k, a in vec.items()}, hyper=h, features=features)
 
 
 def check_like(state, params) -> None:
@@ -465,6 +507,17 @@ def epoch_guard_applies(momentum, steps_per_epoch):
     return steps_per_epoch * (1 - beta) >= 1 - 4 * steps_per_epoch * eps
 
 
+def epoch_end(state: AutoDropState, params, sgd_point=None, epoch_guard=True):
+    """The epoch boundary as every driver calls it (the simulator's method family and
+    :mod:`autodrop_theory.optax`): :func:`update` at ``params``, measuring the angle on
+    ``sgd_point`` (the point of :func:`autodrop_theory.momentum.sgd_point` under momentum; None
+    without momentum) with the guard ``epoch_guard`` (:func:`epoch_guard_applies`) where the
+    feature ``observe_sgd_point`` is on, on ``params`` with the guard everywhere else."""
+    if sgd_point is None or not state.features.observe_sgd_point:
+        return update(state, params)
+    return update(state, params, sgd_point, epoch_guard)
+
+
 def update(state: AutoDropState, params, observed=None, epoch_guard=True):
     """One epoch boundary: take the snapshot ``params``; return (params, new state).
 
@@ -477,9 +530,9 @@ def update(state: AutoDropState, params, observed=None, epoch_guard=True):
     the epoch's angle to pass ``guard_deg``; under momentum pass
     :func:`epoch_guard_applies` (false for epochs shorter than 1 / (1 - beta) steps, where
     the stationary angle is below 90 degrees), and the wait's confirmation alone applies the
-    guard.
+    guard.  Drivers call it through :func:`epoch_end`.
     """
-    hp = state.hyper
+    hp, ft = state.hyper, state.features
     x, unravel = _flat_like(state, params)
     dt = x.dtype
     obs = x if observed is None else ravel_pytree(observed)[0]
@@ -496,11 +549,7 @@ def update(state: AutoDropState, params, observed=None, epoch_guard=True):
              & ((angle >= hp.guard_deg) | ~jnp.asarray(epoch_guard, bool)))
     waiting = state.triggered                             # triggered at an earlier boundary
     wait = jnp.where(waiting, state.wait + 1, state.wait)
-    accum = jnp.where(waiting, state.accum + wait.astype(dt) * x, state.accum)
     cos_sum = jnp.where(waiting, state.cos_sum + jnp.cos(jnp.radians(angle)), state.cos_sum)
-    snap = ~hp.step_average                               # the averages sample the snapshots
-    wait_sum = jnp.where(waiting & snap, state.wait_sum + x, state.wait_sum)
-    wait_n = jnp.where(waiting & snap, state.wait_n + 1, state.wait_n)
     # the wait a trigger needs: extra_epochs + ceil(f n), n the stage's epochs at the trigger
     # (wait counts the epochs since, and is 0 until a trigger)
     n = (stage_epochs - wait).astype(dt)
@@ -508,35 +557,53 @@ def update(state: AutoDropState, params, observed=None, epoch_guard=True):
     triggered = state.triggered | fires
     long_enough = stage_epochs.astype(dt) >= hp.stage_growth * state.prev_stage_epochs.astype(dt)
     due = triggered & (wait >= target) & long_enough
-    # the wait's own angle: its first half's displacement against the rest's
-    x_trig = jnp.where(fires & ~state.triggered, obs, state.x_trig)
-    # its middle: half of the wait the drop will actually take, stage growth included (the
-    # stage must reach g times the previous one, so the wait is at least ceil(g prev - n))
-    grown = jnp.ceil(hp.stage_growth * state.prev_stage_epochs.astype(dt) - n).astype(jnp.int32)
-    x_mid = jnp.where(waiting & (wait == jnp.maximum((jnp.maximum(target, grown) + 1) // 2, 1)),
-                      obs, state.x_mid)
-    confirmed = (angle_deg(obs - x_mid, x_mid - x_trig, hp.eps) >= hp.guard_deg) | (wait < 2)
-    drop = due & (confirmed | ~hp.confirm_wait)
+    vectors = {}
+    if ft.confirm_wait:       # the wait's own angle: its first half's displacement against the rest's
+        x_trig = jnp.where(fires & ~state.triggered, obs, state.x_trig)
+        # its middle: half of the wait the drop will actually take, stage growth included (the
+        # stage must reach g times the previous one, so the wait is at least ceil(g prev - n))
+        grown = jnp.ceil(hp.stage_growth * state.prev_stage_epochs.astype(dt) - n).astype(
+            jnp.int32)
+        x_mid = jnp.where(waiting & (wait == jnp.maximum((jnp.maximum(target, grown) + 1) // 2,
+                                                         1)), obs, state.x_mid)
+        confirmed = (angle_deg(obs - x_mid, x_mid - x_trig, hp.eps) >= hp.guard_deg) | (wait < 2)
+        drop = due & confirmed
+        vectors.update(x_trig=x_trig, x_mid=x_mid)
+    else:
+        drop = due
     clear = due                                           # a drop, or a wait not confirmed
-    # sum_{k'=1}^{wait} k', in the parameters' dtype: in int32, wait (wait + 1) overflows once a
-    # wait passes 46,340 epochs (stages that long come after some 20 drops at long horizons)
-    w = wait.astype(dt)
-    weights = jnp.maximum(w * (w + 1) / 2, 1)
-    x_new = jnp.where(drop & hp.tail_average, accum / weights, x)
+    x_new = x
+    if ft.tail_average:
+        accum = jnp.where(waiting, state.accum + wait.astype(dt) * x, state.accum)
+        # sum_{k'=1}^{wait} k', in the parameters' dtype: in int32, wait (wait + 1) overflows
+        # once a wait passes 46,340 epochs (stages that long come after some 20 drops)
+        w = wait.astype(dt)
+        weights = jnp.maximum(w * (w + 1) / 2, 1)
+        x_new = jnp.where(drop, accum / weights, x)
+        vectors["accum"] = jnp.where(clear, jnp.zeros_like(accum), accum)
     rho = hp.drop_factor
     min_lr = hp.min_lr
     # A rate within 4 ulps of the floor is at the floor (rho * rho * lr need not round to min_lr).
     at_floor = state.lr <= min_lr * jnp.asarray(1 + 4 * jnp.finfo(dt).eps, dt)
     lowered = drop & ~at_floor
     lr = jnp.where(lowered, jnp.maximum(min_lr, rho * state.lr), state.lr)
-    # the samples since the first drop's wait began (that wait's own, then every one)
-    saturated = state.num_fires > 0
-    first = drop & ~saturated
-    alone = first & (wait_n == 0) & snap                              # no wait: this snapshot
-    sat_sum = jnp.where(first, jnp.where(alone, x, wait_sum),
-                        jnp.where(saturated & snap, state.sat_sum + x, state.sat_sum))
-    sat_n = jnp.where(first, jnp.where(alone, 1, wait_n),
-                      jnp.where(saturated & snap, state.sat_n + 1, state.sat_n))
+    saturated = state.num_fires > 0           # the samples since the first drop's wait began
+    avg_sum, avg_n = state.avg_sum, state.avg_n
+    if ft.saturation_average:
+        snap = not ft.step_average            # the averages sample the snapshots
+        if snap:  # before the first drop the wait's snapshots, from it on every snapshot
+            add = waiting | saturated
+            avg_sum = jnp.where(add, avg_sum + x, avg_sum)
+            avg_n = jnp.where(add, avg_n + 1, avg_n)
+            alone = drop & ~saturated & (avg_n == 0)       # a first drop without a wait
+            avg_sum = jnp.where(alone, x, avg_sum)
+            avg_n = jnp.where(alone, 1, avg_n)
+        # a wait cleared before the first drop starts over; the first drop keeps it
+        restart = clear & ~drop & ~saturated
+        vectors["avg_sum"] = jnp.where(restart, jnp.zeros_like(avg_sum), avg_sum)
+        avg_n = jnp.where(restart, jnp.zeros_like(avg_n), avg_n)
+    early = _early(state, x, 1, snapshots - 1, not ft.step_average)
+    vectors.update(early)
     new = state._replace(
         lr=lr,
         theta=jnp.where(drop, jnp.minimum(state.theta_max, state.theta / rho), state.theta),
@@ -545,65 +612,66 @@ def update(state: AutoDropState, params, observed=None, epoch_guard=True):
         num_fires=state.num_fires + drop.astype(jnp.int32), dropped=lowered,
         triggered=triggered & ~clear,
         wait=jnp.where(clear, jnp.zeros_like(wait), wait),
-        accum=jnp.where(clear, jnp.zeros_like(accum), accum),
         cos_sum=jnp.where(clear, jnp.zeros_like(cos_sum), cos_sum),
-        wait_sum=jnp.where(clear, jnp.zeros_like(wait_sum), wait_sum),
-        wait_n=jnp.where(clear, jnp.zeros_like(wait_n), wait_n),
         stage_epochs=jnp.where(drop, jnp.zeros_like(stage_epochs), stage_epochs),
         prev_stage_epochs=jnp.where(drop, stage_epochs, state.prev_stage_epochs),
-        sat_sum=sat_sum, sat_n=sat_n, x_trig=x_trig, x_mid=x_mid,
-        **_early(state, x, 1, snapshots - 1, snap),
+        avg_n=avg_n, **vectors,
         snapshots=snapshots, x_prev=obs + (x_new - x), x_prev2=state.x_prev)
     return unravel(x_new), new
 
 
-def _early(state, x_sum, count, epoch, on):
+def _early(state, x_sum, count, epoch, on: bool) -> dict:
     """The polynomial-decay average's fields after adding ``count`` samples summing to
-    ``x_sum`` from epoch ``epoch`` (from 1), weight epoch^p each, where ``on``."""
+    ``x_sum`` from epoch ``epoch`` (from 1), weight epoch^p each, where ``on`` (static) and
+    the feature exists; else no fields."""
+    if not (on and state.features.early):
+        return {}
     hp = state.hyper
     dt = x_sum.dtype
     w = jnp.asarray(count, dt) * epoch.astype(dt) ** hp.early_power
     total = state.early_w + w
-    on = on & hp.early_average
     mean = state.early_mean + (w / total) * (x_sum / jnp.asarray(count, dt) - state.early_mean)
-    return dict(early_mean=jnp.where(on, mean, state.early_mean),
-                early_w=jnp.where(on, total, state.early_w))
+    return dict(early_mean=mean, early_w=total)
 
 
 def observe(state: AutoDropState, params, count=1) -> AutoDropState:
     """Give the rule one SGD step's iterate ``params`` (or the sum of ``count`` iterates, e.g.
     an epoch's): with ``step_average`` it joins the wait's average while the trigger is set
     and the average since saturation once a drop has happened; otherwise the state is
-    returned unchanged.  Call it after every step, between the epoch boundaries' ``update``s
-    (a step's iterate belongs to the epoch it ends in)."""
-    x, _ = _flat_like(state, params)
-    hp = state.hyper
-    n = jnp.asarray(count, x.dtype)
-    waiting = hp.step_average & state.triggered
-    saturated = hp.step_average & (state.num_fires > 0)
-    return state._replace(
-        wait_sum=jnp.where(waiting, state.wait_sum + x, state.wait_sum),
-        wait_n=jnp.where(waiting, state.wait_n + n, state.wait_n),
-        sat_sum=jnp.where(saturated, state.sat_sum + x, state.sat_sum),
-        sat_n=jnp.where(saturated, state.sat_n + n, state.sat_n),
-        **_early(state, x, count, state.snapshots, hp.step_average))
+    returned unchanged (nothing is computed).  Call it after every step, between the epoch
+    boundaries' ``update``s (a step's iterate belongs to the epoch it ends in).  Per step this
+    is one accumulation into a parameter-sized vector (two with ``early_average``)."""
+    check_like(state, params)
+    ft = state.features
+    if not ft.step_samples:
+        return state
+    x, _ = ravel_pytree(params)
+    new = {}
+    if ft.saturation_average:
+        add = state.triggered | (state.num_fires > 0)
+        new["avg_sum"] = jnp.where(add, state.avg_sum + x, state.avg_sum)
+        new["avg_n"] = jnp.where(add, state.avg_n + jnp.asarray(count, x.dtype), state.avg_n)
+    new.update(_early(state, x, count, state.snapshots, True))
+    return state._replace(**new)
 
 
-def average(state: AutoDropState, params):
-    """The rule's estimate at ``params`` (the current parameters): with ``saturation_average``,
-    the uniform average of the samples (snapshots, or with ``step_average`` steps) since the
-    first drop's wait began; before the first drop, the average of the current wait's samples
-    while the wait's angles agree that the iterates are saturated (the mean of cos(omega) over
-    its epochs at most cos(guard_deg)), else, with ``early_average``, the polynomial-decay
-    average of every sample since the start, else ``params`` itself.  Without
-    ``saturation_average``, ``params``."""
+def eval_params(state: AutoDropState, params):
+    """The rule's estimate, the point to evaluate, at ``params`` (the current parameters): with
+    ``saturation_average``, the uniform average of the samples (snapshots, or with
+    ``step_average`` steps) since the first drop's wait began; before the first drop, the
+    average of the current wait's samples while the wait's angles agree that the iterates are
+    saturated (the mean of cos(omega) over its epochs at most cos(guard_deg)), else, with
+    ``early_average``, the polynomial-decay average of every sample since the start, else
+    ``params`` itself.  Without ``saturation_average``, ``params``.  (The simulator's
+    ``Family.report`` and :func:`autodrop_theory.optax.autodrop_eval_params` call it.)"""
+    if not state.features.saturation_average:
+        return params
     x, unravel = ravel_pytree(params)
     hp = state.hyper
-    sat = state.sat_sum / jnp.maximum(state.sat_n, 1)
+    mean = state.avg_sum / jnp.maximum(state.avg_n, 1)
     wait = state.wait.astype(x.dtype)
-    provisional = (state.triggered & (state.wait > 0) & (state.wait_n > 0)
+    provisional = (state.triggered & (state.wait > 0)
                    & (state.cos_sum <= jnp.cos(jnp.radians(hp.guard_deg)) * wait))
-    pending = state.wait_sum / jnp.maximum(state.wait_n, 1)
-    early = jnp.where(hp.early_average & (state.early_w > 0), state.early_mean, x)
-    est = jnp.where(state.sat_n > 0, sat, jnp.where(provisional, pending, early))
-    return unravel(jnp.where(hp.saturation_average, est, x))
+    early = (jnp.where(state.early_w > 0, state.early_mean, x) if state.features.early else x)
+    use = ((state.num_fires > 0) | provisional) & (state.avg_n > 0)
+    return unravel(jnp.where(use, mean, early))

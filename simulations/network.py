@@ -11,10 +11,10 @@ before the momentum, PyTorch's convention), lr 0.1, batch 128, one pass over a f
 of the training rows per epoch (K = n_train // B steps; the remainder rows of an epoch are not
 used).  Methods (the same seeds, initialisations and minibatch orders for all):
   autodrop        the package's AutoDrop (:func:`simulations.methods.autodrop.package_config`,
-                  threshold calibrated for the network's d) via :mod:`autodrop_theory.optax`
-                  (which measures the angle on the parameters and evaluates them: the
-                  estimate averaged since saturation and the point z of the
-                  simulator are not used here)
+                  threshold calibrated for the network's d) via
+                  :func:`autodrop_theory.optax.autodrop_sgd` (the simulator's code path: the
+                  rate inside the momentum buffer, the angle measured on the SGD point; the
+                  parameters are evaluated, not the rule's estimate)
   autodrop_paper  the published constants verbatim
   step_decay      x0.2 at 30%, 60% and 80% of the epochs (the paper's CIFAR milestones 60/120/160
                   of 200, scaled to the budget)
@@ -62,8 +62,8 @@ def transformation(name, *, lr, epochs, K, momentum, weight_decay, nesterov=Fals
     if name in ("autodrop", "autodrop_paper"):
         # the threshold is calibrated at init from the number of parameters (rule.init)
         cfg = ad.package_config(lr) if name == "autodrop" else ad.paper_config(lr)
-        tx = optax.chain(decay, ado.autodrop(cfg, K, momentum=momentum,
-                                                     nesterov=nesterov))
+        tx = optax.chain(decay, ado.autodrop_sgd(cfg, K, momentum=momentum,
+                                                         s="nesterov" if nesterov else 0.0))
         return tx, lambda s, t: ado.read(s)["lr"]
     if name == "plateau":
         tx = optax.chain(decay, optax.sgd(lr, momentum=momentum, nesterov=nesterov),

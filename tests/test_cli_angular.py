@@ -50,7 +50,8 @@ def test_calibrated_config_resolves_at_init():
     s = init(jnp.zeros(64), cfg)
     assert float(s.theta) == pytest.approx(calibrated_threshold_deg(64, 0.5))
     assert float(s.theta_max) == pytest.approx(5 * float(s.theta))
-    with pytest.raises(AssumptionError, match="max_threshold_deg: need >= the calibrated"):
-        init(jnp.zeros(4), AutoDropConfig(threshold_deg=None, max_threshold_deg=0.1))
+    # a cap below the calibrated theta_0 leaves theta at theta_0 (no growth), no error
+    s = init(jnp.zeros(4), AutoDropConfig(threshold_deg=None, max_threshold_deg=0.1))
+    assert float(s.theta_max) == float(s.theta) == pytest.approx(calibrated_threshold_deg(4))
     with pytest.raises(AssumptionError, match="threshold_z"):
         AutoDropConfig(threshold_deg=None, threshold_z=-1.0)

@@ -234,9 +234,9 @@ def test_mixed_integer_and_float_parameters_are_refused_before_any_compilation()
     import optax
 
     import autodrop_theory.optax as ado
-    with pytest.raises(AssumptionError, match="^nesterov: need True or False"):
-        ado.autodrop(rule.AutoDropConfig(lr=0.5), 5, nesterov="yes")
-    tx = ado.autodrop(rule.AutoDropConfig(lr=0.5), 5)
+    with pytest.raises(AssumptionError, match="^s: need a number >= 0 or one of"):
+        ado.autodrop_sgd(rule.AutoDropConfig(lr=0.5), 5, momentum=0.9, s="yes")
+    tx = ado.scale_by_autodrop(rule.AutoDropConfig(lr=0.5), 5)
     mixed = {"w": jnp.ones(3), "n": jnp.ones(2, jnp.int32)}
     for bad in (mixed, [1.0, 2]):
         with no_compilation(), pytest.raises(AssumptionError, match=r"^params: need floating"):
@@ -251,6 +251,6 @@ def test_mixed_integer_and_float_parameters_are_refused_before_any_compilation()
         with no_compilation(), pytest.raises(AssumptionError, match=rf"^{arg}\b"):
             tx.update(updates, state, params)
     with no_compilation(), pytest.raises(AssumptionError, match=r"^params: need 7907"):
-        ado.estimate(state, short)
+        ado.autodrop_eval_params(state, short)
     with no_compilation(), pytest.raises(AssumptionError, match=r"^state: need"):
         tx.update(ok, other, ok)

@@ -109,7 +109,7 @@ def test_autodrop_defaults_count_no_epochs_and_keep_the_theorem_condition():
     assert m.hp.extra_epochs == 0 and m.hp.min_lr == 0.0
     assert m.hp.delay_fraction > 0 and m.hp.guard_deg == 90.0
     assert m.hp.drop_factor * m.hp.stage_growth < 1
-    assert m.hp.saturation_average and m.hp.observe_sgd_point
+    assert m.config["saturation_average"] and m.config["observe_sgd_point"]   # static features
     v1 = methods.make("autodrop_v1", CTX)
     assert v1.hp.min_lr == pytest.approx(0.5 * 0.2 ** autodrop.V1_RATE_DROPS)
     assert v1.hp.extra_epochs == 40 and v1.hp.delay_fraction == 0.0

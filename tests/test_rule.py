@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from autodrop_theory import AssumptionError
 from autodrop_theory.strategies import DrawnRandom
-from autodrop_theory.rule import AutoDropConfig, average, init, observe, update
+from autodrop_theory.rule import AutoDropConfig, eval_params, init, observe, update
 
 
 # ------------------------------------------------------------------ configuration validation
@@ -83,7 +83,7 @@ def path_from_turns(turns_deg, lengths=None):
 
 # one compiled program per argument structure: the hyperparameters are arrays in the state
 _update = jax.jit(update)
-_average = jax.jit(average)
+_average = jax.jit(eval_params)
 _observe = jax.jit(observe)
 
 
@@ -395,9 +395,9 @@ def test_float32_params_keep_float32_state():
 # ---------------------------------------------- edge semantics, pinned at exact ties (docstring)
 def _run_hyper(cfg, points, **changes):
     """The rule from ``cfg`` with some resolved hyperparameters replaced by exact values."""
-    from autodrop_theory.rule import hyperparameters, init_from_hyper, update
-    state = init_from_hyper(jnp.asarray(points[0]),
-                            hyperparameters(cfg, 2)._replace(**changes))
+    from autodrop_theory.rule import init_from_hyper, split, update
+    features, hyper = split(cfg, 2)
+    state = init_from_hyper(jnp.asarray(points[0]), hyper._replace(**changes), features)
     states = []
     for p in points[1:]:
         _, state = update(state, jnp.asarray(p))
@@ -458,3 +458,18 @@ def test_a_wait_longer_than_int32_can_square_still_averages_correctly():
     first = int(np.argmax(np.asarray(drops) > 0))
     assert np.asarray(drops)[-1] == 1 and first == W + 2
     np.testing.assert_allclose(np.asarray(xs)[first], np.asarray(c), rtol=1e-12)
+
+
+def test_a_calibrated_threshold_above_the_default_cap_starts_without_growth():
+    """AutoDropConfig(threshold_deg=None) keeps the default cap of 1 degree, below the
+    calibrated theta_0 for d < 342: init works, theta stays at theta_0 (the cap never undoes
+    the calibration); a cap above theta_0 is kept."""
+    from autodrop_theory.rule import calibrated_threshold_deg
+    theta = calibrated_threshold_deg(10)
+    assert theta > 1.0
+    s = init(jnp.zeros(10), AutoDropConfig(threshold_deg=None))
+    assert float(s.theta) == pytest.approx(theta) and float(s.theta_max) == pytest.approx(theta)
+    s = init(jnp.zeros(10), AutoDropConfig(threshold_deg=None, max_threshold_deg=50.0))
+    assert float(s.theta_max) == 50.0
+    s = init(jnp.zeros(400), AutoDropConfig(threshold_deg=None))
+    assert float(s.theta_max) == 1.0 and float(s.theta) < 1.0

@@ -22,11 +22,11 @@ EPOCHS, SEEDS, H, C, Y0 = 20_000, 16, 1.0, 1.0, 10.0
 def _run(dim, lrs, ks, cfg, epochs=EPOCHS, y0=Y0, epoch_guard=True):
     """E||X_e||^2 per setting and epoch (mean over SEEDS seeds) and the rate paths
     (setting, seed, epoch); one compiled program per dimension, the rates and K as data."""
-    hp = rule.hyperparameters(cfg, dim)
+    features, hp = rule.split(cfg, dim)
 
     def one(lr0, k, key):
         x0 = jnp.full((dim,), y0)
-        state = rule.init_from_hyper(x0, hp._replace(lr=lr0))
+        state = rule.init_from_hyper(x0, hp._replace(lr=lr0), features)
 
         def epoch(carry, key):
             x, st = carry

@@ -67,10 +67,10 @@ def __getattr__(name):
 
 
 REGISTRY = {
-    "autodrop": Spec("autodrop:autodrop", "autodrop:STEP_FAMILY"),
-    "autodrop_paper": Spec("autodrop:autodrop_paper", "autodrop:FAMILY"),
-    "autodrop_immediate": Spec("autodrop:autodrop_immediate", "autodrop:FAMILY"),
-    "autodrop_v1": Spec("autodrop:autodrop_v1", "autodrop:FAMILY"),
+    "autodrop": Spec("autodrop:autodrop", "autodrop:PACKAGE_FAMILY"),
+    "autodrop_paper": Spec("autodrop:autodrop_paper", "autodrop:PAPER_FAMILY"),
+    "autodrop_immediate": Spec("autodrop:autodrop_immediate", "autodrop:IMMEDIATE_FAMILY"),
+    "autodrop_v1": Spec("autodrop:autodrop_v1", "autodrop:V1_FAMILY"),
     "constant": Spec("schedules:constant", "schedules:EPOCH_SCHEDULE", reference=True),
     "step_decay": Spec("schedules:step_decay", "schedules:EPOCH_SCHEDULE"),
     "inverse_time": Spec("schedules:inverse_time", "schedules:INVERSE_TIME"),

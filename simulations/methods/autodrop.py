@@ -23,22 +23,25 @@ data (:class:`autodrop_theory.rule.AutoDropHyper`), and the package's presets.
 - ``autodrop_immediate``: the short form with the package's threshold, guard, drop factor and
   stage growth: drop in the epoch the trigger fires, no wait, no averaging.
 
-The methods whose estimate averages every step (``step_average``) run :data:`STEP_FAMILY`, the
-others :data:`FAMILY` (the same rule without the per-step hook).
+Which parts of the rule exist is static (:class:`autodrop_theory.rule.Features`): each distinct
+feature set runs one family (:func:`family`, cached), so methods with equal features share a
+compiled program and their numbers (:class:`autodrop_theory.rule.AutoDropHyper`) are its data.
+The family's boundary is :func:`autodrop_theory.rule.epoch_end`, the function the optax
+transformations call (one code path; the engine supplies the momentum's SGD point).
 """
 
 from __future__ import annotations
 
 import dataclasses
-
-import jax.numpy as jnp
+import functools
 
 from autodrop_theory import rule
 from autodrop_theory.errors import AssumptionError
 
 from .base import Family, Method, RunContext, keep_rate
 
-__all__ = ["FAMILY", "STEP_FAMILY", "DEFAULTS", "V1_DEFAULTS", "V1_RATE_DROPS", "autodrop",
+__all__ = ["family", "PACKAGE_FAMILY", "V1_FAMILY", "PAPER_FAMILY", "IMMEDIATE_FAMILY",
+           "DEFAULTS", "V1_DEFAULTS", "V1_RATE_DROPS", "autodrop",
            "autodrop_v1", "autodrop_paper", "autodrop_immediate", "from_config", "package_config",
            "v1_config", "paper_config"]
 
@@ -47,35 +50,38 @@ V1_DEFAULTS = rule.PREVIOUS_DEFAULTS
 V1_RATE_DROPS = rule.PREVIOUS_RATE_DROPS
 
 
-def _update(hp, state, x, info):
-    if info.sgd_point is None:
-        return rule.update(state, x)
-    on = hp.observe_sgd_point
-    return rule.update(state, x, jnp.where(on, info.sgd_point, x), ~on | info.epoch_guard)
+@functools.lru_cache(maxsize=None)
+def family(features: rule.Features) -> Family:
+    """The method family running the rule with ``features`` (one object per feature set: the
+    simulator compiles one program per family).  With ``step_average`` it sees every step
+    (``rule.observe``; the exact epoch sampler passes the sum of an epoch's iterates)."""
+    def init(hp, x0):
+        return rule.init_from_hyper(x0, hp, features)
 
+    def update(hp, state, x, info):
+        return rule.epoch_end(state, x, info.sgd_point, info.epoch_guard)
 
-def _report(hp, state, x):
-    return rule.average(state, x)
+    def report(hp, state, x):
+        return rule.eval_params(state, x)
 
-
-FAMILY = Family("autodrop", lambda hp, x0: rule.init_from_hyper(x0, hp), keep_rate, _update,
-                automatic=True, report=_report, angle_threshold=lambda hp: hp.theta)
-# the same rule given every step's iterate (``step_average``): a family of its own, so that the
-# methods averaging snapshots compile without the per-step hook
-STEP_FAMILY = dataclasses.replace(
-    FAMILY, observe=lambda hp, state, step: rule.observe(state, step.x_next),
-    epoch_observe=lambda hp, state, x_sum, steps: rule.observe(state, x_sum, steps))
+    hooks = {}
+    if features.step_average:
+        hooks = dict(observe=lambda hp, state, step: rule.observe(state, step.x_next),
+                     epoch_observe=lambda hp, state, x_sum, steps: rule.observe(state, x_sum,
+                                                                                steps))
+    return Family("autodrop", init, keep_rate, update, automatic=True, report=report,
+                  angle_threshold=lambda hp: hp.theta, **hooks)
 
 
 def from_config(name: str, cfg: rule.AutoDropConfig, dim: int) -> Method:
     """A method running the rule with ``cfg`` on ``dim`` parameters (the config recorded in
     results.json includes the resolved threshold and cap the rule uses)."""
-    hp = rule.hyperparameters(cfg, dim)
+    features, hp = rule.split(cfg, dim)
     config = dataclasses.asdict(cfg)
     if cfg.threshold_deg is None:
         config["resolved_threshold_deg"] = hp.theta
         config["resolved_max_threshold_deg"] = hp.theta_max
-    return Method(name, STEP_FAMILY if cfg.step_average else FAMILY, hp, config)
+    return Method(name, family(features), hp, config)
 
 
 def package_config(lr: float, **overrides) -> rule.AutoDropConfig:
@@ -109,11 +115,21 @@ def autodrop_v1(ctx: RunContext, **overrides) -> Method:
     return from_config("autodrop_v1", v1_config(ctx.lr, **overrides), ctx.dim)
 
 
+IMMEDIATE = dict(extra_epochs=0, delay_fraction=0.0, tail_average=False,
+                 saturation_average=False, step_average=False, confirm_wait=False,
+                 early_average=False)
+
+
 def autodrop_immediate(ctx: RunContext) -> Method:
-    return autodrop(ctx, "autodrop_immediate", extra_epochs=0, delay_fraction=0.0,
-                    tail_average=False, saturation_average=False, step_average=False,
-                    confirm_wait=False, early_average=False)
+    return autodrop(ctx, "autodrop_immediate", **IMMEDIATE)
 
 
 def autodrop_paper(ctx: RunContext) -> Method:
     return from_config("autodrop_paper", paper_config(ctx.lr), ctx.dim)
+
+
+# the registered presets' families (simulations.methods.REGISTRY)
+PACKAGE_FAMILY = family(rule.features(rule.AutoDropConfig.package()))
+V1_FAMILY = family(rule.features(rule.AutoDropConfig.previous()))
+PAPER_FAMILY = family(rule.features(rule.AutoDropConfig.published()))
+IMMEDIATE_FAMILY = family(rule.features(rule.AutoDropConfig.package(**IMMEDIATE)))
