@@ -42,9 +42,9 @@ def case(name, d=200):
     if name == "uniform_hessian_noise_K1":
         h = rng.uniform(0.05, 1.0, d)
         return QuadraticModel(h, h / h.sum(), y0), 0.7, 1, 0.0, "constant"
-    if name == "drops":
+    if name == "drops":      # K = 10 as logspaced_isotropic: one compiled program for both
         h = np.geomspace(0.02, 1, d)
-        return QuadraticModel(h, np.full(d, 1.0 / d), y0), 0.9, 5, 0.0, "step_decay"
+        return QuadraticModel(h, np.full(d, 1.0 / d), y0), 0.9, 10, 0.0, "step_decay"
     if name == "momentum":
         h = np.geomspace(0.02, 1, d)
         return QuadraticModel(h, np.full(d, 1.0 / d), y0), 0.2, 5, 0.5, "constant"

@@ -91,12 +91,11 @@ def test_unknown_method_and_bad_context():
                                                   L=1, dim=1))
 
 
-def test_step_decay_drops_at_the_documented_epochs():
-    traj = engine.simulate(PROBLEM, [methods.make("step_decay", CTX)], epochs=40,
-                           steps_per_epoch=10, keys=engine.seed_keys(0, 2),
-                           dtype=jnp.float64)["step_decay"]
+def test_step_decay_drops_at_the_documented_epochs(all_runs):
+    traj = all_runs["step_decay"]        # CTX's budget: 40 epochs of 10 steps, 8 seeds
+    assert (CTX.epochs, CTX.steps_per_epoch) == (40, 10)
     # milestones 20 and 30 are the first epochs at the new rate: drops at the end of 19 and 29
-    assert traj.drop_epochs() == [[19, 29], [19, 29]]
+    assert traj.drop_epochs() == [[19, 29]] * 8
     np.testing.assert_allclose(traj.lr[0, [0, 19, 20, 29, 30, 39]],
                                [0.5, 0.5, 0.1, 0.1, 0.02, 0.02], rtol=1e-12)
 
