@@ -67,6 +67,7 @@ COMMANDS = {
         "--methods": NAME, "--models": NAME, "--batch-size": INT_AT_LEAST_1,
         "--momentum": {k: v for k, v in FRACTION_01.items() if k != "zero"},
         "--weight-decay": NONNEG_FLOAT},
+    "simulations.convex_study": {k: SHARED[k] for k in ("--seeds", "--seed", "--out")},
     "proofs.__main__": {"--latex": PATHS},
     "simulations.readme": {"--only": NAME},
 }
@@ -75,7 +76,9 @@ FOREIGN = {"simulations.compare": ["--dim", "--lr"], "simulations.tune_autodrop"
            ["--methods", "--dim", "--epochs", "--lr", "--no-figures"],
            "simulations.generalization": ["--dim", "--epochs", "--steps-per-epoch", "--lr"],
            "simulations.benchmark": ["--methods", "--x64", "--no-figures"],
-           "simulations.network": ["--dim", "--steps-per-epoch", "--um-s"]}
+           "simulations.network": ["--dim", "--steps-per-epoch", "--um-s"],
+           "simulations.convex_study": ["--methods", "--dim", "--epochs", "--steps-per-epoch",
+                                        "--lr"]}
 PROG = {"proofs.__main__": "python -m proofs"}
 WITHOUT_QUICK = ("proofs.__main__", "simulations.readme")
 
