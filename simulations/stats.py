@@ -64,7 +64,7 @@ def rate_exponent(iterations, values, last_fraction=0.5) -> dict:
     y = np.asarray(values, dtype=float)
     keep = (it >= it[-1] * (1 - last_fraction)) & (it > 0) & (y > 0)
     if keep.sum() < 3:
-        return {"slope": None, "ci": [None, None]}
+        return {"slope": None, "ci": [None, None], "se": None}
     fit = stats.linregress(np.log(it[keep]), np.log(y[keep]))
     half = stats.t.ppf(0.975, keep.sum() - 2) * fit.stderr
-    return {"slope": fit.slope, "ci": [fit.slope - half, fit.slope + half]}
+    return {"slope": fit.slope, "ci": [fit.slope - half, fit.slope + half], "se": fit.stderr}
