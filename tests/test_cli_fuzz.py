@@ -67,11 +67,8 @@ COMMANDS = {
         "--methods": NAME, "--models": NAME, "--batch-size": INT_AT_LEAST_1,
         "--momentum": {k: v for k, v in FRACTION_01.items() if k != "zero"},
         "--weight-decay": NONNEG_FLOAT},
-<<<<<<< HEAD
     "simulations.paper": {k: SHARED[k] for k in ("--seeds", "--seed", "--out")},
-=======
     "simulations.convex_study": {k: SHARED[k] for k in ("--seeds", "--seed", "--out")},
->>>>>>> issue26a
     "proofs.__main__": {"--latex": PATHS},
     "simulations.readme": {"--only": NAME},
 }
@@ -81,12 +78,9 @@ FOREIGN = {"simulations.compare": ["--dim", "--lr"], "simulations.tune_autodrop"
            "simulations.generalization": ["--dim", "--epochs", "--steps-per-epoch", "--lr"],
            "simulations.benchmark": ["--methods", "--x64", "--no-figures"],
            "simulations.network": ["--dim", "--steps-per-epoch", "--um-s"],
-<<<<<<< HEAD
-           "simulations.paper": ["--methods", "--dim", "--epochs", "--steps-per-epoch", "--lr"]}
-=======
+           "simulations.paper": ["--methods", "--dim", "--epochs", "--steps-per-epoch", "--lr"],
            "simulations.convex_study": ["--methods", "--dim", "--epochs", "--steps-per-epoch",
                                         "--lr"]}
->>>>>>> issue26a
 PROG = {"proofs.__main__": "python -m proofs"}
 WITHOUT_QUICK = ("proofs.__main__", "simulations.readme")
 
