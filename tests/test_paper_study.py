@@ -16,8 +16,9 @@ from simulations.results_check import check
 
 @pytest.fixture(scope="module")
 def small():
-    """The whole study at a small size (8 seeds, 600 iterations), float32 as by default."""
-    return paper.run(seeds=8, iterations=600, seed=3)
+    """The whole study at a small size (8 seeds, 600 iterations; the convex part 4 seeds, 12
+    epochs), float32 as by default."""
+    return paper.run(seeds=8, iterations=600, seed=3, convex_size=dict(seeds=4, epochs=12))
 
 
 def test_saturation_check_rejects_a_shifted_level():
@@ -108,6 +109,12 @@ def test_the_small_run_agrees_with_the_exact_levels_and_keeps_every_claim_id(sma
     fields = set(theory_claims()[0])
     assert all(fields <= set(c) for c in small["claims"])
     assert max(small["methods"]["autodrop_uai_printed"]["drops"]) == 0
+    # Theorem 5.1's corrected bound on the convex problems: every step-wise method, three s
+    rows = small["convex"]["rows"]
+    assert {r["method"] for r in rows} == set(paper.CONVEX_METHODS)
+    assert len({r["um_s_name"] for r in rows}) == 3
+    sim = next(c for c in small["claims"] if c["id"] == "thm5.1.simulated")
+    assert sim["verdict"] == ("holds" if all(r["holds"] for r in rows) else "false")
 
 
 def test_results_json_validates_and_a_corrupted_one_is_refused(small, tmp_path):
@@ -123,7 +130,8 @@ def test_results_json_validates_and_a_corrupted_one_is_refused(small, tmp_path):
     assert_redraws(tmp_path)          # every figure from results.json alone, house style
     for damage, field in ((lambda d: d["claims"][0].update(verdict="maybe"), "claims.0"),
                           (lambda d: d["nqm"]["identity"].pop("rates"), "nqm.identity"),
-                          (lambda d: d["methods"].pop("halving"), "methods")):
+                          (lambda d: d["methods"].pop("halving"), "methods"),
+                          (lambda d: d["convex"].pop("rows"), "convex")):
         bad = copy.deepcopy(doc)
         damage(bad)
         with pytest.raises(AssumptionError, match="^" + field.replace(".", r"\.")):
