@@ -244,7 +244,8 @@ def _body(argv) -> int:
     start = time.perf_counter()
     p = cli.make_parser(PROG, __doc__.splitlines()[0],
                         omit=("methods", "dim", "epochs", "steps_per_epoch", "lr"))
-    args = cli.parse(p, argv, {"seeds": None, "out": "results/convex_study"}, {})
+    args = cli.parse(p, argv, {"seeds": DEFAULTS["seeds"], "out": "results/convex_study"},
+                     {"seeds": QUICK["seeds"]})
     try:
         results = run(quick=args.quick, seeds=args.seeds, seed=args.seed, x64=args.x64,
                       quiet=args.quiet)
