@@ -8,6 +8,7 @@ the figures, and nothing half-written is left in the output folder.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -16,10 +17,11 @@ from autodrop_theory.errors import AssumptionError
 
 from . import choices
 from . import methods as registry    # (names only: the registry imports a method on first use)
+from .executor import UnitError, progress   # (no Dask import: the bar and the unit error)
 
 __all__ = ["CliError", "make_parser", "parse", "show_defaults", "check_out", "resolve_methods",
            "check_sizes", "flag_error", "finish", "entry_point", "progress", "print_table",
-           "add_quadratic_flags", "main", "use_compile_cache",
+           "add_quadratic_flags", "main", "use_compile_cache", "add_study_flags", "study_client",
            "typed", "run_flags"]
 
 
@@ -202,7 +204,6 @@ def main(prog: str, body, argv=None) -> int:
     """The skeleton of every command: ``body(argv)`` returns an exit status and raises
     :class:`CliError` on bad input, which becomes one line on stderr and exit status 2; a
     study unit that raised (:class:`.executor.UnitError`) is one line naming it, status 1."""
-    from .executor import UnitError
     try:
         return body(argv)
     except CliError as exc:
@@ -265,12 +266,36 @@ def entry_point(main) -> None:
     sys.exit(code)
 
 
-def progress(iterable, quiet: bool, desc: str, total=None):
-    """A tqdm bar on stderr, silent with --quiet or when stderr is not a terminal (``iterable``
-    None: a bar of ``total`` steps advanced by ``update()``)."""
-    from tqdm.auto import tqdm
-    return tqdm(iterable, desc=desc, disable=quiet or not sys.stderr.isatty(), file=sys.stderr,
-                leave=False, total=total)
+def add_study_flags(parser):
+    """``--workers N`` or ``--scheduler ADDRESS``: where a study's units run
+    (:mod:`.executor`; docs/performance.md, "Bigger studies")."""
+    from .executor import MAX_WORKERS
+    g = parser.add_mutually_exclusive_group()
+    g.add_argument("--workers", type=typed(int, lambda v: 1 <= v <= MAX_WORKERS,
+                                           f"an integer in [1, {MAX_WORKERS}]"), default=None,
+                   help="run the study's units on a local Dask cluster of N worker processes "
+                   "(one thread each; needs the dask extra)")
+    g.add_argument("--scheduler", type=typed(str, lambda v: bool(v.strip()),
+                                             "a scheduler address such as tcp://host:8786"),
+                   default=None, metavar="ADDRESS",
+                   help="run the study's units on the Dask cluster whose scheduler is at "
+                   "ADDRESS (e.g. tcp://host:8786)")
+    return parser
+
+
+@contextlib.contextmanager
+def study_client(args):
+    """:func:`.executor.cluster` from ``--workers`` / ``--scheduler`` (a Dask client, or None:
+    in-process); a refusal (Dask missing, the scheduler unreachable) is a one-line flag
+    error."""
+    from .executor import cluster
+    with contextlib.ExitStack() as stack:
+        try:
+            client = stack.enter_context(cluster(getattr(args, "workers", None),
+                                                 getattr(args, "scheduler", None)))
+        except AssumptionError as exc:
+            raise flag_error(exc) from None
+        yield client
 
 
 def print_table(header: list, rows: list, file=None):

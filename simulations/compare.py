@@ -49,7 +49,7 @@ def failure(name, first, share, oracle_first):
 def _parser():
     """The shared flags less --dim and --lr, which the study sets itself."""
     p = cli.make_parser(PROG, __doc__.splitlines()[0], omit=("dim", "lr"))
-    return executor.add_flags(p)
+    return cli.add_study_flags(p)
 
 
 def _problem(setting, seed):
@@ -100,7 +100,7 @@ def _body(argv) -> int:
                                                                    E, K))
     except AssumptionError as exc:
         raise cli.flag_error(exc) from None
-    with executor.from_flags(args) as client:     # one unit per setting
+    with cli.study_client(args) as client:     # one unit per setting
         per_setting = executor.map_units(
             functools.partial(_setting_rows, names=names, epochs=E, K=K, seeds=args.seeds,
                               seed=args.seed, x64=args.x64), settings, client=client,

@@ -2,7 +2,10 @@
 
     map_units(fn, units, *, client=None, labels=None, desc="", quiet=True) -> [fn(unit), ...]
     cluster(workers=None, scheduler=None) -> context manager giving a Client (or None)
-    add_flags(parser); from_flags(args) -> context manager giving a Client (or None)
+    progress(iterable, quiet, desc, total=None) -> a progress bar (the commands' too)
+
+The commands' ``--workers`` / ``--scheduler`` flags are :func:`.cli.add_study_flags` and
+:func:`.cli.study_client`.
 
 Problem: a study (the generalization study's instances, the TUNE search's instances,
 ``compare``'s settings, the network study's model/method runs) is a list of independent units;
@@ -38,7 +41,7 @@ import uuid
 
 from autodrop_theory.errors import AssumptionError
 
-__all__ = ["UnitError", "map_units", "cluster", "add_flags", "from_flags", "worker_env",
+__all__ = ["UnitError", "map_units", "cluster", "progress", "worker_env",
            "CONNECT_TIMEOUT", "JAX_SETTINGS", "MAX_WORKERS"]
 
 CONNECT_TIMEOUT = 5.0
@@ -48,7 +51,7 @@ JAX_SETTINGS = ("jax_enable_x64", "jax_numpy_dtype_promotion", "jax_default_matm
 # one thread per worker: XLA's CPU backend and the BLAS libraries would otherwise each start a
 # thread per core in every worker process
 THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-XLA_ONE_THREAD = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+XLA_ONE_THREAD = "--xla_cpu_multi_thread_eigen=false"      # Eigen's kernels on one thread
 
 
 class UnitError(RuntimeError):
@@ -85,9 +88,12 @@ def _settings() -> dict:
     return {name: getattr(jax.config, name) for name in JAX_SETTINGS}
 
 
-def _progress(total, quiet, desc):
-    from .cli import progress
-    return progress(None, quiet, desc, total=total)
+def progress(iterable, quiet: bool, desc: str, total=None):
+    """A tqdm bar on stderr, silent with --quiet or when stderr is not a terminal (``iterable``
+    None: a bar of ``total`` steps advanced by ``update()``)."""
+    from tqdm.auto import tqdm
+    return tqdm(iterable, desc=desc, disable=quiet or not sys.stderr.isatty(), file=sys.stderr,
+                leave=False, total=total)
 
 
 def map_units(fn, units, *, client=None, labels=None, desc: str = "", quiet: bool = True,
@@ -105,7 +111,7 @@ def map_units(fn, units, *, client=None, labels=None, desc: str = "", quiet: boo
         raise AssumptionError(f"labels: need one per unit ({len(units)}), got {len(labels)}")
     if client is None:
         out = []
-        with _progress(len(units), quiet, desc) as bar:
+        with progress(None, quiet, desc, len(units)) as bar:
             for i, unit in enumerate(units):
                 try:
                     out.append(fn(unit))
@@ -123,7 +129,7 @@ def map_units(fn, units, *, client=None, labels=None, desc: str = "", quiet: boo
     where = {f.key: i for i, f in enumerate(futures)}
     out = [None] * len(units)
     try:
-        with _progress(len(units), quiet, desc) as bar:
+        with progress(None, quiet, desc, len(units)) as bar:
             for future in as_completed(futures):
                 i = where[future.key]
                 try:
@@ -177,33 +183,3 @@ def cluster(workers=None, scheduler=None):
                           dashboard_address=None, env=worker_env(),
                           silence_logs=40) as lc, Client(lc) as client:
             yield client
-
-
-def add_flags(parser):
-    """``--workers N`` and ``--scheduler ADDRESS`` (one or the other) on a study's parser."""
-    from .cli import typed
-    g = parser.add_mutually_exclusive_group()
-    g.add_argument("--workers", type=typed(int, lambda v: 1 <= v <= MAX_WORKERS,
-                                           f"an integer in [1, {MAX_WORKERS}]"), default=None,
-                   help="run the study's units on a local Dask cluster of N worker processes "
-                   "(one thread each; needs the dask extra)")
-    g.add_argument("--scheduler", type=typed(str, lambda v: bool(v.strip()),
-                                             "a scheduler address such as tcp://host:8786"),
-                   default=None, metavar="ADDRESS",
-                   help="run the study's units on the Dask cluster whose scheduler is at "
-                   "ADDRESS (e.g. tcp://host:8786)")
-    return parser
-
-
-@contextlib.contextmanager
-def from_flags(args):
-    """:func:`cluster` from ``--workers`` / ``--scheduler``; a refusal (Dask missing, the
-    scheduler unreachable) is a one-line flag error."""
-    from .cli import flag_error
-    with contextlib.ExitStack() as stack:
-        try:
-            client = stack.enter_context(cluster(getattr(args, "workers", None),
-                                                 getattr(args, "scheduler", None)))
-        except AssumptionError as exc:
-            raise flag_error(exc) from None
-        yield client

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import time
 
-from . import cli, executor
+from . import cli
 
 PROG = "simulations.generalization"
 METHODS = ("autodrop", "autodrop_v1", "autodrop_paper", "autodrop_immediate", "averaged",
@@ -47,7 +47,7 @@ def _parser():
                    help="N instances of the split (from --start on)")
     p.add_argument("--start", type=cli.instance_start, default=0,
                    help="skip the split's first K instances (a range no earlier run has seen)")
-    return executor.add_flags(p)
+    return cli.add_study_flags(p)
 
 
 def _body(argv) -> int:
@@ -64,7 +64,7 @@ def _body(argv) -> int:
     from .results import Results
     automatic = {n: registry.REGISTRY[n].automatic  # the peers: automatic, not AutoDrop
                  and registry.REGISTRY[n].family.name != "autodrop" for n in names}
-    with executor.from_flags(args) as client:     # one unit per instance
+    with cli.study_client(args) as client:     # one unit per instance
         rows = run_instances(insts, names, seeds=args.seeds, seed=args.seed, x64=args.x64,
                              client=client, quiet=args.quiet, desc=PROG)
     summary = summarize(rows, names, automatic)

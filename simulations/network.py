@@ -202,7 +202,7 @@ def _parser():
     p.add_argument("--momentum", type=cli.typed(float, lambda v: 0 <= v < 1,
                                                 "a number in [0, 1)"), default=0.9)
     p.add_argument("--weight-decay", type=cli.nonneg_float, default=5e-4)
-    return executor.add_flags(p)
+    return cli.add_study_flags(p)
 
 
 def _train_unit(unit, data, seed, seeds, x64, **kwargs):
@@ -248,7 +248,7 @@ def _body(argv) -> int:
 
     from .results import Results
     units = [(model, method) for model in models for method in methods]
-    with executor.from_flags(args) as client:     # one unit per model and method
+    with cli.study_client(args) as client:     # one unit per model and method
         trained = executor.map_units(
             functools.partial(_train_unit, data=data, seed=args.seed, seeds=args.seeds,
                               x64=args.x64, epochs=args.epochs, batch_size=args.batch_size,

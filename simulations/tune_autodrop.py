@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-from . import cli, executor
+from . import cli
 
 PROG = "simulations.tune_autodrop"
 GRID = dict(drop_factor=(0.5, 0.7), delay_fraction=(0.5, 1.0), confirm_wait=(False, True),
@@ -45,7 +45,7 @@ def _parser():
         "methods", "dim", "epochs", "steps_per_epoch", "lr", "no_figures"))
     p.add_argument("--instances", type=cli.instance_count, default=None,
                    help="the first N instances of the TUNE split")
-    return executor.add_flags(p)
+    return cli.add_study_flags(p)
 
 
 def _build(points, ctx):
@@ -76,7 +76,7 @@ def _body(argv) -> int:
                         inst.steps_per_epoch, args.seeds, args.x64)
     from .instance_study import run_instances
     from .results import Results
-    with executor.from_flags(args) as client:     # one unit per instance
+    with cli.study_client(args) as client:     # one unit per instance
         rows = run_instances(insts, _methods(points), seeds=args.seeds, seed=args.seed,
                              x64=args.x64, client=client, quiet=args.quiet, desc=PROG)
     from .experiment import point_name
