@@ -77,7 +77,10 @@ class _Task:
             if getattr(jax.config, name) != value:
                 jax.config.update(name, value)
         if self.cache is not False:            # False: leave the worker's own setting
-            compile_cache.enable(self.cache)
+            try:
+                compile_cache.enable(self.cache)
+            except OSError:                    # a remote worker without the caller's folder:
+                compile_cache.enable("default")     # its own default
         return self.fn(unit)
 
 
@@ -97,14 +100,15 @@ def progress(iterable, quiet: bool, desc: str, total=None):
 
 
 def map_units(fn, units, *, client=None, labels=None, desc: str = "", quiet: bool = True,
-              cache=None) -> list:
+              cache="caller") -> list:
     """``[fn(u) for u in units]``, run here (``client`` None) or as one Dask task per unit on
     ``client``'s cluster (the results in the order of ``units``); a progress bar over units
     unless ``quiet``.  ``fn`` and the units must pickle for a cluster (a module-level function,
     or ``functools.partial`` of one).  ``labels``: how the units are named in a
     :class:`UnitError` (default: their index).  ``cache``: the compilation-cache folder the
-    workers use (default: this process's, :func:`.compile_cache.current`; False: the workers'
-    own)."""
+    workers use ("caller": this process's, :func:`.compile_cache.current`, where set up; None
+    switches it off there; False: the workers' own setting; a worker that cannot create the
+    folder uses its own default)."""
     units = list(units)
     labels = [str(i) for i in range(len(units))] if labels is None else list(labels)
     if len(labels) != len(units):
@@ -122,7 +126,9 @@ def map_units(fn, units, *, client=None, labels=None, desc: str = "", quiet: boo
     from distributed import as_completed
 
     from . import compile_cache
-    task = _Task(fn, _settings(), compile_cache.current() if cache is None else cache)
+    if cache == "caller":
+        cache = compile_cache.current() if compile_cache.configured() else False
+    task = _Task(fn, _settings(), cache)
     token = uuid.uuid4().hex[:8]
     futures = [client.submit(task, unit, key=f"{desc or 'unit'}-{i}-{token}", pure=False)
                for i, unit in enumerate(units)]

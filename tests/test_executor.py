@@ -3,8 +3,9 @@ a study gives the same numbers in-process and on a real Dask LocalCluster, survi
 killed mid-study, names a unit that raises, refuses an unreachable scheduler in one line, and
 the cache folder is the one documented (never the user's home folder during the tests).
 
-Sizes: two small TEST instances (1 and 2: d K E = 588 and 13568), two seeds, two methods (each
-instance has its own shapes, so its own programs).  The workers compile with one XLA thread (a
+Sizes: two small TEST instances (1 and 2: d K E = 588 and 13568), two seeds, two methods of
+small programs (constant on the exact sampler, distance step by step; each instance has its
+own shapes, so its own programs).  The workers compile with one XLA thread (a
 compile option, so their programs are cached apart from the in-process run's); the first
 cluster's workers store them in the suite's persistent cache (tests/conftest.py) and the second
 cluster's load them, so the kill test also checks that a loaded executable computes what a
@@ -28,7 +29,7 @@ from simulations import compile_cache, executor, generalization, instance_study,
 pytest.importorskip("distributed")    # the dask extra is part of the test extra (pyproject)
 
 ARGS = ["--quick", "--start", "1", "--instances", "2", "--seeds", "2", "--methods",
-        "autodrop,constant", "--no-figures", "--quiet"]
+        "constant,distance", "--no-figures", "--quiet"]
 
 
 def _run(argv):
@@ -60,11 +61,13 @@ def test_a_study_on_two_workers_writes_the_numbers_of_the_in_process_run(in_proc
         assert dask[key] == in_process[key], key                          # bit for bit
     # the comparison can fail: one changed digit of one number is seen
     damaged = json.loads(json.dumps(dask["rows"]))
-    damaged[1]["methods"]["constant"]["cr_ratio"] *= 1 + 2 ** -40
+    damaged[1]["methods"]["distance"]["cr_ratio"] *= 1 + 2 ** -40
     assert damaged != in_process["rows"]
 
 
-def _slow_row(inst, delay, **kwargs):
+def _slow_row(inst, delay, starts, **kwargs):
+    import uuid
+    open(os.path.join(starts, f"{inst.index}-{uuid.uuid4().hex}"), "w").close()  # a start
     time.sleep(delay)
     return instance_study._row(inst, **kwargs)
 
@@ -75,20 +78,22 @@ def _fails_on_one(unit):
     return unit * 10
 
 
-def test_a_worker_killed_mid_study_loses_and_duplicates_no_unit(client, in_process):
+def test_a_worker_killed_mid_study_loses_and_duplicates_no_unit(client, in_process, tmp_path):
     import cloudpickle
     cloudpickle.register_pickle_by_value(sys.modules[__name__])   # the workers lack tests/
     insts = instances.instances("test", 2, 1)
     kw = dict(methods=in_process["names"], seeds=2, seed=0, x64=False)
     box = {}
     thread = threading.Thread(target=lambda: box.setdefault("rows", executor.map_units(
-        functools.partial(_slow_row, delay=1.5, **kw), insts, client=client, desc="kill")))
+        functools.partial(_slow_row, delay=1.0, starts=str(tmp_path), **kw), insts,
+        client=client, desc="kill")))
     thread.start()
     deadline = time.monotonic() + 60
     busy = {}
-    while not busy and time.monotonic() < deadline:       # a worker holding a unit
-        busy = {w: ks for w, ks in client.processing().items() if ks}
-        time.sleep(0.05)
+    while not busy and time.monotonic() < deadline:   # both units started (one per worker):
+        if len(list(tmp_path.iterdir())) == 2:        # the victim is in the middle of one
+            busy = {w: ks for w, ks in client.processing().items() if ks}
+        time.sleep(0.02)
     assert busy, "no unit reached a worker"
     victim = next(iter(busy))
     pid = client.run(os.getpid, workers=[victim])[victim]
@@ -97,6 +102,8 @@ def test_a_worker_killed_mid_study_loses_and_duplicates_no_unit(client, in_proce
     assert not thread.is_alive()
     assert victim not in client.scheduler_info()["workers"]    # it did die (the nanny restarts
     assert box["rows"] == in_process["rows"]                   # a new one): every unit, once
+    starts = sorted(p.name.split("-")[0] for p in tmp_path.iterdir())
+    assert len(starts) == 3 and set(starts) == {"1", "2"}      # the killed unit ran again
 
 
 def test_a_unit_that_raises_is_named_here_and_on_a_cluster(client, monkeypatch):
