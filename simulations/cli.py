@@ -8,6 +8,7 @@ the figures, and nothing half-written is left in the output folder.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -16,10 +17,12 @@ from autodrop_theory.errors import AssumptionError
 
 from . import choices
 from . import methods as registry    # (names only: the registry imports a method on first use)
+from .executor import UnitError, progress   # (no Dask import: the bar and the unit error)
 
 __all__ = ["CliError", "make_parser", "parse", "show_defaults", "check_out", "resolve_methods",
            "check_sizes", "flag_error", "finish", "entry_point", "progress", "print_table",
            "add_quadratic_flags", "add_momentum_flags", "momentum_choice", "main",
+           "use_compile_cache", "add_study_flags", "study_client",
            "typed", "run_flags"]
 
 
@@ -77,6 +80,10 @@ def make_parser(prog: str, description: str, omit=()) -> argparse.ArgumentParser
         ("--no-figures", dict(action="store_true", help="write results.json only")),
         ("--x64", dict(action="store_true", help="simulate in float64 (default float32)")),
         ("--quiet", dict(action="store_true", help="no progress bar, no table")),
+        ("--compile-cache", dict(type=str, default="default", metavar="DIR",
+                                 help="JAX's persistent compilation cache: a folder, or 'none' "
+                                 "(default: $JAX_COMPILATION_CACHE_DIR, else "
+                                 "~/.cache/autodrop-theory/jax; docs/performance.md)")),
     ]
     for flag, kwargs in shared:
         dest = flag[2:].replace("-", "_")
@@ -97,7 +104,21 @@ def parse(parser, argv, defaults: dict, quick: dict):
             setattr(args, key, value)
     if getattr(args, "out", None) is not None:
         check_out(args.out)
+    use_compile_cache(getattr(args, "compile_cache", "default"))
     return args
+
+
+def use_compile_cache(where) -> None:
+    """``--compile-cache``: set up the persistent compilation cache (:mod:`.compile_cache`) for
+    this command and the workers it starts; a folder that cannot be created is a flag error."""
+    from . import compile_cache
+    if where not in ("default", "none", None):
+        try:
+            os.makedirs(os.path.expanduser(where), exist_ok=True)
+        except OSError as exc:
+            raise CliError(f"--compile-cache: need a folder that can be created, got {where!r} "
+                           f"({exc.strerror or type(exc).__name__})") from None
+    compile_cache.configure(where)
 
 
 def show_defaults(parser, defaults: dict, quick: dict = None) -> None:
@@ -182,12 +203,16 @@ def finish(prog: str, argv, args, start: float, results, figures: bool = True) -
 
 def main(prog: str, body, argv=None) -> int:
     """The skeleton of every command: ``body(argv)`` returns an exit status and raises
-    :class:`CliError` on bad input, which becomes one line on stderr and exit status 2."""
+    :class:`CliError` on bad input, which becomes one line on stderr and exit status 2; a
+    study unit that raised (:class:`.executor.UnitError`) is one line naming it, status 1."""
     try:
         return body(argv)
     except CliError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
+    except UnitError as exc:          # a study's unit raised: which one and why, exit status 1
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 1
 
 
 def run_flags(args, make_problem, make_methods, lr=None, steps_per_epoch=None):
@@ -279,11 +304,36 @@ def entry_point(main) -> None:
     sys.exit(code)
 
 
-def progress(iterable, quiet: bool, desc: str):
-    """A tqdm bar on stderr, silent with --quiet or when stderr is not a terminal."""
-    from tqdm.auto import tqdm
-    return tqdm(iterable, desc=desc, disable=quiet or not sys.stderr.isatty(), file=sys.stderr,
-                leave=False)
+def add_study_flags(parser):
+    """``--workers N`` or ``--scheduler ADDRESS``: where a study's units run
+    (:mod:`.executor`; docs/performance.md, "Bigger studies")."""
+    from .executor import MAX_WORKERS
+    g = parser.add_mutually_exclusive_group()
+    g.add_argument("--workers", type=typed(int, lambda v: 1 <= v <= MAX_WORKERS,
+                                           f"an integer in [1, {MAX_WORKERS}]"), default=None,
+                   help="run the study's units on a local Dask cluster of N worker processes "
+                   "(one thread each; needs the dask extra)")
+    g.add_argument("--scheduler", type=typed(str, lambda v: bool(v.strip()),
+                                             "a scheduler address such as tcp://host:8786"),
+                   default=None, metavar="ADDRESS",
+                   help="run the study's units on the Dask cluster whose scheduler is at "
+                   "ADDRESS (e.g. tcp://host:8786)")
+    return parser
+
+
+@contextlib.contextmanager
+def study_client(args):
+    """:func:`.executor.cluster` from ``--workers`` / ``--scheduler`` (a Dask client, or None:
+    in-process); a refusal (Dask missing, the scheduler unreachable) is a one-line flag
+    error."""
+    from .executor import cluster
+    with contextlib.ExitStack() as stack:
+        try:
+            client = stack.enter_context(cluster(getattr(args, "workers", None),
+                                                 getattr(args, "scheduler", None)))
+        except AssumptionError as exc:
+            raise flag_error(exc) from None
+        yield client
 
 
 def print_table(header: list, rows: list, file=None):

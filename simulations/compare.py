@@ -2,6 +2,7 @@
 
     python -m simulations.compare [--quick] [--seeds N] [--seed S] [--methods a,b|all]
         [--epochs E] [--steps-per-epoch K] [--out DIR] [--no-figures] [--x64] [--quiet]
+        [--workers N | --scheduler ADDRESS] [--compile-cache DIR|none]
 
 On the default quadratic family (eigenvalues log-spaced in [1/kappa, 1], isotropic noise of total
 variance sigma^2, ||y0||^2 = d), for d in {10, 100, 1000}, kappa in {10, 100, 1000} and sigma^2 in
@@ -15,6 +16,7 @@ the figure ``compare`` (log10 CR ratio per method and setting, failures marked).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 
@@ -22,7 +24,7 @@ import numpy as np
 
 from autodrop_theory.errors import AssumptionError
 
-from . import cli, methods as registry
+from . import cli, executor, methods as registry
 
 PROG = "simulations.compare"
 GRID = dict(dim=(10, 100, 1000), kappa=(10, 100, 1000), sigma_sq=(0.1, 10.0))
@@ -47,7 +49,38 @@ def failure(name, first, share, oracle_first):
 def _parser():
     """The shared flags less --dim and --lr, which the study sets itself."""
     p = cli.make_parser(PROG, __doc__.splitlines()[0], omit=("dim", "lr"))
-    return p
+    return cli.add_study_flags(p)
+
+
+def _problem(setting, seed):
+    from .problems import default_problem
+    d, kappa, s2 = setting
+    return default_problem(dim=d, mu=1.0 / kappa, L=1.0, sigma_sq=s2, seed=seed)
+
+
+def _setting_rows(setting, names, epochs, K, seeds, seed, x64) -> list:
+    """One unit of the study: every method on one setting (d, kappa, sigma^2); its rows."""
+    from . import experiment
+    d, kappa, s2 = setting
+    problem = _problem(setting, seed)
+    ctx = experiment.run_context(problem, 0.5 / problem.L, epochs, K)
+    ms = experiment.build_methods(names, ctx)
+    res = experiment.run(problem, ms, lr=0.5 / problem.L, epochs=epochs, steps_per_epoch=K,
+                         seeds=seeds, seed=seed, x64=x64)
+    cr = float(problem.cramer_rao(epochs * K))
+    oracle_first = next((m.config["drop_epochs"][0] for m in ms
+                         if m.name == "oracle" and m.config["drop_epochs"]), None)
+    rows = []
+    for name, m in res.methods.items():
+        fd = m["first_drop_epoch"]
+        rows.append({"dim": d, "kappa": kappa, "sigma_sq": s2, "method": name,
+                     "cramer_rao_ratio": m["final"]["cramer_rao_ratio"],
+                     "ci": [v / cr for v in m["final"]["ci"]],
+                     "first_drop_epoch": fd["mean"], "share_dropping": fd["fraction_of_seeds"],
+                     "oracle_first_drop_epoch": oracle_first,
+                     "failure": failure(name, fd["mean"], fd["fraction_of_seeds"],
+                                        oracle_first)})
+    return rows
 
 
 def _body(argv) -> int:
@@ -55,36 +88,25 @@ def _body(argv) -> int:
     args = cli.parse(_parser(), argv, DEFAULTS, QUICK)
     names = cli.resolve_methods(args.methods)
     from . import experiment
-    from .problems import default_problem
     from .results import Results
     grid = QUICK_GRID if args.quick else GRID
     settings = list(itertools.product(*grid.values()))
     E, K = args.epochs, args.steps_per_epoch
-    problems = {}
     cli.check_sizes(max(grid["dim"]), len(names), E, K, args.seeds, args.x64)
     try:        # every setting validated before anything runs
-        for d, kappa, s2 in settings:
-            problem = default_problem(dim=d, mu=1.0 / kappa, L=1.0, sigma_sq=s2, seed=args.seed)
-            ctx = experiment.run_context(problem, 0.5 / problem.L, E, K)
-            problems[(d, kappa, s2)] = (problem, experiment.build_methods(names, ctx))
+        for setting in settings:
+            problem = _problem(setting, args.seed)
+            experiment.build_methods(names, experiment.run_context(problem, 0.5 / problem.L,
+                                                                   E, K))
     except AssumptionError as exc:
         raise cli.flag_error(exc) from None
-    rows = []
-    for (d, kappa, s2), (problem, ms) in cli.progress(problems.items(), args.quiet, PROG):
-        res = experiment.run(problem, ms, lr=0.5 / problem.L, epochs=E, steps_per_epoch=K,
-                             seeds=args.seeds, seed=args.seed, x64=args.x64)
-        cr = float(problem.cramer_rao(E * K))
-        oracle_first = next((m.config["drop_epochs"][0] for m in ms
-                             if m.name == "oracle" and m.config["drop_epochs"]), None)
-        for name, m in res.methods.items():
-            fd = m["first_drop_epoch"]
-            rows.append({"dim": d, "kappa": kappa, "sigma_sq": s2, "method": name,
-                         "cramer_rao_ratio": m["final"]["cramer_rao_ratio"],
-                         "ci": [v / cr for v in m["final"]["ci"]],
-                         "first_drop_epoch": fd["mean"], "share_dropping": fd["fraction_of_seeds"],
-                         "oracle_first_drop_epoch": oracle_first,
-                         "failure": failure(name, fd["mean"], fd["fraction_of_seeds"],
-                                            oracle_first)})
+    with cli.study_client(args) as client:     # one unit per setting
+        per_setting = executor.map_units(
+            functools.partial(_setting_rows, names=names, epochs=E, K=K, seeds=args.seeds,
+                              seed=args.seed, x64=args.x64), settings, client=client,
+            labels=[f"d={d}, kappa={k}, sigma^2={s:g}" for d, k, s in settings], desc=PROG,
+            quiet=args.quiet)
+    rows = [r for block in per_setting for r in block]
     summary = {}
     for n in names:
         r = np.array([x["cramer_rao_ratio"] for x in rows if x["method"] == n], dtype=float)

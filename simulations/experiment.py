@@ -21,13 +21,16 @@ import numpy as np
 from autodrop_theory import _validate as v
 from autodrop_theory.errors import AssumptionError
 
-from . import engine, methods as registry
+from . import compile_cache, engine, methods as registry
 from .methods.base import Method, RunContext
 from .problems.base import Problem
 from .provenance import metadata
 from .results import Results, method_results
 from .schedule_check import schedule_check
 from .stats import mean_ci, z_scores
+
+if not compile_cache.configured():   # the API too: JAX's persistent cache on by default
+    compile_cache.configure("default")    # (docs/performance.md; the commands set --compile-cache)
 
 __all__ = ["run", "sweep", "build_methods", "check_run_args", "check_methods_fit", "run_context",
            "dtype_for", "angle_noise", "choose_samplers", "paired_final", "point_name"]

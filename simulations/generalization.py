@@ -2,6 +2,7 @@
 
     python -m simulations.generalization [--split test|tune] [--instances N] [--start K] [--quick]
         [--methods a,b,...] [--seeds S] [--seed S] [--out DIR] [--no-figures] [--x64] [--quiet]
+        [--workers N | --scheduler ADDRESS] [--compile-cache DIR|none]
 
 Instances come from :mod:`simulations.instances` (documented families and ranges; the TUNE
 split chose the defaults, the TEST split never did).  Every method runs on the same seeds of an
@@ -46,7 +47,7 @@ def _parser():
                    help="N instances of the split (from --start on)")
     p.add_argument("--start", type=cli.instance_start, default=0,
                    help="skip the split's first K instances (a range no earlier run has seen)")
-    return p
+    return cli.add_study_flags(p)
 
 
 def _body(argv) -> int:
@@ -59,15 +60,13 @@ def _body(argv) -> int:
         cli.check_sizes(inst.dim, len(names), inst.epochs, inst.steps_per_epoch, args.seeds,
                         args.x64)
     from . import methods as registry
-    from .instance_study import run_instance, summarize, table
+    from .instance_study import run_instances, summarize, table
     from .results import Results
     automatic = {n: registry.REGISTRY[n].automatic  # the peers: automatic, not AutoDrop
                  and registry.REGISTRY[n].family.name != "autodrop" for n in names}
-    rows = []
-    for inst in cli.progress(insts, args.quiet, PROG):
-        rows.append({"instance": inst.record(),
-                     "methods": run_instance(inst, names, seeds=args.seeds, seed=args.seed,
-                                             x64=args.x64)})
+    with cli.study_client(args) as client:     # one unit per instance
+        rows = run_instances(insts, names, seeds=args.seeds, seed=args.seed, x64=args.x64,
+                             client=client, quiet=args.quiet, desc=PROG)
     summary = summarize(rows, names, automatic)
     if not args.quiet:
         where = f" (from index {args.start})" if args.start else ""

@@ -3,6 +3,7 @@ them (the generalization study's and the TUNE search's numbers; docs/results.md)
 
     limits(inst) -> (Cramer-Rao limit of ||x - x*||^2, its analogue for f - f*)
     run_instance(inst, methods, seeds=, seed=) -> {method: numbers}
+    run_instances(insts, methods, seeds=, seed=, client=) -> [{"instance":, "methods":}, ...]
     summarize(rows, names, automatic) -> the per-method statistics
     table(summary) -> (header, rows) of the printed summary
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["BOOTSTRAP", "limits", "run_instance", "summarize", "table"]
+__all__ = ["BOOTSTRAP", "limits", "run_instance", "run_instances", "summarize", "table"]
 
 BOOTSTRAP = 2000
 
@@ -65,6 +66,26 @@ def run_instance(inst, methods, *, seeds: int, seed: int, x64: bool = False) -> 
     import jax
     jax.clear_caches()
     return out
+
+
+def _row(inst, methods, seeds, seed, x64) -> dict:
+    return {"instance": inst.record(),
+            "methods": run_instance(inst, methods, seeds=seeds, seed=seed, x64=x64)}
+
+
+def run_instances(insts, methods, *, seeds: int, seed: int, x64: bool = False, client=None,
+                  quiet: bool = True, desc: str = "instances") -> list:
+    """:func:`run_instance` on every instance, one unit each (:func:`.executor.map_units`: here,
+    or on the Dask ``client``'s cluster; ``methods`` must then pickle: names, or a
+    module-level function), in the order of ``insts``: ``[{"instance": record, "methods":
+    numbers}, ...]``.  Instance i's seeds depend only on ``seed + i.index``, so the rows are
+    the same on any executor."""
+    import functools
+
+    from .executor import map_units
+    return map_units(functools.partial(_row, methods=methods, seeds=seeds, seed=seed, x64=x64),
+                     insts, client=client, desc=desc, quiet=quiet,
+                     labels=[f"{i.split} instance {i.index}" for i in insts])
 
 
 def _quantile_ci(values, q, rng):

@@ -1,8 +1,9 @@
 """AutoDrop in real training: small networks on scikit-learn's digits, every schedule, optax.
 
     python -m simulations.network [--quick] [--models mlp,cnn] [--methods a,b|all] [--epochs E]
-        [--batch-size B] [--lr LR] [--momentum M] [--nesterov] [--weight-decay WD] [--seeds N] [--seed S]
-        [--out DIR] [--no-figures] [--x64] [--quiet]
+        [--batch-size B] [--lr LR] [--momentum M] [--nesterov] [--weight-decay WD] [--seeds N]
+        [--seed S] [--out DIR] [--no-figures] [--x64] [--quiet] [--workers N | --scheduler ADDRESS]
+        [--compile-cache DIR|none]
 
 Data: digits (1797 images of 8x8 pixels, 10 classes; :mod:`simulations.nets.digits`), models
 ``mlp`` and ``cnn`` (:mod:`simulations.nets.models`).  Training as in the published runs, scaled
@@ -37,7 +38,7 @@ import time
 
 import numpy as np
 
-from . import cli
+from . import cli, executor
 from .nets import digits
 
 PROG = "simulations.network"
@@ -204,7 +205,20 @@ def _parser():
     # nesterov=True; a general UM s needs the rate-inside-the-buffer form (docs/theory.md §6b)
     cli.add_momentum_flags(p, default=0.9, general_s=False)
     p.add_argument("--weight-decay", type=cli.nonneg_float, default=5e-4)
-    return p
+    return cli.add_study_flags(p)
+
+
+def _train_unit(unit, data, seed, seeds, x64, **kwargs):
+    """One unit of the study: ``unit`` = (model, method) trained on every seed of run ``seed``
+    (keys and minibatches derived here from ``seed`` alone, so any executor gives the same
+    numbers)."""
+    from .engine import seed_keys
+    from .experiment import dtype_for
+    model, method = unit
+    dtype = dtype_for(x64)
+    keys = seed_keys(seed, seeds)
+    batches = minibatches(keys, kwargs["epochs"], data[0].shape[0], kwargs["batch_size"])
+    return train(model, method, data, keys=keys, dtype=dtype, batches=batches, **kwargs)
 
 
 def _names(text, known, flag):
@@ -234,22 +248,22 @@ def _body(argv) -> int:
     if args.lr < 1e-4 and "autodrop_paper" in methods:
         raise cli.CliError(f"--lr: autodrop_paper needs lr >= the published min_lr 0.0001, "
                            f"got {args.lr}")
-    from .experiment import dtype_for
-    from .engine import seed_keys
+    import functools
+
     from .results import Results
-    dtype = dtype_for(args.x64)
-    keys = seed_keys(args.seed, args.seeds)
-    batches = minibatches(keys, args.epochs, data[0].shape[0], args.batch_size)
+    units = [(model, method) for model in models for method in methods]
+    with cli.study_client(args) as client:     # one unit per model and method
+        trained = executor.map_units(
+            functools.partial(_train_unit, data=data, seed=args.seed, seeds=args.seeds,
+                              x64=args.x64, epochs=args.epochs, batch_size=args.batch_size,
+                              lr=args.lr, momentum=args.momentum,
+                              weight_decay=args.weight_decay),
+            units, client=client, labels=[f"{m}/{n}" for m, n in units], desc=PROG,
+            quiet=args.quiet)
     blocks, dims = {}, {}
-    for model in models:
-        for method in cli.progress(methods, args.quiet, f"{PROG} {model}"):
-            traj, K, dims[model] = train(model, method, data, epochs=args.epochs,
-                                         batch_size=args.batch_size, lr=args.lr,
-                                         momentum=args.momentum, nesterov=args.nesterov,
-                                         weight_decay=args.weight_decay, keys=keys,
-                                         dtype=dtype, batches=batches)
-            blocks[f"{model}/{method}"] = summarize(traj, method, args.epochs) | {
-                "model": model, "method": method}
+    for (model, method), (traj, K, dims[model]) in zip(units, trained):
+        blocks[f"{model}/{method}"] = summarize(traj, method, args.epochs) | {
+            "model": model, "method": method}
     results = Results({
         "problem": {"name": "network", "dataset": "digits", "n_train": int(data[0].shape[0]),
                     "n_test": int(data[2].shape[0]), "models": models, "dims": dims,

@@ -1,7 +1,7 @@
 """The measurement behind the package's AutoDrop defaults (docs/rule.md, "AutoDrop defaults").
 
     python -m simulations.tune_autodrop [--quick] [--instances N] [--seeds N] [--seed S]
-        [--out DIR] [--quiet]
+        [--out DIR] [--quiet] [--workers N | --scheduler ADDRESS] [--compile-cache DIR|none]
 
 On the TUNE split of :mod:`simulations.instances` only (the TEST split is never looked at here),
 runs every candidate of :data:`GRID` on the same seeds of each instance and ranks the candidates
@@ -21,6 +21,7 @@ defaults, so the change is measured.  Writes DIR/results.json.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 
@@ -44,18 +45,22 @@ def _parser():
         "methods", "dim", "epochs", "steps_per_epoch", "lr", "no_figures"))
     p.add_argument("--instances", type=cli.instance_count, default=None,
                    help="the first N instances of the TUNE split")
-    return p
+    return cli.add_study_flags(p)
+
+
+def _build(points, ctx):
+    from . import experiment
+    from .methods import autodrop
+    return experiment.build_methods(list(REFERENCE), ctx) + [
+        autodrop.autodrop(ctx, PREVIOUS[0], **PREVIOUS[1])] + [
+        autodrop.autodrop(ctx, experiment.point_name("autodrop", p), **{**FIXED, **p})
+        for p in points]
 
 
 def _methods(points):
-    def build(ctx):
-        from . import experiment
-        from .methods import autodrop
-        return experiment.build_methods(list(REFERENCE), ctx) + [
-            autodrop.autodrop(ctx, PREVIOUS[0], **PREVIOUS[1])] + [
-            autodrop.autodrop(ctx, experiment.point_name("autodrop", p), **{**FIXED, **p})
-            for p in points]
-    return build
+    """ctx -> the methods of the search (a partial of a module-level function: it pickles, so
+    the instances can run on Dask workers)."""
+    return functools.partial(_build, points)
 
 
 def _body(argv) -> int:
@@ -69,12 +74,11 @@ def _body(argv) -> int:
     for inst in insts:
         cli.check_sizes(inst.dim, len(points) + len(REFERENCE) + 1, inst.epochs,
                         inst.steps_per_epoch, args.seeds, args.x64)
-    from .instance_study import run_instance
+    from .instance_study import run_instances
     from .results import Results
-    rows = []
-    for inst in cli.progress(insts, args.quiet, PROG):
-        rows.append({"instance": inst.record(), "methods": run_instance(
-            inst, _methods(points), seeds=args.seeds, seed=args.seed, x64=args.x64)})
+    with cli.study_client(args) as client:     # one unit per instance
+        rows = run_instances(insts, _methods(points), seeds=args.seeds, seed=args.seed,
+                             x64=args.x64, client=client, quiet=args.quiet, desc=PROG)
     from .experiment import point_name
     names = list(REFERENCE) + [PREVIOUS[0]] + [point_name("autodrop", p) for p in points]
     with np.errstate(divide="ignore"):

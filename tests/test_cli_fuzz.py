@@ -36,11 +36,14 @@ PATHS = {"empty": EMPTY, "bad path": "/proc/x", "a file": "{file}", "under a fil
 
 SHARED = {"--seeds": SEEDS, "--seed": SEED, "--methods": NAME | {"twice": "constant,constant"},
           "--dim": INT_AT_LEAST_1, "--epochs": EPOCHS, "--steps-per-epoch": INT_AT_LEAST_1,
-          "--lr": POSITIVE_FLOAT, "--out": PATHS}
+          "--lr": POSITIVE_FLOAT, "--out": PATHS, "--compile-cache": PATHS}
 # unified momentum (docs/theory.md §6b): --momentum in [0, 1), --um-s a number >= 0 in float32's
 # range (0 and tiny values are valid s)
 MOMENTUM = {"--momentum": {k: v for k, v in FRACTION_01.items() if k != "zero"},
             "--um-s": {k: v for k, v in NONNEG_FLOAT.items() if k != "tiny"}}
+# the studies run their units on Dask with --workers N (bounded) or --scheduler ADDRESS
+WORKERS = INT_AT_LEAST_1 | {"beyond the bound": "513"}
+STUDY = {"--workers": WORKERS, "--scheduler": {"empty": EMPTY}}
 QUADRATIC = {"--mu": POSITIVE_FLOAT, "--L": POSITIVE_FLOAT, "--sigma-sq": POSITIVE_FLOAT,
              "--sampler": NAME}
 COMMANDS = {
@@ -53,17 +56,20 @@ COMMANDS = {
         "--batch-size": INT_AT_LEAST_1 | {"above n_train": "100000"}, "--l2": POSITIVE_FLOAT,
         "--methods": SHARED["--methods"] | {"needs the model": "oracle"}},
     "simulations.compare": {k: SHARED[k] for k in ("--seeds", "--seed", "--methods", "--epochs",
-                                                   "--steps-per-epoch", "--out")},
-    "simulations.tune_autodrop": {k: SHARED[k] for k in ("--seeds", "--seed", "--out")} | {
-        "--instances": INT_AT_LEAST_1},
+                                                   "--steps-per-epoch", "--out",
+                                                   "--compile-cache")} | STUDY,
+    "simulations.tune_autodrop": {k: SHARED[k] for k in ("--seeds", "--seed", "--out",
+                                                         "--compile-cache")} | {
+        "--instances": INT_AT_LEAST_1} | STUDY,
     "simulations.generalization": {k: SHARED[k] for k in ("--seeds", "--seed", "--methods",
-                                                          "--out")} | {
+                                                          "--out", "--compile-cache")} | STUDY | {
         "--instances": INT_AT_LEAST_1, "--split": NAME,
         "--start": {k: v for k, v in INT_AT_LEAST_1.items() if k != "zero"}},
     "simulations.benchmark": {k: SHARED[k] for k in ("--seeds", "--seed", "--dim", "--epochs",
-                                                     "--steps-per-epoch", "--lr", "--out")},
+                                                     "--steps-per-epoch", "--lr", "--out",
+                                                     "--compile-cache")},
     "simulations.network": {k: SHARED[k] for k in ("--seeds", "--seed", "--epochs", "--lr",
-                                                   "--out")} | {
+                                                   "--out", "--compile-cache")} | STUDY | {
         "--methods": NAME, "--models": NAME, "--batch-size": INT_AT_LEAST_1,
         "--momentum": {k: v for k, v in FRACTION_01.items() if k != "zero"},
         "--weight-decay": NONNEG_FLOAT},
