@@ -15,7 +15,10 @@ import jax.numpy as jnp
 
 def test_angular_command_writes_results_and_figure(tmp_path, monkeypatch):
     monkeypatch.setattr(angular_cli, "DIMS", (10, 100))     # two dims keep it short
-    argv = ["--quick", "--epochs", "30", "--seeds", "8", "--quiet", "--no-figures",
+    # 40 epochs and 32 seeds: the main run has the shapes of the fluctuation study at d = 100
+    # (STATIONARY_EPOCHS, 4 x 8 seeds), so the command compiles one program fewer
+    assert angular_cli.STATIONARY_EPOCHS == 40
+    argv = ["--quick", "--epochs", "40", "--seeds", "32", "--quiet", "--no-figures",
             "--out", str(tmp_path)]
     assert angular_cli.main(argv) == 0
     r = json.loads((tmp_path / "results.json").read_text())
@@ -25,7 +28,8 @@ def test_angular_command_writes_results_and_figure(tmp_path, monkeypatch):
         assert abs(p["mean"] - p["theory"]) <= 4 * p["se"]   # z-test, 4 standard errors
     t = th["threshold"]
     assert t["published_fire_probability_per_epoch"] < 1e-2 < t["calibrated_fire_probability_per_epoch"]
-    assert r["methods"]["step_decay"]["drop_epochs"][0] == [9, 19]
+    # milestones int(40/3) = 13 and int(80/3) = 26: the drops come at the end of 12 and 25
+    assert r["methods"]["step_decay"]["drop_epochs"][0] == [12, 25]
     assert_redraws(tmp_path, expected=["angular"])
     assert_valid_results(tmp_path)
 

@@ -163,8 +163,10 @@ def test_x64_draws_the_same_noise_as_float32():
     """--x64 changes the arithmetic, not the noise: the mean error curves of a float32 and a
     float64 run of one seed agree to float32 rounding (1e-4 relative), far closer than two
     seeds of one precision (which differ by Monte Carlo error, several percent here)."""
-    runs = {(x64, seed): np.asarray(sim.run(PROBLEM, ["constant"], **BUDGET, seed=seed,
-                                            x64=x64).methods["constant"]["mean_sq_dist"])
+    # constant with step_decay (one family): the two programs of the overflow test below
+    runs = {(x64, seed): np.asarray(sim.run(PROBLEM, ["constant", "step_decay"], **BUDGET,
+                                            seed=seed, x64=x64).methods["constant"][
+                                                "mean_sq_dist"])
             for x64, seed in ((False, 0), (True, 0), (False, 1))}
     np.testing.assert_allclose(runs[True, 0], runs[False, 0], rtol=1e-4)
     assert np.max(np.abs(runs[False, 1] / runs[False, 0] - 1)) > 1e-2

@@ -69,7 +69,9 @@ def test_constant_cr_ratio_agrees_with_the_exact_theory():
     over 64 seeds (the SE from the seeds' spread)."""
     inst = next(i for i in instances.instances("test", 40)
                 if i.momentum == 0 and i.dim * i.epochs <= 2e5)
-    out = instance_study.run_instance(inst, ["constant"], seeds=64, seed=0, x64=True)
+    # with the oracle (one family with constant) and in float64: the program of the command
+    # run in test_command_end_to_end below, on the same instance
+    out = instance_study.run_instance(inst, ["constant", "oracle"], seeds=64, seed=0, x64=True)
     cr, _ = instance_study.limits(inst)
     exact = angular.expected_sq_dist(inst.hessian_eigs, inst.noise_var, inst.y0,
                                      [inst.lr] * inst.epochs, inst.steps_per_epoch)[-1] / cr
@@ -114,9 +116,10 @@ def test_command_end_to_end(tmp_path):
     assert generalization.main(["--instances", "0", "--out", str(tmp_path / "x")]) == 2
     assert generalization.main(["--split", "train", "--out", str(tmp_path / "x")]) == 2
     # constant and the oracle are one method family: one compiled program (AutoDrop's runs in
-    # tests/test_tools.py and the README's block)
-    assert generalization.main(["--quick", "--instances", "1", "--start", "1", "--seeds", "2",
-                                "--methods", "constant,oracle", "--quiet",
+    # tests/test_tools.py and the README's block); instance 1 with 64 seeds in float64 is the
+    # run of test_constant_cr_ratio_agrees_with_the_exact_theory, so that program is reused
+    assert generalization.main(["--quick", "--instances", "1", "--start", "1", "--seeds", "64",
+                                "--x64", "--methods", "constant,oracle", "--quiet",
                                 "--out", str(tmp_path)]) == 0
     assert_valid_results(tmp_path)
     r = json.loads((tmp_path / "results.json").read_text())

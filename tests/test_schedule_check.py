@@ -23,20 +23,29 @@ def _isotropic(noise_scale=1.0):
     return problems.QuadraticProblem(model, noise_scale=noise_scale)
 
 
+def _constant_and_step_decay(problem):
+    """constant and step_decay at BUDGET, 64 seeds, float64, the run's rate as the check's
+    reference (one compiled program, shared by the tests that run it on ISO's shapes)."""
+    ctx = experiment.run_context(problem, BUDGET["lr"], BUDGET["epochs"],
+                                 BUDGET["steps_per_epoch"])
+    return engine.simulate(problem, experiment.build_methods(["constant", "step_decay"], ctx),
+                           epochs=BUDGET["epochs"], steps_per_epoch=BUDGET["steps_per_epoch"],
+                           keys=engine.seed_keys(0, 64), dtype=jnp.float64,
+                           lr_ref=BUDGET["lr"])
+
+
 def test_engine_statistic_equals_the_library_on_the_realised_schedule():
     """constant and step_decay never move x outside an SGD step (one segment): the engine's
-    in-program float64 accumulation equals adaptive_statistic evaluated on each seed's rates."""
-    problem = problems.default_problem(dim=10, seed=3)
-    ctx = experiment.run_context(problem, 0.8, 10, 6)
-    ms = experiment.build_methods(["constant", "step_decay"], ctx)
-    out = engine.simulate(problem, ms, epochs=10, steps_per_epoch=6,
-                          keys=engine.seed_keys(0, 5), dtype=jnp.float64, lr_ref=0.8)
+    in-program float64 accumulation equals adaptive_statistic evaluated on each seed's rates
+    (on the default anisotropic quadratic of ISO's dimension)."""
+    problem = problems.default_problem(dim=ISO["d"], seed=3)
+    out = _constant_and_step_decay(problem)
     m = problem.exact_model
     for name, traj in out.items():
-        lrs = np.repeat(traj.lr, 6, axis=1)
+        lrs = np.repeat(traj.lr, BUDGET["steps_per_epoch"], axis=1)
         host = SB.adaptive_statistic(mu=m.mu, L=m.L, sigma_sq=m.sigma_sq, lrs=lrs,
                                      sq_dist_start=float(m.y0 @ m.y0),
-                                     sq_dist_end=traj.sq_dist[:, -1], lr_ref=0.8)
+                                     sq_dist_end=traj.sq_dist[:, -1], lr_ref=BUDGET["lr"])
         np.testing.assert_allclose(traj.schedule_stat, host, rtol=1e-9, atol=1e-12)
     assert not np.allclose(out["constant"].schedule_stat, out["step_decay"].schedule_stat)
 
@@ -84,12 +93,7 @@ def test_a_corrupted_bound_is_caught():
     """The theorem's noise term halved, evaluated on a correct simulation of the isotropic
     quadratic (where the true statement is an equality): the mean is far above 0."""
     problem = _isotropic()
-    ctx = experiment.run_context(problem, BUDGET["lr"], BUDGET["epochs"],
-                                 BUDGET["steps_per_epoch"])
-    traj = engine.simulate(problem, experiment.build_methods(["constant"], ctx),
-                           epochs=BUDGET["epochs"], steps_per_epoch=BUDGET["steps_per_epoch"],
-                           keys=engine.seed_keys(0, 64), dtype=jnp.float64,
-                           lr_ref=BUDGET["lr"])["constant"]
+    traj = _constant_and_step_decay(problem)["constant"]
     m = problem.exact_model
     kw = dict(mu=m.mu, L=m.L, lrs=np.repeat(traj.lr, BUDGET["steps_per_epoch"], axis=1),
               sq_dist_start=float(m.y0 @ m.y0), sq_dist_end=traj.sq_dist[:, -1],
