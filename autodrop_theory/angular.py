@@ -275,6 +275,13 @@ def stationary_fluctuations(hessian_eigs, noise_var, lr, steps_per_epoch) -> dic
     The stationary displacements are zero-mean with autocovariances, per coordinate,
     gamma(0) = 2 q/(1 + alpha), gamma(1) = -q (1 - alpha)/(1 + alpha), gamma(2) = alpha gamma(1).
     """
+    sd, sd_change = _delta_sd(*_stationary_sums(hessian_eigs, noise_var, lr, steps_per_epoch))
+    return {"angle_sd_deg": float(sd), "change_sd_deg": float(sd_change)}
+
+
+def _stationary_sums(hessian_eigs, noise_var, lr, steps_per_epoch):
+    """The Isserlis sums (means, covariances) of the stationary displacements' inner products
+    (validated inputs; summed over coordinates in chunks: O(chunk) memory)."""
     h, c = _instance(hessian_eigs, noise_var)
     K = v.integer("steps_per_epoch", steps_per_epoch, lo=1)
     lr = check_stable_lr(h, lr)
@@ -282,7 +289,7 @@ def stationary_fluctuations(hessian_eigs, noise_var, lr, steps_per_epoch) -> dic
     if not (q > 0).any():
         raise AssumptionError("noise_var: need some c_i > 0 (no stationary motion otherwise)")
     sums = None
-    for i in range(0, h.size, _CHUNK):      # the Isserlis sums add over coordinates: O(chunk)
+    for i in range(0, h.size, _CHUNK):
         a, qq = alpha[i:i + _CHUNK], q[i:i + _CHUNK]
         g0, g1 = 2 * qq / (1 + a), -qq * (1 - a) / (1 + a)
         g2 = a * g1
@@ -290,8 +297,7 @@ def stationary_fluctuations(hessian_eigs, noise_var, lr, steps_per_epoch) -> dic
                         np.stack([g2, g1, g0], -1)], -2)
         part = _isserlis(np.zeros(a.shape + (3,)), cov)
         sums = part if sums is None else (sums[0] + part[0], sums[1] + part[1])
-    sd, sd_change = _delta_sd(*sums)
-    return {"angle_sd_deg": float(sd), "change_sd_deg": float(sd_change)}
+    return sums
 
 
 def _angle_hessian(A, B, C):
@@ -314,20 +320,7 @@ def stationary_mean_angle(hessian_eigs, noise_var, lr, steps_per_epoch) -> float
     coordinate dominates (the empirical mean angle of a finite-d run differs from the
     deterministic equivalent by it: -0.07 degree for the paper's NQM at alpha = 0.06); the
     remainder is O(1/d^2)."""
-    h, c = _instance(hessian_eigs, noise_var)
-    K = v.integer("steps_per_epoch", steps_per_epoch, lo=1)
-    lr = check_stable_lr(h, lr)
-    alpha, q = epoch_factors(h, _unit_noise(c), lr, K)
-    if not (q > 0).any():
-        raise AssumptionError("noise_var: need some c_i > 0 (no stationary motion otherwise)")
-    ez, cz = 0.0, 0.0
-    for i in range(0, h.size, _CHUNK):
-        a, qq = alpha[i:i + _CHUNK], q[i:i + _CHUNK]
-        g0, g1 = 2 * qq / (1 + a), -qq * (1 - a) / (1 + a)
-        cov = np.stack([np.stack([g0, g1, a * g1], -1), np.stack([g1, g0, g1], -1),
-                        np.stack([a * g1, g1, g0], -1)], -2)
-        part = _isserlis(np.zeros(a.shape + (3,)), cov)
-        ez, cz = ez + part[0], cz + part[1]
+    ez, cz = _stationary_sums(hessian_eigs, noise_var, lr, steps_per_epoch)
     A, B, C = ez[0], ez[1], ez[2]                       # Z21, Z22, Z11 (_PAIRS)
     mean = np.arccos(np.clip(A / np.sqrt(B * C), -1.0, 1.0))
     shift = 0.5 * float(np.sum(_angle_hessian(A, B, C) * cz[:3, :3]))
