@@ -16,8 +16,8 @@ suite sets a private one), else ``$XDG_CACHE_HOME/autodrop-theory/jax``, else
 are not stored (they cost more to write than to compile).
 
 Guarantee: a loaded executable is the one XLA compiled for the same program, so the numbers are
-those of a cold run (tests/test_executor.py compares the two); only the time to first result
-changes.  Removing the folder (``rm -rf ~/.cache/autodrop-theory/jax``) is always safe.
+those of a cold run (measured: ``compare --quick`` writes the same results.json cold and warm,
+docs/performance.md); only the time to first result changes.  Removing the folder (``rm -rf ~/.cache/autodrop-theory/jax``) is always safe.
 
 References: docs/performance.md ("Bigger studies"); JAX's documentation, "Persistent
 compilation cache".

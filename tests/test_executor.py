@@ -6,10 +6,8 @@ the cache folder is the one documented (never the user's home folder during the 
 Sizes: two small TEST instances (1 and 2: d K E = 588 and 13568), two seeds, two methods of
 small programs (constant on the exact sampler, distance step by step; each instance has its
 own shapes, so its own programs).  The workers compile with one XLA thread (a
-compile option, so their programs are cached apart from the in-process run's); the first
-cluster's workers store them in the suite's persistent cache (tests/conftest.py) and the second
-cluster's load them, so the kill test also checks that a loaded executable computes what a
-fresh compilation does.
+compile option, so their programs are cached apart from the in-process run's), and their
+numbers equal the in-process run's bit for bit.
 """
 
 import contextlib
