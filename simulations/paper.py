@@ -299,8 +299,8 @@ def run(*, quick: bool = False, seeds=None, seed: int = 0, x64: bool = False,
     fig1, var, convex = {}, None, None
     for step in steps:
         if step == "convex":       # Theorem 5.1's bound, every step-wise method under UM
-            from . import convex_study
-            convex = convex_study.run(methods=CONVEX_METHODS, quick=quick, seed=seed, x64=x64,
+            from . import convex_bound
+            convex = convex_bound.run(methods=CONVEX_METHODS, quick=quick, seed=seed, x64=x64,
                                       **(convex_size or {}))
             convex.pop("meta", None)
         elif step == "variants":

@@ -8,13 +8,13 @@ import jax
 import jax.numpy as jnp
 
 from autodrop_theory.errors import AssumptionError
-from simulations import convex_study, engine, experiment
+from simulations import convex_bound as convex_study, engine, experiment
 from simulations.problems import convex
 
 
 @pytest.fixture(scope="module")
 def lad():
-    return convex_study._lad()
+    return convex_study.lad_problem()
 
 
 def test_abs_sum_constants():
