@@ -20,6 +20,7 @@ largest rate used) and :class:`Finite` (whether the iterate stayed finite at eve
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 from typing import Any, NamedTuple
 
@@ -40,13 +41,16 @@ class Boundary(NamedTuple):
 
 
 @dataclasses.dataclass(frozen=True)
-class Monitor:
-    """The protocol (see the module docstring); ``steps`` defaults to k calls of ``step``."""
+class Monitor(abc.ABC):
+    """The protocol (see the module docstring): ``init`` and ``finish`` are a monitor's own;
+    ``step`` and ``boundary`` default to leaving the state alone, ``steps`` to k calls of
+    ``step``, ``each`` to one ``step`` per rate."""
 
     name = "monitor"
 
+    @abc.abstractmethod
     def init(self, consts, sq0):
-        raise NotImplementedError
+        """The state at the initial point."""
 
     def step(self, consts, state, lr):
         return state
@@ -61,8 +65,9 @@ class Monitor:
     def boundary(self, consts, state, b: Boundary):
         return state
 
+    @abc.abstractmethod
     def finish(self, consts, state, t, sq_last) -> dict:
-        raise NotImplementedError
+        """The named outputs."""
 
 
 def check_constants(problem, lr_ref, epochs: int, steps: int) -> dict:
