@@ -1,5 +1,7 @@
-"""Theorem 5.1's corrected bound against simulation (simulations.convex_study) and the convex
-Lipschitz problems' constants (simulations.problems.convex), each checked independently."""
+"""The convex Lipschitz problems' constants (simulations.problems.convex), each checked
+independently, and the convex study's refusals.  Theorem 5.1's corrected bound against simulation
+(simulations.convex_bound) is checked in tests/test_paper_study.py on the convex part of the
+paper study's small run (one run serves both)."""
 
 import numpy as np
 import pytest
@@ -8,7 +10,7 @@ import jax
 import jax.numpy as jnp
 
 from autodrop_theory.errors import AssumptionError
-from simulations import convex_bound as convex_study, engine, experiment
+from simulations import convex_bound as convex_study
 from simulations.problems import convex
 
 
@@ -58,50 +60,7 @@ def test_lad_optimum_by_a_second_algorithm_and_its_constants(lad):
     assert sq.mean() - 4 * sq.std(ddof=1) / np.sqrt(sq.size) <= c["noise"]
 
 
-@pytest.fixture(scope="module")
-def study():
-    return convex_study.run(quick=True, seeds=6, epochs=16)
-
-
-def test_the_corrected_bound_holds_on_every_problem_method_and_s(study):
-    rows = study["rows"]
-    assert {(r["problem"], r["method"], r["um_s_name"]) for r in rows} == {
-        (p, m, s) for p in convex_study.SETUPS for m in convex_study.STEPWISE
-        for s, _ in convex_study.S_VALUES}
-    for r in rows:
-        assert not r["diverged"] and r["holds"], r
-        assert r["ratio"] == r["min_gap_ci"][1] / r["bound"]
-        assert r["covered_by_theorem"] == (r["method"] not in convex_study.ADAPTIVE)
-    assert study["tightest_ratio"] == max(r["ratio"] for r in rows) < 1
-
-
-def test_a_corrupted_bound_is_rejected_by_the_same_check(study):
-    """The bound divided by 100, or evaluated with G / 10 and no noise, fails on some row."""
-    rows = study["rows"]
-    assert not all(convex_study.check_row(r["min_gap_ci"][1], r["bound"] / 100) for r in rows)
-    p = convex.abs_sum()
-    setup = convex_study.SETUPS["abs_sum"]
-    ms = experiment.build_methods(["constant"], experiment.run_context(p, setup["lr"], 16,
-                                                                        setup["K"]))
-    traj = engine.simulate(p, ms, epochs=16, steps_per_epoch=setup["K"],
-                           keys=engine.seed_keys(0, 6), momentum=convex_study.BETA,
-                           um_s="nesterov", dtype=jnp.float64)["constant"]
-    honest = convex_study.rows_for("abs_sum", p.constants(), traj, "constant", "nesterov", 1.0,
-                                   setup["K"])
-    wrong = convex_study.rows_for("abs_sum", p.constants() | {"G": p.constants()["G"] / 10,
-                                                              "noise": 0.0},
-                                  traj, "constant", "nesterov", 1.0, setup["K"])
-    assert honest["holds"] and not wrong["holds"]
-
-
 def test_bad_methods_are_refused():
     for bad in (["autodrop"], ["constant", "constant"], [], ["pflug"]):
         with pytest.raises(AssumptionError, match="^methods: "):
             convex_study.run(methods=bad, quick=True, seeds=2)
-
-
-def test_the_figure_is_drawn_from_the_results_alone(study, tmp_path):
-    import json
-    again = json.loads(json.dumps(study))             # what results.json holds
-    paths = convex_study.draw(again, tmp_path)
-    assert [p.suffix for p in paths] == [".pdf", ".png"] and all(p.stat().st_size for p in paths)

@@ -1,24 +1,28 @@
 """``python -m simulations.paper``: its verdict logic on corrupted inputs, a small in-process run
-of its pieces (the saturation agreement on the paper's NQM), and its results.json against the
-schema (docs/results.schema.json, "the paper study")."""
+of its pieces (the saturation agreement on the paper's NQM), its results.json against the
+schema (docs/results.schema.json, "the paper study"), and, on the same run's convex part,
+Theorem 5.1's corrected bound against simulation (simulations.convex_bound)."""
 
 import copy
 import json
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from autodrop_theory import AssumptionError
 from autodrop_theory.paper import claims as theory_claims
-from simulations import paper, paper_checks as pc
+from simulations import convex_bound as convex_study, engine, experiment, paper
+from simulations import paper_checks as pc
+from simulations.problems import convex
 from simulations.results_check import check
 
 
 @pytest.fixture(scope="module")
 def small():
-    """The whole study at a small size (8 seeds, 600 iterations; the convex part 4 seeds, 12
+    """The whole study at a small size (8 seeds, 600 iterations; the convex part 6 seeds, 16
     epochs), float32 as by default."""
-    return paper.run(seeds=8, iterations=600, seed=3, convex_size=dict(seeds=4, epochs=12))
+    return paper.run(seeds=8, iterations=600, seed=3, convex_size=dict(seeds=6, epochs=16))
 
 
 def test_saturation_check_rejects_a_shifted_level():
@@ -123,11 +127,13 @@ def test_results_json_validates_and_a_corrupted_one_is_refused(small, tmp_path):
     blocks = dict(small)
     blocks["meta"] = metadata(blocks.pop("config"), 3, False, 0.0)
     from checks import assert_redraws
-    from simulations.figures import draw
-    Results(blocks).save(tmp_path, draw)
+    Results(blocks).save(tmp_path)     # results.json only: the figures are drawn once, below
     doc = json.loads((tmp_path / "results.json").read_text())
     check(doc)
-    assert_redraws(tmp_path)          # every figure from results.json alone, house style
+    # every figure the study draws (Figures 1 per Sigma, 2, 4, 5), from results.json alone,
+    # house style
+    assert_redraws(tmp_path, ["paper_fig1_identity", "paper_fig1_inverse_a", "paper_fig2",
+                              "paper_fig4", "paper_fig5"])
     for damage, field in ((lambda d: d["claims"][0].update(verdict="maybe"), "claims.0"),
                           (lambda d: d["nqm"]["identity"].pop("rates"), "nqm.identity"),
                           (lambda d: d["methods"].pop("halving"), "methods"),
@@ -136,3 +142,49 @@ def test_results_json_validates_and_a_corrupted_one_is_refused(small, tmp_path):
         damage(bad)
         with pytest.raises(AssumptionError, match="^" + field.replace(".", r"\.")):
             check(bad)
+
+
+# ------------------------------------------------- the convex part (simulations.convex_bound)
+@pytest.fixture(scope="module")
+def study(small):
+    """Theorem 5.1's corrected bound on the convex problems: the convex part of the small run
+    (6 seeds, 16 epochs; the same blocks ``python -m simulations.convex_study`` writes)."""
+    return small["convex"]
+
+
+def test_the_corrected_bound_holds_on_every_problem_method_and_s(study):
+    rows = study["rows"]
+    assert {(r["problem"], r["method"], r["um_s_name"]) for r in rows} == {
+        (p, m, s) for p in convex_study.SETUPS for m in convex_study.STEPWISE
+        for s, _ in convex_study.S_VALUES}
+    for r in rows:
+        assert not r["diverged"] and r["holds"], r
+        assert r["ratio"] == r["min_gap_ci"][1] / r["bound"]
+        assert r["covered_by_theorem"] == (r["method"] not in convex_study.ADAPTIVE)
+    assert study["tightest_ratio"] == max(r["ratio"] for r in rows) < 1
+
+
+def test_a_corrupted_bound_is_rejected_by_the_same_check(study):
+    """The bound divided by 100, or evaluated with G / 10 and no noise, fails on some row."""
+    rows = study["rows"]
+    assert not all(convex_study.check_row(r["min_gap_ci"][1], r["bound"] / 100) for r in rows)
+    p = convex.abs_sum()
+    setup = convex_study.SETUPS["abs_sum"]
+    ms = experiment.build_methods(["constant"], experiment.run_context(p, setup["lr"], 16,
+                                                                        setup["K"]))
+    traj = engine.simulate(p, ms, epochs=16, steps_per_epoch=setup["K"],
+                           keys=engine.seed_keys(0, 6), momentum=convex_study.BETA,
+                           um_s="nesterov", dtype=jnp.float64)["constant"]
+    honest = convex_study.rows_for("abs_sum", p.constants(), traj, "constant", "nesterov", 1.0,
+                                   setup["K"])
+    wrong = convex_study.rows_for("abs_sum", p.constants() | {"G": p.constants()["G"] / 10,
+                                                              "noise": 0.0},
+                                  traj, "constant", "nesterov", 1.0, setup["K"])
+    assert honest["holds"] and not wrong["holds"]
+
+
+def test_the_figure_is_drawn_from_the_results_alone(study, tmp_path):
+    import json
+    again = json.loads(json.dumps(study))             # what results.json holds
+    paths = convex_study.draw(again, tmp_path)
+    assert [p.suffix for p in paths] == [".pdf", ".png"] and all(p.stat().st_size for p in paths)
