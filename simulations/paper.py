@@ -3,7 +3,7 @@ simulator, with one verdict table joining the measured claims with the theory ve
 :func:`autodrop_theory.paper.claims` (docs/paper.md §10).
 
     python -m simulations.paper [--quick] [--seeds S] [--seed S] [--out DIR] [--x64]
-        [--no-figures] [--quiet]
+        [--no-figures] [--quiet] [--workers N | --scheduler ADDRESS] [--compile-cache DIR|none]
 
 Setting (Wang, Teng, Choromanska, UAI 2024, Definition 3.1, Figures 1-2): the NQM with d = 200,
 A = diag(i/10), x* = 0, x_0 = (1, ..., 1) (not given in the paper: ours), the angle per iteration
@@ -57,8 +57,8 @@ CURVE_POINTS = 300              # log-spaced iterations kept for the figures
 
 
 def _parser():
-    return cli.make_parser(PROG, __doc__.splitlines()[0], omit=(
-        "dim", "epochs", "steps_per_epoch", "lr", "methods"))
+    return cli.add_study_flags(cli.make_parser(PROG, __doc__.splitlines()[0], omit=(
+        "dim", "epochs", "steps_per_epoch", "lr", "methods")))
 
 
 def nqm(sigma: str):
@@ -286,28 +286,41 @@ def table_rows(claims_block: list) -> list:
             for c in claims_block]
 
 
+def _unit(name, *, T, seeds, seed, x64, quick, convex_size):
+    """One independent unit of the study: Figure 1 on one Sigma, or the convex part."""
+    if name == "convex":       # Theorem 5.1's bound, every step-wise method under UM
+        from . import convex_bound
+        convex = convex_bound.run(methods=CONVEX_METHODS, quick=quick, seed=seed, x64=x64,
+                                  **(convex_size or {}))
+        convex.pop("meta", None)
+        return convex
+    return figure1(name, T, seeds, seed, x64)
+
+
+UNITS = ("identity", "inverse_a", "convex")      # independent; the variants follow identity's fit
+
+
 def run(*, quick: bool = False, seeds=None, seed: int = 0, x64: bool = False,
-        quiet: bool = True, iterations=None, convex_size=None) -> dict:
+        quiet: bool = True, iterations=None, convex_size=None, client=None) -> dict:
     """The whole study as results blocks (see the module docstring).  ``convex_size``: the
-    convex study's ``seeds`` and ``epochs`` where not its own (quick or default) sizes."""
+    convex study's ``seeds`` and ``epochs`` where not its own (quick or default) sizes.
+    ``client``: a Dask client whose cluster runs the independent units (Figure 1 per Sigma,
+    the convex part; :func:`.executor.map_units`), None: here; the numbers are the same."""
+    import functools
+
+    from . import executor
     from .experiment import dtype_for
     dtype_for(x64)                      # enables JAX's x64 mode with --x64
     cfg = DEFAULTS | (QUICK if quick else {})
     seeds = cfg["seeds"] if seeds is None else seeds
     T = cfg["iterations"] if iterations is None else iterations
-    steps = cli.progress(["identity", "inverse_a", "variants", "convex"], quiet, PROG)
-    fig1, var, convex = {}, None, None
-    for step in steps:
-        if step == "convex":       # Theorem 5.1's bound, every step-wise method under UM
-            from . import convex_bound
-            convex = convex_bound.run(methods=CONVEX_METHODS, quick=quick, seed=seed, x64=x64,
-                                      **(convex_size or {}))
-            convex.pop("meta", None)
-        elif step == "variants":
-            m = fig1["identity"]["rates"][f"{RATES[0]:g}"]["model12"]
-            var = variants(T, seeds, seed, x64, m["gamma"], m["eps"])
-        else:
-            fig1[step] = figure1(step, T, seeds, seed, x64)
+    identity, inverse_a, convex = executor.map_units(
+        functools.partial(_unit, T=T, seeds=seeds, seed=seed, x64=x64, quick=quick,
+                          convex_size=convex_size), UNITS, client=client, labels=UNITS,
+        desc=PROG, quiet=quiet)
+    fig1 = {"identity": identity, "inverse_a": inverse_a}
+    m = identity["rates"][f"{RATES[0]:g}"]["model12"]
+    var = variants(T, seeds, seed, x64, m["gamma"], m["eps"])
     block = claims(fig1, var, convex)
     config = {"dim": DIM, "rates": list(RATES), "probe_rate": PROBE_RATE, "iterations": T,
               "seeds": seeds, "seed": seed, "x64": x64, "x0": "ones", "window_k": WINDOW_K,
@@ -323,8 +336,9 @@ def _body(argv) -> int:
                     args.seeds, args.x64)
     from .provenance import metadata
     from .results import Results
-    blocks = run(quick=args.quick, seeds=args.seeds, seed=args.seed, x64=args.x64,
-                 quiet=args.quiet)
+    with cli.study_client(args) as client:     # one unit per Sigma and the convex part
+        blocks = run(quick=args.quick, seeds=args.seeds, seed=args.seed, x64=args.x64,
+                     quiet=args.quiet, client=client)
     blocks["meta"] = metadata(blocks.pop("config"), args.seed, args.x64, 0.0)
     if not args.quiet:
         cli.print_table(["claim", "verdict", "source", "note"], table_rows(blocks["claims"]))

@@ -73,7 +73,7 @@ COMMANDS = {
         "--methods": NAME, "--models": NAME, "--batch-size": INT_AT_LEAST_1,
         "--momentum": {k: v for k, v in FRACTION_01.items() if k != "zero"},
         "--weight-decay": NONNEG_FLOAT},
-    "simulations.paper": {k: SHARED[k] for k in ("--seeds", "--seed", "--out")},
+    "simulations.paper": {k: SHARED[k] for k in ("--seeds", "--seed", "--out")} | STUDY,
     "simulations.convex_study": {k: SHARED[k] for k in ("--seeds", "--seed", "--out")},
     "proofs.__main__": {"--latex": PATHS},
     "simulations.readme": {"--only": NAME},
