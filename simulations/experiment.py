@@ -257,12 +257,20 @@ def point_name(method: str, point: dict) -> str:
 
 def sweep(problem: Problem, method: str, grid: dict, *, lr, epochs: int, steps_per_epoch: int,
           seeds: int, seed: int = 0, momentum: float = 0.0, um_s=0.0, x64: bool = False,
-          mesh=None, sampler: str = "auto") -> Results:
+          mesh=None, sampler: str = "auto", client=None) -> Results:
     """Every point of the Cartesian ``grid`` {hyperparameter: values} of the registered
     ``method`` (its factory's keyword arguments, e.g. ``threshold_z``, ``extra_epochs`` for
     ``autodrop``; ``lr`` sweeps the initial rate), on the same seeds, as one compiled program.
-    Methods are named ``method[k1=v1,k2=v2]``."""
+    Methods are named ``method[k1=v1,k2=v2]``.
+
+    ``client``: a Dask client (:func:`.executor.cluster`); each grid point is then one unit on
+    its cluster, run as :func:`run` of that point alone (one program shape for every point:
+    each worker compiles it once), gathered in the grid's order.  Each point's numbers are
+    those of its own run, the same seeds as in the one-program sweep; XLA may round a
+    one-point program differently in the last bits (tests/test_executor.py compares them)."""
     check_run_args(seeds, seed, momentum, x64, mesh, um_s)  # before the grid's methods are built
+    if client is not None and mesh is not None:
+        raise AssumptionError("client: a sweep runs on a Dask cluster or on a mesh, not both")
     if not isinstance(method, str) or method not in registry.REGISTRY:
         raise AssumptionError(f"method: unknown method {method!r}; known: "
                               f"{', '.join(registry.REGISTRY)}")
@@ -283,6 +291,25 @@ def sweep(problem: Problem, method: str, grid: dict, *, lr, epochs: int, steps_p
             raise AssumptionError(f"grid: {method} does not take these hyperparameters "
                                   f"({exc})") from None
         ms.append(m._replace(name=name))
-    return run(problem, ms, lr=base.lr, epochs=epochs, steps_per_epoch=steps_per_epoch,
-               seeds=seeds, seed=seed, momentum=momentum, um_s=um_s, x64=x64, mesh=mesh,
-               sampler=sampler)
+    kw = dict(lr=base.lr, epochs=epochs, steps_per_epoch=steps_per_epoch, seeds=seeds,
+              seed=seed, momentum=momentum, um_s=um_s, x64=x64, sampler=sampler)
+    if client is None:
+        return run(problem, ms, mesh=mesh, **kw)
+    import functools
+
+    from . import executor
+    start = time.perf_counter()
+    parts = executor.map_units(functools.partial(_run_point, problem, kw), ms, client=client,
+                               labels=[m.name for m in ms], desc="sweep")
+    blocks = dict(parts[0].blocks)
+    blocks["methods"] = {k: b for p in parts for k, b in p.blocks["methods"].items()}
+    blocks["theory"] = dict(blocks["theory"], schedule_check={
+        k: c for p in parts for k, c in p.blocks["theory"].get("schedule_check", {}).items()})
+    config = dict(blocks["meta"]["config"], methods=[m.name for m in ms], units=len(ms))
+    blocks["meta"] = metadata(config, seed, x64, time.perf_counter() - start)
+    return Results(blocks)
+
+
+def _run_point(problem, kw, method) -> Results:
+    """One grid point of :func:`sweep` on a cluster: :func:`run` of that method alone."""
+    return run(problem, [method], **kw)
