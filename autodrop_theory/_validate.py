@@ -38,6 +38,9 @@ def in_range(name, value, lo=None, hi=None, *, lo_open=False, hi_open=False) -> 
     return value
 
 
+INT32_MAX = 2 ** 31 - 1      # step counters are int32: a period beyond it never ends
+
+
 def integer(name: str, value, lo: int | None = None, hi: int | None = None) -> int:
     """An integer (bools refused), at least ``lo`` and at most ``hi`` when given."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):

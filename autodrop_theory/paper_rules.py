@@ -119,7 +119,7 @@ def uai_hyper(lr, window, *, rho=0.95, m=10, threshold_deg=0.1, min_lr=None,
     alpha_min / alpha_0 = 0.001 / 0.06 of the paper's Figure 2 setting (Algorithm 1's runs do
     not state alpha_min)."""
     lr = v.in_range("lr", lr, 0.0, None, lo_open=True)
-    window = v.integer("window", window, lo=1, hi=np.iinfo(np.int32).max)   # int32 steps
+    window = v.integer("window", window, lo=1, hi=v.INT32_MAX)   # int32 steps
     rho = v.in_range("rho", rho, 0.0, 1.0, lo_open=True, hi_open=True)
     m = v.integer("m", m, lo=2)
     threshold = v.in_range("threshold_deg", threshold_deg, 0.0, None, lo_open=True)
@@ -252,7 +252,7 @@ def model_schedule(lr, total_steps, *, gamma, epsilon=0.0, tau0=0.5, exponent=2 
     it since every k_i >= 1): the length of the arrays, so that schedules of one budget stack.
     ``total_steps`` is at most 2^31 - 1 (the steps are counted in int32)."""
     lr = v.in_range("lr", lr, 0.0, None, lo_open=True)
-    total = v.integer("total_steps", total_steps, lo=1, hi=np.iinfo(np.int32).max)
+    total = v.integer("total_steps", total_steps, lo=1, hi=v.INT32_MAX)
     exponent = v.in_range("exponent", exponent, 0.0, None, lo_open=True)
     pad = None if pad_to is None else v.integer("pad_to", pad_to, lo=1)
     gamma = v.in_range("gamma", gamma, 0.0, None, lo_open=True)
