@@ -278,4 +278,7 @@ def test_a_bad_argument_is_refused_by_name_before_anything_compiles(make, named)
 
 
 def test_the_api_table_has_at_least_150_cases():
+    """(Its size and the number of cases that ran clean are printed at the end of the run:
+    tests/conftest.py.)"""
+    print(f"API fuzz table: {len(CASES)} cases")
     assert len(CASES) >= 150, len(CASES)
