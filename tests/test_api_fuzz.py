@@ -68,9 +68,11 @@ BAD_PARAMS = {"an integer leaf": {"w": np.ones(5, np.float32), "n": np.arange(2)
               "a text leaf": {"w": "abc"}}
 
 
-def _update(kind, updates, params, state=None):
+def _update(kind, updates, params, state=None, table=TRANSFORMS):
+    """A row's setup: the transformation ``table[kind]``, its state (init on P5 unless
+    ``state``); the call: its update."""
     def make():
-        tx = TRANSFORMS[kind]()
+        tx = table[kind]()
         s = tx.init(P5) if state is None else state
         return lambda: tx.update(updates, s, params)
     return make
@@ -142,11 +144,7 @@ for name in ("autodrop_uai_sgd", "halving_sgd", "autodrop_model_sgd"):
 
 
 def _paper_update(name, updates, params, state=None):
-    def make():
-        tx = PAPER[name]()
-        s = tx.init(P5) if state is None else state
-        return lambda: tx.update(updates, s, params)
-    return make
+    return _update(name, updates, params, state, PAPER)
 
 
 for name in PAPER:

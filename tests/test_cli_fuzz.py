@@ -139,28 +139,25 @@ def _cases():
               pytest.param("simulations.figures", ["{missing}"], "results",
                            id="figures:missing"),
               pytest.param("simulations.figures", [], "results", id="figures:no argument"),
-              pytest.param("simulations.readme", ["--check", "--render"], "--check",
-                           id="readme:check and render"),
-              pytest.param("simulations.readme", ["--check", "--verify"], "--check",
-                           id="readme:check and verify"),
-              pytest.param("simulations.readme", ["--verify", "--render"], "--verify",
-                           id="readme:verify and render"),
-              pytest.param("simulations.readme", ["--only", ","], "--only",
-                           id="readme:--only without a name"),
-              pytest.param("simulations.readme", ["--check", "extra"], "extra",
-                           id="readme:stray argument"),
               pytest.param("simulations.figures", ["{valid}", "{valid}"], "unrecognized",
                            id="figures:two results"),
               pytest.param("simulations.benchmark_optax", ["--quick", "yes"], "yes",
                            id="benchmark_optax:--quick with a value")]
-    # python -m proofs: --claims and --paper print a table and check no proof
-    cases += [pytest.param("proofs.__main__", argv, flag, id="proofs:" + " ".join(argv))
-              for argv, flag in ((["--claims", "--paper"], "--claims"),
-                                 (["--claims", "-v"], "--verbose"),
-                                 (["--paper", "--lemmas"], "--lemmas"),
-                                 (["--paper", "--latex", "x"], "--latex"),
-                                 (["--claims", "--latex", "x"], "--latex"),
-                                 (["--lemmas", "yes"], "yes"))]
+    # modes that exclude each other (readme), flags a mode would ignore (python -m proofs:
+    # --claims and --paper print a table and check no proof), stray arguments
+    cases += [pytest.param(module, argv, flag, id=f"{module}:{' '.join(argv)}")
+              for module, argv, flag in (
+                  ("simulations.readme", ["--check", "--render"], "--check"),
+                  ("simulations.readme", ["--check", "--verify"], "--check"),
+                  ("simulations.readme", ["--verify", "--render"], "--verify"),
+                  ("simulations.readme", ["--only", ","], "--only"),
+                  ("simulations.readme", ["--check", "extra"], "extra"),
+                  ("proofs.__main__", ["--claims", "--paper"], "--claims"),
+                  ("proofs.__main__", ["--claims", "-v"], "--verbose"),
+                  ("proofs.__main__", ["--paper", "--lemmas"], "--lemmas"),
+                  ("proofs.__main__", ["--paper", "--latex", "x"], "--latex"),
+                  ("proofs.__main__", ["--claims", "--latex", "x"], "--latex"),
+                  ("proofs.__main__", ["--lemmas", "yes"], "yes"))]
     cases.append(pytest.param("simulations.angular", ["--x64", "--drop-factor", "1e-8"],
                               "--drop-factor",
                               id="angular:--drop-factor below sqrt(eps) of float64"))
