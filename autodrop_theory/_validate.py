@@ -38,13 +38,18 @@ def in_range(name, value, lo=None, hi=None, *, lo_open=False, hi_open=False) -> 
     return value
 
 
-def integer(name: str, value, lo: int | None = None) -> int:
-    """An integer (bools refused), at least ``lo`` when given."""
+INT32_MAX = 2 ** 31 - 1      # step counters are int32: a period beyond it never ends
+
+
+def integer(name: str, value, lo: int | None = None, hi: int | None = None) -> int:
+    """An integer (bools refused), at least ``lo`` and at most ``hi`` when given."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise AssumptionError(f"{name}: need an integer, got {value!r}")
     value = int(value)
     if lo is not None and value < lo:
         raise AssumptionError(f"{name}: need an integer >= {lo}, got {value}")
+    if hi is not None and value > hi:
+        raise AssumptionError(f"{name}: need an integer <= {hi}, got {value}")
     return value
 
 

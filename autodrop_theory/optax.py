@@ -61,6 +61,7 @@ from . import _validate as v
 from . import momentum as um
 from . import rule
 from .errors import AssumptionError
+from .update_checks import INT32_MAX, check_update
 
 __all__ = ["ScaleByAutoDropState", "scale_by_autodrop", "autodrop_sgd", "autodrop_eval_params",
            "read", "SNAPSHOTS"]
@@ -142,7 +143,7 @@ def _autodrop(config, steps_per_epoch, beta, s, snapshot, kind):
     import optax
     if not isinstance(config, rule.AutoDropConfig):
         raise AssumptionError(f"config: need an AutoDropConfig, got {type(config).__name__}")
-    K = v.integer("steps_per_epoch", steps_per_epoch, lo=1)  # noqa: N806
+    K = v.integer("steps_per_epoch", steps_per_epoch, lo=1, hi=INT32_MAX)  # noqa: N806
     if snapshot not in SNAPSHOTS:
         raise AssumptionError(f"snapshot: need one of {SNAPSHOTS}, got {snapshot!r}")
     first_step = snapshot == "after_first_step"
@@ -155,15 +156,10 @@ def _autodrop(config, steps_per_epoch, beta, s, snapshot, kind):
 
     def update(updates, state, params=None, **extra):
         del extra
-        if params is None:
-            raise AssumptionError("params: AutoDrop needs the parameters (call "
-                                  "update(updates, state, params))")
-        if not isinstance(state, ScaleByAutoDropState):
-            raise AssumptionError(f"state: need this transformation's state (from its init), "
-                                  f"got {type(state).__name__}")
-        rule.check_like(state.rule, params)     # all before any JAX work
-        if jax.tree_util.tree_structure(updates) != jax.tree_util.tree_structure(params):
-            raise AssumptionError("updates: need the pytree structure of params")
+        check_update(updates, state, params, ScaleByAutoDropState,      # all before any JAX
+                     like=getattr(state, "momentum", None))           # work
+        rule.check_like(state.rule, params)
+        updates = jax.tree_util.tree_map(jnp.asarray, updates)     # Python numbers as arrays
         rs = state.rule
         buf = None
         if with_buffer:

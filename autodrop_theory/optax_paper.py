@@ -51,6 +51,7 @@ from . import momentum as um
 from . import paper_rules as pr
 from .errors import AssumptionError
 from .rule import check_params
+from .update_checks import check_update
 
 __all__ = ["UaiScaleState", "HalvingScaleState", "ModelScaleState", "scale_by_autodrop_uai",
            "scale_by_halving", "scale_by_autodrop_model", "autodrop_uai_sgd", "halving_sgd",
@@ -86,11 +87,17 @@ def _flat(params):
     return ravel_pytree(params)[0]
 
 
-def _observer(hp, init, observe, state_type) -> tuple:
-    """init/step functions of a trajectory-reading rule: step(state, params) -> (state, lr)."""
+def _observer(hp, init, observe, state_type, size) -> tuple:
+    """init/step/check functions of a trajectory-reading rule: step(state, params) -> (state,
+    lr); check(updates, state, params, like) refuses bad arguments before any JAX work
+    (``size(rule_state)``: the number of parameters seen at init)."""
     def init_fn(params):
         flat = _flat(params)
         return state_type(jnp.zeros((), jnp.int32), init(hp, flat))
+
+    def check(updates, state, params, like=None):
+        check_update(updates, state, params, state_type, like=like,
+                     size=size(state.rule) if isinstance(state, state_type) else None)
 
     def step(state, params):
         flat = _flat(params).astype(state.rule.lr.dtype)
@@ -98,43 +105,56 @@ def _observer(hp, init, observe, state_type) -> tuple:
         rule = jax.tree_util.tree_map(lambda a, b: jnp.where(state.count > 0, a, b), seen,
                                       state.rule)
         return state._replace(count=state.count + 1, rule=rule), rule.lr
-    return init_fn, step
+    return init_fn, step, check
 
 
-def _scale(lr, init_fn, step) -> optax.GradientTransformation:
-    lr = v.in_range("learning_rate", lr, 0.0, None, lo_open=True)
+def _scale(lr, init_fn, step, check) -> optax.GradientTransformation:
+    lr = _learning_rate(lr)
 
     def update_fn(updates, state, params=None):
+        check(updates, state, params)
+        updates = jax.tree_util.tree_map(jnp.asarray, updates)     # Python numbers as arrays
         state, rate = step(state, params)
         factor = rate / lr
         return jax.tree_util.tree_map(lambda u: (factor * u).astype(u.dtype), updates), state
     return optax.GradientTransformation(init_fn, update_fn)
 
 
-def _sgd(init_fn, step, beta, s) -> optax.GradientTransformation:
+def _sgd(init_fn, step, check, beta, s) -> optax.GradientTransformation:
     beta, s = um.check(beta, s)
 
     def init(params):
         return init_fn(params)._replace(buf=um.init(params))
 
     def update_fn(grads, state, params=None):
+        check(grads, state, params, getattr(state, "buf", None))
+        grads = jax.tree_util.tree_map(jnp.asarray, grads)
         state, rate = step(state, params)
         dx, buf = um.step(grads, state.buf, rate, beta, s)
         return dx, state._replace(buf=buf)
     return optax.GradientTransformation(init, update_fn)
 
 
+def _learning_rate(lr) -> float:
+    return v.in_range("learning_rate", lr, 0.0, None, lo_open=True)
+
+
 def _uai(learning_rate, window, kw):
+    _learning_rate(learning_rate)      # named as the caller named it
     hp = pr.uai_hyper(learning_rate, window, **kw)
-    return _observer(hp, pr.uai_init, pr.uai_observe, UaiScaleState)
+    return _observer(hp, pr.uai_init, pr.uai_observe, UaiScaleState,
+                     lambda r: r.win_sum.shape[-1])
 
 
 def _halving(learning_rate, kw):
+    _learning_rate(learning_rate)      # named as the caller named it
     hp = pr.halving_hyper(learning_rate, **kw)
-    return _observer(hp, pr.halving_init, pr.halving_observe, HalvingScaleState)
+    return _observer(hp, pr.halving_init, pr.halving_observe, HalvingScaleState,
+                     lambda r: r.x_prev.shape[-1])
 
 
 def _model(learning_rate, total_steps, kw) -> tuple:
+    _learning_rate(learning_rate)      # named as the caller named it
     hp, _ = pr.model_schedule(learning_rate, total_steps, **kw)
 
     def init_fn(params):
@@ -144,7 +164,10 @@ def _model(learning_rate, total_steps, kw) -> tuple:
     def step(state, params):
         rate = pr.model_rate(hp, state.count).astype(state.lr.dtype)
         return state._replace(count=state.count + 1, lr=rate), rate
-    return init_fn, step
+
+    def check(updates, state, params, like=None):    # a schedule: params are not read
+        check_update(updates, state, params, ModelScaleState, reads_params=False, like=like)
+    return init_fn, step, check
 
 
 def scale_by_autodrop_uai(learning_rate, window, **kw) -> optax.GradientTransformation:

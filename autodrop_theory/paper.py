@@ -100,7 +100,16 @@ THM32_STEP_SQ = Bound(
 def thm32_cosine(a_diag, sig_sq_diag, alpha) -> float:
     """Eq. (5): the limit of E<s_t, s_t+1> / E||s_t||^2 (the paper's C*, "approximately" the
     limit of E cos angle(s_t, s_t+1); exactly the cosine of the package's deterministic
-    equivalent, docs/theory.md §4 with one step per epoch).  Needs some a_i^2 sig_i^2 > 0."""
+    equivalent, docs/theory.md §4 with one step per epoch).  Needs some a_i^2 sig_i^2 > 0.
+    A ratio of two linear forms in sig_sq: computed with sig_sq divided by its largest entry
+    (the same cosine at every scale of the noise: no overflow near 1e308)."""
+    try:
+        sig = np.asarray(sig_sq_diag, np.float64)
+        top = float(np.max(sig)) if sig.ndim == 1 and sig.size and np.isfinite(sig).all() else 0
+    except (TypeError, ValueError):
+        top = 0.0                       # refused by the bounds below, naming sig_sq
+    if top > 0:
+        sig_sq_diag = sig / top
     num = THM32_I_STAR(a=a_diag, sig_sq=sig_sq_diag, alpha=alpha)
     den = THM32_STEP_SQ(a=a_diag, sig_sq=sig_sq_diag, alpha=alpha)
     if not den > 0:

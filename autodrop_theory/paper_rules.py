@@ -119,7 +119,7 @@ def uai_hyper(lr, window, *, rho=0.95, m=10, threshold_deg=0.1, min_lr=None,
     alpha_min / alpha_0 = 0.001 / 0.06 of the paper's Figure 2 setting (Algorithm 1's runs do
     not state alpha_min)."""
     lr = v.in_range("lr", lr, 0.0, None, lo_open=True)
-    window = v.integer("window", window, lo=1)
+    window = v.integer("window", window, lo=1, hi=v.INT32_MAX)   # int32 steps
     rho = v.in_range("rho", rho, 0.0, 1.0, lo_open=True, hi_open=True)
     m = v.integer("m", m, lo=2)
     threshold = v.in_range("threshold_deg", threshold_deg, 0.0, None, lo_open=True)
@@ -248,12 +248,13 @@ def model_schedule(lr, total_steps, *, gamma, epsilon=0.0, tau0=0.5, exponent=2 
     """Algorithm 2's schedule for ``total_steps`` steps: (ModelHyper of float64 numpy arrays,
     stage lengths k_0..k_{n-1} (the last one cut at the budget)).  alpha_hat_i = lr (i+1)^-p;
     k_i from :func:`autodrop_theory.paper.algorithm2_stage_lengths` (eq. 12 with gamma, eps,
-    tau_0).  ``pad_to`` (default ``total_steps``, an upper bound on the number of stages since
-    every k_i >= 1): the length of the arrays, so that schedules of one budget stack."""
+    tau_0).  ``pad_to`` (default: the number of stages; ``total_steps`` is an upper bound on
+    it since every k_i >= 1): the length of the arrays, so that schedules of one budget stack.
+    ``total_steps`` is at most 2^31 - 1 (the steps are counted in int32)."""
     lr = v.in_range("lr", lr, 0.0, None, lo_open=True)
-    total = v.integer("total_steps", total_steps, lo=1)
+    total = v.integer("total_steps", total_steps, lo=1, hi=v.INT32_MAX)
     exponent = v.in_range("exponent", exponent, 0.0, None, lo_open=True)
-    pad = total if pad_to is None else v.integer("pad_to", pad_to, lo=1)
+    pad = None if pad_to is None else v.integer("pad_to", pad_to, lo=1)
     gamma = v.in_range("gamma", gamma, 0.0, None, lo_open=True)
     n, lengths = 16, None
     while True:                           # double the candidate stage count until T is covered
@@ -268,6 +269,7 @@ def model_schedule(lr, total_steps, *, gamma, epsilon=0.0, tau0=0.5, exponent=2 
     stages = min(stages, n)
     rates, lengths = rates[:stages], lengths[:stages].copy()
     lengths[-1] = total - (ends[stages - 2] if stages > 1 else 0)
+    pad = stages if pad is None else pad
     if stages > pad:
         raise AssumptionError(f"pad_to: need >= the {stages} stages, got {pad}")
     starts = np.full(pad, np.iinfo(np.int32).max, np.int32)

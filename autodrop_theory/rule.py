@@ -418,14 +418,17 @@ def init(params, config: AutoDropConfig) -> AutoDropState:
     return init_from_hyper(flat, hyperparameters(config, flat.size), ft)
 
 
-def check_params(params):
+def check_params(params, name: str = "params"):
     """The dtype the flattened ``params`` will have, checked without any JAX computation (the
     leaves' shapes and dtypes only): at least one leaf, every leaf floating-point (one integer
     leaf among float ones would be promoted by the flattening and then never move: refused,
-    naming the leaf's path)."""
+    naming the leaf's path).  ``name``: the argument named by a refusal (``updates`` for a
+    pytree of gradients or updates)."""
     leaves = jax.tree_util.tree_leaves_with_path(params)
+    why = ("an integer parameter would never move" if name == "params" else
+           "a rate cast to an integer would be 0")
     if not leaves:
-        raise AssumptionError(f"params: need a pytree with at least one array leaf, got "
+        raise AssumptionError(f"{name}: need a pytree with at least one array leaf, got "
                               f"{params!r}")
     dtypes = []
     for path, leaf in leaves:
@@ -435,11 +438,11 @@ def check_params(params):
             dt = None
         where = jax.tree_util.keystr(path) or "the leaf"
         if dt is None:
-            raise AssumptionError(f"params: need array leaves, got {type(leaf).__name__} at "
+            raise AssumptionError(f"{name}: need array leaves, got {type(leaf).__name__} at "
                                   f"{where}")
         if not jnp.issubdtype(dt, jnp.floating):
-            raise AssumptionError(f"params: need floating-point leaves, got dtype {dt} at "
-                                  f"{where} (an integer parameter would never move)")
+            raise AssumptionError(f"{name}: need floating-point leaves, got dtype {dt} at "
+                                  f"{where} ({why})")
         dtypes.append(jax.dtypes.canonicalize_dtype(dt))
     return jnp.result_type(*dtypes)           # as ravel_pytree's
 

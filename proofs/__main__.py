@@ -37,6 +37,13 @@ def main(argv=None) -> int:
                         help="the verdict table of the AutoDrop paper's claims (docs/paper.md)")
     try:
         args = parser.parse_args(argv)
+        modes = [f for f in ("--claims", "--paper") if getattr(args, f[2:])]
+        if len(modes) > 1:
+            raise CliError(f"{', '.join(modes)}: choose one")
+        ignored = [f for f, given in (("--verbose", args.verbose), ("--lemmas", args.lemmas),
+                                      ("--latex", args.latex is not None)) if given]
+        if modes and ignored:          # a table is printed, no proof is checked
+            raise CliError(f"{ignored[0]}: not used with {modes[0]} (it checks no proof)")
         if args.latex is not None:
             check_out(args.latex, "--latex")
     except CliError as exc:

@@ -36,6 +36,8 @@ import json
 import sys
 import time
 
+from autodrop_theory._validate import INT32_MAX
+
 from . import cli
 
 PROG = "simulations.benchmark_optax"
@@ -167,31 +169,49 @@ def summarise(times) -> list:
     return rows
 
 
+DEFAULTS = {"dim": 1_000_000, "steps": 1000, "repeats": 7}
+QUICK = {"dim": 100_000, "steps": 200, "repeats": 3}
+STEPS = cli.typed(int, lambda v: 1 <= v <= INT32_MAX,          # the optax step count is int32
+                  f"an integer in [1, {INT32_MAX}]")
+
+
+def _check_dim(dim: int) -> None:
+    """Refuse (a flag error) a --dim whose states cannot fit: per variant, the parameters and
+    about memory.STATE_VECTORS parameter-sized vectors of float32 (gradient, momentum, the
+    rule's snapshots)."""
+    from . import memory
+    free, nbytes = memory.available(), 4 * memory.STATE_VECTORS * len(VARIANTS) * dim
+    if free is not None and nbytes > free:
+        raise cli.CliError(f"--dim: the {len(VARIANTS)} variants' states need about "
+                           f"{nbytes / 2 ** 30:.3g} GiB, more than the {free / 2 ** 30:.3g} GiB "
+                           "available")
+
+
 def _parser():
     p = cli.OneLineParser(prog=PROG, description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="d = 10^5, 200 steps, 3 repeats")
+    p.add_argument("--quick", action="store_true", help="a smaller run (the values below)")
     p.add_argument("--dim", type=cli.typed(int, lambda v: v >= 1, "an integer >= 1"),
-                   default=None, help="parameters of the quadratic (default 10^6)")
-    p.add_argument("--steps", type=cli.typed(int, lambda v: v >= 1, "an integer >= 1"),
-                   default=None, help="steps per timed run (default 1000)")
+                   default=None, help="parameters of the quadratic")
+    p.add_argument("--steps", type=STEPS, default=None, help="steps per timed run")
     p.add_argument("--repeats", type=cli.typed(int, lambda v: v >= 1, "an integer >= 1"),
-                   default=None, help="timed runs per variant and mode (default 7)")
-    p.add_argument("--steps-per-epoch", type=cli.typed(int, lambda v: v >= 1,
-                                                       "an integer >= 1"),
-                   default=100, help="K (default 100)")
+                   default=None, help="timed runs per variant and mode")
+    p.add_argument("--steps-per-epoch", type=STEPS, default=100, help="K")
     p.add_argument("--momentum", type=cli.typed(float, lambda v: 0 <= v < 1, "a value in [0, 1)"),
-                   default=0.9, help="beta (default 0.9)")
+                   default=0.9, help="beta")
     p.add_argument("--out", default="results/benchmark_optax", help="output folder")
     p.add_argument("--quiet", action="store_true", help="print nothing")
+    cli.show_defaults(p, DEFAULTS, QUICK)
     return p
 
 
 def _body(argv) -> int:
     args = _parser().parse_args(argv)
     cli.check_out(args.out)
-    dim = args.dim or (100_000 if args.quick else 1_000_000)
-    n = args.steps or (200 if args.quick else 1000)
-    repeats = args.repeats or (3 if args.quick else 7)
+    size = QUICK if args.quick else DEFAULTS
+    dim = args.dim or size["dim"]
+    _check_dim(dim)
+    n = args.steps or size["steps"]
+    repeats = args.repeats or size["repeats"]
     import os
     record = {"dim": dim, "steps": n, "repeats": repeats, "K": args.steps_per_epoch,
               "momentum": args.momentum, "cpus": os.cpu_count(), "workloads": {}}

@@ -74,7 +74,10 @@ def _check_methods(methods) -> list:
         return list(STEPWISE)
     if isinstance(methods, str):
         methods = [methods]
-    names = list(methods)
+    try:
+        names = list(methods)
+    except TypeError:
+        names = [methods]         # not a list of names: refused below, naming it
     bad = [m for m in names if m not in STEPWISE]
     if bad or not names or len(set(names)) != len(names):
         raise AssumptionError(f"methods: need distinct step-wise methods from {', '.join(STEPWISE)} "

@@ -362,6 +362,14 @@ def choose_samplers(problem: Problem, families, sampler: str = "auto") -> tuple:
     return tuple(out)
 
 
+def check_memory(problem: Problem, methods, epochs: int, steps: int, seeds: int, dtype,
+                 samplers) -> None:
+    """A run's arrays checked against the memory available (:func:`.memory.check`) before
+    anything is allocated, the seeds' keys included (``samplers``: :func:`choose_samplers`'s)."""
+    memory.check(problem.dim, len(methods), epochs, steps, seeds, jnp.dtype(dtype).itemsize,
+                 step_noise="steps" in samplers)
+
+
 def check_um(beta, um_s) -> tuple:
     """Host validation of UM's (beta, s) (:func:`autodrop_theory.momentum.check`): (beta, s,
     plain) with ``plain`` True where s is plain SGD's 1/(1 - beta) (given as "sgd" or as that
@@ -404,8 +412,7 @@ def _prepare(problem: Problem, methods, epochs, steps_per_epoch, keys, momentum_
     samplers = choose_samplers(problem, families, sampler)
     keys = jnp.asarray(keys)      # typed keys (seed_keys) or raw uint32 key data
     n = keys.shape[0]
-    memory.check(problem.dim, len(methods), epochs, steps, n, jnp.dtype(dtype).itemsize,
-                 step_noise="steps" in samplers)
+    check_memory(problem, methods, epochs, steps, n, dtype, samplers)
     hps = [device_hp([m.hp for m in g], dtype) for g in groups]
     with np.errstate(over="ignore"):       # an overflowing cast is refused just below
         data = problem.data(dtype)

@@ -39,6 +39,7 @@ import os
 import sys
 import uuid
 
+from autodrop_theory import _validate as v
 from autodrop_theory.errors import AssumptionError
 
 __all__ = ["UnitError", "map_units", "cluster", "progress", "worker_env",
@@ -165,6 +166,11 @@ def cluster(workers=None, scheduler=None):
     if workers is None and scheduler is None:
         yield None
         return
+    if workers is not None:          # before Dask is imported (a bool is not a count)
+        v.integer("workers", workers, lo=1, hi=MAX_WORKERS)
+    elif not isinstance(scheduler, str) or not scheduler:
+        raise AssumptionError(f"scheduler: need an address (e.g. tcp://host:8786), got "
+                              f"{scheduler!r}")
     try:
         import dask
         from distributed import Client, LocalCluster
@@ -181,8 +187,6 @@ def cluster(workers=None, scheduler=None):
         with client:
             yield client
         return
-    if not isinstance(workers, int) or workers < 1:
-        raise AssumptionError(f"workers: need an integer >= 1, got {workers!r}")
     with dask.config.set({"distributed.worker.multiprocessing-method": "spawn",
                           "distributed.worker.daemon": False}):
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,

@@ -130,7 +130,10 @@ def choose_samplers(problem, ms, sampler: str = "auto") -> tuple:
 
 
 def _simulate(problem, ms, ctx, seeds, seed, momentum, um_s, x64, mesh, sampler):
-    """Run the engine (arguments validated by :func:`check_run_args`)."""
+    """Run the engine (arguments validated by :func:`check_run_args`; the memory before the
+    seeds' keys are drawn)."""
+    engine.check_memory(problem, ms, ctx.epochs, ctx.steps_per_epoch, seeds, dtype_for(x64),
+                        choose_samplers(problem, ms, sampler))
     return engine.simulate(problem, ms, epochs=ctx.epochs, steps_per_epoch=ctx.steps_per_epoch,
                            keys=engine.seed_keys(seed, seeds), momentum=momentum, um_s=um_s,
                            dtype=dtype_for(bool(x64)), mesh=mesh, lr_ref=ctx.lr,

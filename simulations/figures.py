@@ -330,24 +330,12 @@ def _run_figures(results, folder) -> list:
 
 def study_module(results):
     """The study that wrote ``results``, if it draws its own figures (``draw_figures``): the
-    module of its recorded command (``meta.command``, ``python -m MODULE ...``), else the module
-    of this package named after its problem (a study run in-process records no command)."""
+    one :func:`.results_check.study` names (the kind the document was validated as)."""
     import importlib
-    words = str((results.blocks.get("meta") or {}).get("command") or "").split()
-    names = [words[2]] if words[:2] == ["python", "-m"] and len(words) > 2 else []
-    problem = results.problem.get("name")
-    if isinstance(problem, str) and problem.isidentifier():
-        names.append(f"{__package__}.{problem}")
-    for name in names:
-        if not name.startswith(f"{__package__}.") or name == __name__:
-            continue
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        if callable(getattr(module, "draw_figures", None)):
-            return module
-    return None
+
+    from .results_check import study
+    name = study({"meta": results.blocks.get("meta"), "problem": results.problem})
+    return None if name is None else importlib.import_module(f"{__package__}.{name}")
 
 
 def draw(results, folder) -> list:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from autodrop_theory.errors import AssumptionError
 
-__all__ = ["check", "error_key"]
+__all__ = ["STUDIES", "check", "error_key", "study"]
 
 SCHEMA = Path(__file__).resolve().parent.parent / "docs" / "results.schema.json"
 
@@ -262,8 +262,16 @@ def _generalization(doc: dict) -> None:
                     raise _bad(f"{path}.{k}", "a number or null", m[k])
 
 
-def _schema(doc: dict) -> None:
-    """Validate against docs/results.schema.json where jsonschema and the schema are here."""
+# the branch of docs/results.schema.json's oneOf that each kind of document must satisfy (by
+# the start of its title), so that an error names the field, not "no branch matched"
+_BRANCH = {None: "a run", "angular": "a run", "network": "the network experiment",
+           "compare": "the comparison study", "generalization": "the generalization study",
+           "paper": "the paper study"}
+
+
+def _schema(doc: dict, kind) -> None:
+    """Validate against docs/results.schema.json where jsonschema and the schema are here: its
+    common part and the branch of ``kind`` (:func:`study`)."""
     try:
         import jsonschema
     except ImportError:
@@ -271,12 +279,8 @@ def _schema(doc: dict) -> None:
     if not SCHEMA.is_file():
         return
     schema = json.loads(SCHEMA.read_text())
-    kind = (doc.get("problem") or {}).get("name") if isinstance(doc.get("problem"), dict) else None
-    if kind == "paper":      # its own branch of oneOf: errors name the field, not the branch
-        branch = next(b for b in schema["oneOf"] if "simulations.paper" in b.get("title", ""))
-        schema = {k: v for k, v in schema.items() if k != "oneOf"} | {
-            "required": sorted(set(schema["required"]) | set(branch["required"])),
-            "properties": schema.get("properties", {}) | branch["properties"]}
+    branch = next(b for b in schema["oneOf"] if b.get("title", "").startswith(_BRANCH[kind]))
+    schema = {k: v for k, v in schema.items() if k != "oneOf"} | {"allOf": [branch]}
     validator = jsonschema.Draft202012Validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(doc))
     if error is not None:
@@ -287,21 +291,42 @@ def _schema(doc: dict) -> None:
         raise AssumptionError(f"{where}: {error.message[:120]} (docs/results.schema.json)")
 
 
+# the studies that draw their own figures (a module of this package with ``draw_figures``)
+STUDIES = ("angular", "compare", "generalization", "network", "paper")
+
+
+def study(doc: dict):
+    """The study whose ``draw_figures`` draws ``doc`` (one of :data:`STUDIES`), or None for a
+    run: the module of its recorded command (``meta.command``, ``python -m simulations.NAME
+    ...``), else the study named by its problem (a study run in-process records no command).
+    :func:`check` validates a document as the kind this names, and
+    :func:`simulations.figures.draw` draws it so."""
+    meta = doc.get("meta") if isinstance(doc.get("meta"), dict) else {}
+    problem = doc.get("problem") if isinstance(doc.get("problem"), dict) else {}
+    words = str(meta.get("command") or "").split()
+    names = [words[2]] if words[:2] == ["python", "-m"] and len(words) > 2 else []
+    names.append(f"simulations.{problem.get('name')}")
+    for name in names:
+        package, _, module = name.partition(".")
+        if package == "simulations" and module in STUDIES:
+            return module
+    return None
+
+
 def check(doc) -> None:
     """Refuse (AssumptionError naming the first bad field) a document the figures cannot
-    draw from; see the module docstring.  The kinds are told apart as
-    :func:`simulations.figures.draw` tells them."""
+    draw from; see the module docstring.  The kind is the one :func:`study` names, as
+    :func:`simulations.figures.draw` draws it."""
     doc = _obj("results", doc)
-    problem = doc.get("problem") if isinstance(doc.get("problem"), dict) else {}
-    theory = doc.get("theory") if isinstance(doc.get("theory"), dict) else {}
-    if problem.get("name") == "paper":
+    kind = study(doc)
+    if kind == "paper":
         _obj("methods", _key(doc, "results", "methods"), nonempty=True)   # the schema does
-    elif problem.get("name") == "network":                            # the rest
+    elif kind == "network":                                           # the rest
         _network(doc)
-    elif problem.get("name") == "generalization":
+    elif kind == "generalization":
         _generalization(doc)
-    elif "rows" in doc:
+    elif kind == "compare":
         _compare(doc)
     else:
-        _run(doc, angular="fluctuations_vs_d" in theory)
-    _schema(doc)
+        _run(doc, angular=kind == "angular")
+    _schema(doc, kind)

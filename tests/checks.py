@@ -207,6 +207,15 @@ DAMAGES = {
                        "theory.exact_sq_dist_constant"),
     "meta missing (schema)": ((("meta",), DELETE), "results.meta"),
     "meta wrong type (schema)": ((("meta", "x64"), "yes"), "meta.x64"),
+    # a field only the schema reads: named, not the whole document ("no branch of oneOf")
+    "first drop not an object (schema)": ((("methods", "constant", "first_drop_epoch"), None),
+                                          "methods.constant.first_drop_epoch"),
+    # a run recorded as a study's output: checked (and drawn) as that study, not drawn as a run
+    # after a check as a run (was a KeyError in the study's figures)
+    "angular's command on a run": ((("meta", "command"), "python -m simulations.angular"),
+                                   "theory.stationary_vs_kappa"),
+    "network's command on a run": ((("meta", "command"), "python -m simulations.network"),
+                                   "problem.models"),
 }
 
 

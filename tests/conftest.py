@@ -40,3 +40,26 @@ settings.register_profile("ci", derandomize=True, deadline=None, max_examples=60
 settings.register_profile("thorough", derandomize=False, deadline=None, max_examples=2000,
                           print_blob=True)
 settings.load_profile("ci")
+
+
+# The fuzz tables' sizes and how many of their cases ran clean, printed at the end of every run
+# that ran them (with or without -s, with or without xdist: counted from the test reports).
+FUZZ_TABLES = {
+    "CLI fuzz table (tests/test_cli_fuzz.py)":
+        "::test_bad_input_is_refused_in_one_line_before_anything_runs[",
+    "API fuzz table (tests/test_api_fuzz.py)":
+        "::test_a_bad_argument_is_refused_by_name_before_anything_compiles[",
+}
+
+
+def pytest_terminal_summary(terminalreporter):
+    reports = [r for key in ("passed", "failed", "error", "skipped")
+               for r in terminalreporter.stats.get(key, []) if hasattr(r, "nodeid")]
+    for title, test in FUZZ_TABLES.items():
+        ran = {r.nodeid for r in reports if test in r.nodeid}
+        if not ran:
+            continue
+        bad = {r.nodeid for r in reports if test in r.nodeid and not r.passed}
+        clean = {r.nodeid for r in reports if test in r.nodeid and r.passed
+                 and r.when == "call"} - bad
+        terminalreporter.write_line(f"{title}: {len(ran)} cases run, {len(clean)} clean")

@@ -73,8 +73,18 @@ COMMANDS = {
         "--methods": NAME, "--models": NAME, "--batch-size": INT_AT_LEAST_1,
         "--momentum": {k: v for k, v in FRACTION_01.items() if k != "zero"},
         "--weight-decay": NONNEG_FLOAT},
-    "simulations.paper": {k: SHARED[k] for k in ("--seeds", "--seed", "--out")} | STUDY,
-    "simulations.convex_study": {k: SHARED[k] for k in ("--seeds", "--seed", "--out")},
+    "simulations.paper": {k: SHARED[k] for k in ("--seeds", "--seed", "--out",
+                                                 "--compile-cache")} | STUDY,
+    "simulations.convex_study": {k: SHARED[k] for k in ("--seeds", "--seed", "--out",
+                                                        "--compile-cache")},
+    # the optax benchmark: step counts are int32 in the transformations, --dim bounded by memory
+    # (--repeats has no bound: any count runs)
+    "simulations.benchmark_optax": {
+        "--dim": INT_AT_LEAST_1, "--steps": INT_AT_LEAST_1 | {"beyond int32": str(2 ** 31)},
+        "--steps-per-epoch": INT_AT_LEAST_1 | {"beyond int32": str(2 ** 31)},
+        "--repeats": {k: v for k, v in INT_AT_LEAST_1.items() if k not in ("huge",
+                                                                          "beyond int64")},
+        "--momentum": {k: v for k, v in FRACTION_01.items() if k != "zero"}, "--out": PATHS},
     "proofs.__main__": {"--latex": PATHS},
     "simulations.readme": {"--only": NAME},
 }
@@ -86,7 +96,9 @@ FOREIGN = {"simulations.compare": ["--dim", "--lr"], "simulations.tune_autodrop"
            "simulations.network": ["--dim", "--steps-per-epoch", "--um-s"],
            "simulations.paper": ["--methods", "--dim", "--epochs", "--steps-per-epoch", "--lr"],
            "simulations.convex_study": ["--methods", "--dim", "--epochs", "--steps-per-epoch",
-                                        "--lr"]}
+                                        "--lr"],
+           "simulations.benchmark_optax": ["--seeds", "--seed", "--methods", "--epochs", "--lr",
+                                           "--x64", "--compile-cache", "--workers"]}
 PROG = {"proofs.__main__": "python -m proofs"}
 WITHOUT_QUICK = ("proofs.__main__", "simulations.readme")
 
@@ -127,8 +139,25 @@ def _cases():
               pytest.param("simulations.figures", ["{missing}"], "results",
                            id="figures:missing"),
               pytest.param("simulations.figures", [], "results", id="figures:no argument"),
-              pytest.param("simulations.readme", ["--check", "--render"], "--check",
-                           id="readme:check and render")]
+              pytest.param("simulations.figures", ["{valid}", "{valid}"], "unrecognized",
+                           id="figures:two results"),
+              pytest.param("simulations.benchmark_optax", ["--quick", "yes"], "yes",
+                           id="benchmark_optax:--quick with a value")]
+    # modes that exclude each other (readme), flags a mode would ignore (python -m proofs:
+    # --claims and --paper print a table and check no proof), stray arguments
+    cases += [pytest.param(module, argv, flag, id=f"{module}:{' '.join(argv)}")
+              for module, argv, flag in (
+                  ("simulations.readme", ["--check", "--render"], "--check"),
+                  ("simulations.readme", ["--check", "--verify"], "--check"),
+                  ("simulations.readme", ["--verify", "--render"], "--verify"),
+                  ("simulations.readme", ["--only", ","], "--only"),
+                  ("simulations.readme", ["--check", "extra"], "extra"),
+                  ("proofs.__main__", ["--claims", "--paper"], "--claims"),
+                  ("proofs.__main__", ["--claims", "-v"], "--verbose"),
+                  ("proofs.__main__", ["--paper", "--lemmas"], "--lemmas"),
+                  ("proofs.__main__", ["--paper", "--latex", "x"], "--latex"),
+                  ("proofs.__main__", ["--claims", "--latex", "x"], "--latex"),
+                  ("proofs.__main__", ["--lemmas", "yes"], "yes"))]
     cases.append(pytest.param("simulations.angular", ["--x64", "--drop-factor", "1e-8"],
                               "--drop-factor",
                               id="angular:--drop-factor below sqrt(eps) of float64"))
@@ -151,6 +180,7 @@ def no_computation(monkeypatch):
     import simulations.benchmark
     import simulations.engine
     import simulations.figures
+    import simulations.benchmark_optax
     import simulations.network
 
     def fail(*args, **kwargs):
@@ -158,7 +188,8 @@ def no_computation(monkeypatch):
     for module, name in ((simulations.engine, "simulate"), (simulations.network, "train"),
                          (simulations.benchmark, "numpy_baseline"), (proofs.checker, "check_all"),
                          (simulations.readme, "run_block"),
-                         (simulations.figures, "draw")):
+                         (simulations.figures, "draw"),
+                         (simulations.benchmark_optax, "measure")):
         monkeypatch.setattr(module, name, fail)
 
 
@@ -198,7 +229,12 @@ def test_bad_input_is_refused_in_one_line_before_anything_runs(module, argv, nam
 
 
 def test_the_table_has_at_least_300_cases():
-    assert len(_cases()) >= 300
+    """(Its size and the number of cases that ran clean are printed at the end of the run:
+    tests/conftest.py.)"""
+    cases = _cases()
+    print(f"CLI fuzz table: {len(cases)} cases over {len({c.values[0] for c in cases})} "
+          "commands")
+    assert len(cases) >= 300, len(cases)
 
 
 HEAVY = ("jax", "scipy", "sympy")

@@ -165,6 +165,19 @@ def test_a_damaged_results_document_is_refused_by_its_first_bad_field(name, tmp_
         Results.load(path)
 
 
+def test_the_studies_checked_as_such_are_those_that_draw_their_own_figures():
+    """results_check.STUDIES (the kinds a document is validated as) is the set of the package's
+    modules with a ``draw_figures`` (the kinds simulations.figures.draw draws)."""
+    import importlib
+    import pkgutil
+
+    import simulations
+    from simulations.results_check import STUDIES
+    drawing = {m.name for m in pkgutil.iter_modules(simulations.__path__) if callable(getattr(
+        importlib.import_module(f"simulations.{m.name}"), "draw_figures", None))}
+    assert set(STUDIES) == drawing
+
+
 def test_run_and_sweep_refuse_every_bad_argument_before_any_jax_work():
     """momentum (nan, 1, negative), x64, a duplicated method name, the seeds: refused by name
     before the engine traces anything and before JAX compiles anything (13 seeds and d = 7:

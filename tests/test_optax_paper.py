@@ -100,7 +100,7 @@ def test_state_is_found_in_optax_containers_and_bad_input_is_refused():
         op.read(optax.sgd(0.1).init(p))
     with pytest.raises(AssumptionError, match="params: this transformation reads"):
         tx.update(p, s)
-    for call, needle in ((lambda: op.scale_by_halving(-1.0), "^lr: need"),
+    for call, needle in ((lambda: op.scale_by_halving(-1.0), "^learning_rate: need"),
                          (lambda: op.scale_by_autodrop_uai(0.1, 0), "^window: need an integer"),
                          (lambda: op.halving_sgd(0.1, momentum=1.0), "^momentum: need"),
                          (lambda: op.halving_sgd(0.1, s="bogus"), "^s: need"),

@@ -93,6 +93,20 @@ def test_expansion_17_is_the_polynomial_identity():
     assert sp.expand(s0 * s1 - printed - al ** 2 * a ** 2 * x * c1) != 0
 
 
+@settings(max_examples=25, deadline=None)
+@given(a=st.lists(st.floats(0.05, 1.9), min_size=1, max_size=6), alpha=st.floats(0.05, 1.0),
+       exponent=st.floats(-300.0, 308.0), data=st.data())
+def test_the_thm32_cosine_is_invariant_to_the_noise_scale_over_float64(a, alpha, exponent, data):
+    """Eq. (5)'s C* is a ratio of two linear forms in sig_sq: scaling every sig_sq_i by any s
+    from 1e-300 to 1e308 leaves it (computed at unit scale: s = 1e307 was nan, the sums
+    overflowing)."""
+    a = np.array(a)
+    sig = np.array(data.draw(st.lists(st.floats(0.01, 1.5), min_size=a.size, max_size=a.size)))
+    cos = paper.thm32_cosine(a, sig, alpha)
+    assert paper.thm32_cosine(a, 10.0 ** exponent * sig, alpha) == pytest.approx(cos, rel=1e-12)
+    assert paper.thm32_cosine(a, 1e308 * sig, alpha) == pytest.approx(cos, rel=1e-12)
+
+
 def test_printed_thm32_range_counterexample():
     """Under the theorem's condition (alpha a < 2) the limit angle leaves [90, 120]: a = 1.5,
     sig_sq = 1, alpha = 1 gives C* = -0.75 (138.6 degrees), both from the paper's eq. (5) and

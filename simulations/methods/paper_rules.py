@@ -102,7 +102,8 @@ def autodrop_model(ctx: RunContext, gamma=None, epsilon=0.0, tau0=0.5,
         gamma = ctx.mu
     total = ctx.epochs * ctx.steps_per_epoch
     schedule, lengths = pr.model_schedule(ctx.lr, total, gamma=gamma, epsilon=epsilon,
-                                          tau0=tau0, exponent=exponent)
+                                          tau0=tau0, exponent=exponent,
+                                          pad_to=total)   # a sweep's schedules stack
     config = {"lr": ctx.lr, "gamma": float(gamma), "epsilon": float(epsilon),
               "tau0": float(tau0), "exponent": float(exponent), "stages": int(lengths.size),
               "stage_lengths_head": lengths[:8].tolist()}

@@ -97,6 +97,12 @@ class AbsSumProblem(Problem):
 def abs_sum(dim: int = 20, sd: float = 1.0, seed: int = 0) -> AbsSumProblem:
     """The documented random instance (module docstring)."""
     dim = v.integer("dim", dim, lo=1)
+    from .. import memory
+    free, nbytes = memory.available(), 3 * 8 * dim         # w, c and x0 in float64
+    if free is not None and nbytes > free:
+        raise AssumptionError(f"dim: the problem's 3 vectors of d = {dim} numbers need "
+                              f"{nbytes / 2 ** 30:.3g} GiB, more than the "
+                              f"{free / 2 ** 30:.3g} GiB available")
     rng = np.random.default_rng(v.integer("seed", seed, lo=0))
     w = rng.uniform(0.5, 1.5, dim)
     c = rng.standard_normal(dim)
