@@ -100,6 +100,16 @@ def progress(iterable, quiet: bool, desc: str, total=None):
                 leave=False, total=total)
 
 
+def check_client(client):
+    """``client`` as given, if None or a Dask client (duck-typed: ``submit`` and ``cancel``, so
+    Dask is not imported to check it); otherwise an AssumptionError naming ``client``."""
+    if client is not None and not (callable(getattr(client, "submit", None))
+                                   and callable(getattr(client, "cancel", None))):
+        raise AssumptionError(f"client: need None or a Dask distributed.Client, got "
+                              f"{type(client).__name__}")
+    return client
+
+
 def map_units(fn, units, *, client=None, labels=None, desc: str = "", quiet: bool = True,
               cache="caller") -> list:
     """``[fn(u) for u in units]``, run here (``client`` None) or as one Dask task per unit on
@@ -110,6 +120,7 @@ def map_units(fn, units, *, client=None, labels=None, desc: str = "", quiet: boo
     workers use ("caller": this process's, :func:`.compile_cache.current`, where set up; None
     switches it off there; False: the workers' own setting; a worker that cannot create the
     folder uses its own default)."""
+    check_client(client)
     units = list(units)
     labels = [str(i) for i in range(len(units))] if labels is None else list(labels)
     if len(labels) != len(units):

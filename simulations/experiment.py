@@ -272,7 +272,8 @@ def sweep(problem: Problem, method: str, grid: dict, *, lr, epochs: int, steps_p
     those of its own run, the same seeds as in the one-program sweep; XLA may round a
     one-point program differently in the last bits (tests/test_executor.py compares them)."""
     check_run_args(seeds, seed, momentum, x64, mesh, um_s)  # before the grid's methods are built
-    if client is not None and mesh is not None:
+    from .executor import check_client
+    if check_client(client) is not None and mesh is not None:
         raise AssumptionError("client: a sweep runs on a Dask cluster or on a mesh, not both")
     if not isinstance(method, str) or method not in registry.REGISTRY:
         raise AssumptionError(f"method: unknown method {method!r}; known: "

@@ -310,6 +310,7 @@ def run(*, quick: bool = False, seeds=None, seed: int = 0, x64: bool = False,
 
     from . import executor
     from .experiment import dtype_for
+    executor.check_client(client)
     dtype_for(x64)                      # enables JAX's x64 mode with --x64
     cfg = DEFAULTS | (QUICK if quick else {})
     seeds = cfg["seeds"] if seeds is None else seeds

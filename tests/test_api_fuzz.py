@@ -1,8 +1,8 @@
 """The API fuzz table: every public entry point that takes a user's argument (the optax
 transformations, autodrop_sgd's unified momentum, the paper's optax transformations,
 momentum.check, problems.custom and problems.abs_sum, simulations.run and sweep, the convex
-study's run, the executor's cluster and map_units) called with bad arguments, one row per
-(function, argument, bad value): each call must raise AssumptionError whose message starts
+study's run, the paper study's run (its client), the executor's cluster and map_units) called
+with bad arguments, one row per (function, argument, bad value): each call must raise AssumptionError whose message starts
 with the argument's name, before JAX compiles anything (checks.no_compilation; a row's setup,
 e.g. a transformation's init, runs outside the check).  The theory functions' own refusals
 are drawn by hypothesis in tests/test_library_refusals.py; this table lists explicit cases
@@ -228,7 +228,7 @@ for arg, values in (("lr", [NAN, -0.5, 2.5, "0.5"]), ("epochs", [0, 2, 2.5, True
     rows(_run, arg, values)
 rows(_run, "methods", [[], [3], ["bogus"], ["constant", "constant"], "bogus"])
 for arg, values in (("method", ["bogus", 3]), ("grid", [{}, {"threshold_z": []}, [1]]),
-                    ("seeds", [1]), ("momentum", [NAN])):
+                    ("seeds", [1]), ("momentum", [NAN]), ("client", ["tcp://x:1", 3])):
     rows(_sweep, arg, values)
 case("simulations.sweep:a point given twice", "methods",
      lambda: lambda: _sweep(grid={"threshold_z": [0.5, 0.5]}))
@@ -264,6 +264,15 @@ def _map_units(**kw):
 
 
 rows(_map_units, "labels", [["a"], ["a", "b", "c"]])
+rows(_map_units, "client", ["tcp://x:1", 3, object()])
+
+
+def _paper_run(**kw):
+    from simulations import paper
+    return paper.run(**(dict(seeds=2, iterations=10) | kw))
+
+
+rows(_paper_run, "client", ["tcp://x:1", 3])
 
 
 @pytest.mark.parametrize("make, named", CASES)
