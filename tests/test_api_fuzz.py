@@ -3,10 +3,11 @@ transformations, autodrop_sgd's unified momentum, the paper's optax transformati
 momentum.check, problems.custom and problems.abs_sum, simulations.run and sweep, the convex
 study's run, the paper study's run (its client), the executor's cluster and map_units) called
 with bad arguments, one row per (function, argument, bad value): each call must raise
-AssumptionError whose message starts with the argument's name, before JAX compiles anything (checks.no_compilation; a row's setup,
-e.g. a transformation's init, runs outside the check).  The theory functions' own refusals
-are drawn by hypothesis in tests/test_library_refusals.py; this table lists explicit cases
-so that its size is a number (reported at the end of the run by tests/conftest.py).
+AssumptionError whose message starts with the argument's name, before JAX compiles anything
+(checks.no_compilation; a row's setup, e.g. a transformation's init, runs outside the check).
+The theory functions' own refusals are drawn by hypothesis in tests/test_library_refusals.py;
+this table lists explicit cases so that its size is a number (reported at the end of the run by
+tests/conftest.py).
 
 Shapes here are odd sizes (d = 5, 7, 11) that the other tests do not compile for, so a
 refusal that came after a compilation would show.
