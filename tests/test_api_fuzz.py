@@ -235,6 +235,14 @@ case("simulations.sweep:a point given twice", "methods",
      lambda: lambda: _sweep(grid={"threshold_z": [0.5, 0.5]}))
 
 
+def _lad(**kw):
+    from simulations.problems import convex
+    return convex.lad(**kw)
+
+
+rows(_lad, "batch_size", [0, 443, 10 ** 6, 2.5, True])
+
+
 # ---------------------------------------------------------------- the convex study, executor
 def _convex_run(**kw):
     from simulations import convex_bound

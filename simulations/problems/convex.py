@@ -156,7 +156,8 @@ class LadProblem(Problem):
         self.A = np.asarray(A, np.float64)
         self.b = np.asarray(b, np.float64)
         n = self.A.shape[0]
-        self.batch_size = v.integer("batch_size", batch_size, lo=1)
+        # a minibatch is at most the data set (its rows are drawn with replacement)
+        self.batch_size = v.integer("batch_size", batch_size, lo=1, hi=n)
         self.name = name
         self.x_star, self.f_star = lad_solution(self.A, self.b)
         self.x0 = np.zeros(self.A.shape[1])
