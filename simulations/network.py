@@ -196,6 +196,23 @@ def stage_angles(traj, epochs) -> list:
     return out
 
 
+def rule_saturation(rule_angle) -> dict:
+    """Why a rule does or does not trigger: over the second half of the run (per seed, then
+    mean and 95% interval over seeds), the level of the angle the rule measured, the standard
+    deviation of its epoch-to-epoch change omega_e - omega_{e-1} (the trigger's statistic;
+    docs/theory.md §4e predicts 73.97 deg / sqrt(d) for d identical decorrelated coordinates),
+    the share of epochs whose angle is at least 90 degrees (the package's guard), and the
+    effective dimension (73.97 / sd)^2 that the measured noise implies."""
+    from autodrop_theory.rule import calibrated_threshold_deg
+    ra = np.asarray(rule_angle, np.float64)
+    half = ra[:, ra.shape[1] // 2:]
+    sd = np.nanstd(np.diff(half, axis=1), axis=1, ddof=1)
+    ref = calibrated_threshold_deg(1, 1.0)            # 73.97 deg: the change's sd at d = 1
+    return {"level_deg": _ci(np.nanmean(half, axis=1)), "change_sd_deg": _ci(sd),
+            "share_at_least_90": _ci(np.nanmean(half >= 90, axis=1)),
+            "effective_dim": _ci((ref / sd) ** 2)}
+
+
 def summarize(traj, method, epochs, target_loss=None):
     """The method's block of results.json from its per-seed arrays."""
     from .stats import mean_band
@@ -233,6 +250,7 @@ def summarize(traj, method, epochs, target_loss=None):
         extra["rule_angle_change"], extra["rule_angle_change_ci"] = mean_band(
             np.concatenate([np.full((ra.shape[0], 1), np.nan), change], axis=1))
         extra["seed0_rule_angle_deg"] = ra[0]
+        extra["rule_saturation"] = rule_saturation(ra)
     if method in ("step_decay", "constant"):
         extra["stage_angles"] = stage_angles(traj, epochs)
     return block | extra | {
@@ -447,6 +465,16 @@ def _table(results):
             rows.append([f"{model}: {name}", ci(d["vs_best_manual"]), ci(d["vs_constant"]),
                          ci(d["vs_averaged"]) if "vs_averaged" in d else "-",
                          ci(d["raw_vs_best_manual"]) if "raw_vs_best_manual" in d else "-"])
+    sat = [[name, ci(m["rule_saturation"]["level_deg"], 1, 1),
+            ci(m["rule_saturation"]["change_sd_deg"], 1, 2),
+            f"{calibrated_threshold_deg(p['dims'][m['model']], AD['threshold_z']):.3f}",
+            ci(m["rule_saturation"]["share_at_least_90"], 100, 0),
+            f"{m['rule_saturation']['effective_dim']['mean']:.0f}"]
+           for name, m in results.methods.items() if "rule_saturation" in m]
+    if sat:
+        print("the angle AutoDrop measures (on the SGD point), second half of the run:")
+        cli.print_table(["model/method", "level (deg)", "sd of change (deg)",
+                         "package threshold", "% epochs >= 90 deg", "effective d"], sat)
     if rows:
         print("paired differences of the final test accuracy (points, 95% CI over seeds):")
         cli.print_table(["comparison", "- best manual", "- constant", "- averaged",

@@ -239,8 +239,15 @@ def test_estimates_and_raw_parameters_are_both_reported(small_run):
     sf = r["methods"]["mlp/schedule_free"]
     assert "raw_test_accuracy" in sf and "raw_test_accuracy" in r["methods"]["mlp/autodrop"]
     assert not np.allclose(sf["test_loss"][1:], sf["raw_test_loss"][1:])   # x is not y
-    rows = [line.split()[0] for line in text.splitlines() if line.startswith("mlp/")]
+    main_table = text.split("the angle AutoDrop measures")[0]
+    rows = [line.split()[0] for line in main_table.splitlines() if line.startswith("mlp/")]
     assert rows == ["mlp/autodrop", "mlp/autodrop", "mlp/schedule_free", "mlp/schedule_free"]
+    # the rule's angle: its level, noise and the effective dimension the noise implies
+    sat = text.split("the angle AutoDrop measures")[1].split("paired differences")[0]
+    assert "mlp/autodrop" in sat and "effective d" in sat
+    assert set(ad_sat := r["methods"]["mlp/autodrop"]["rule_saturation"]) == {
+        "level_deg", "change_sd_deg", "share_at_least_90", "effective_dim"}
+    assert ad_sat["change_sd_deg"]["mean"] > 0
     assert "mlp/autodrop (raw)" in text and "mlp/schedule_free (raw)" in text
     ad = r["methods"]["mlp/autodrop"]
     assert len(ad["rule_angle_deg"]) == 5 and ad["rule_angle_deg"][1] is None   # nan in JSON

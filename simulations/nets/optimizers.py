@@ -15,6 +15,10 @@ the run is the registry's ``automatic``, :func:`automatic`):
   autodrop        the package's defaults (:func:`simulations.methods.autodrop.package_config`)
                   through :func:`autodrop_theory.optax.autodrop_sgd`; evaluated at
                   :func:`autodrop_theory.optax.autodrop_eval_params` (the rule's estimate)
+  autodrop_net    the rule's ``network`` preset (:meth:`autodrop_theory.rule.AutoDropConfig.network`;
+                  not the default): the package's rule with the level-free trend test in
+                  place of the calibrated threshold and the 90-degree guard; evaluated as
+                  ``autodrop``
   autodrop_paper  the published constants verbatim (evaluated at the parameters: the
                   published rule's tail average replaces them at each drop)
   autodrop_uai    the paper's Algorithm 1 (:func:`autodrop_theory.optax_paper.autodrop_uai_sgd`,
@@ -47,11 +51,11 @@ __all__ = ["Peer", "METHODS", "NETWORK_ONLY", "automatic", "make", "um_sgd",
            "iterate_average", "wsd_schedule", "WSD_WARMUP", "WSD_COOLDOWN", "SF_WARMUP",
            "STEP_FRACTIONS", "STEP_FACTOR"]
 
-METHODS = ("autodrop", "autodrop_paper", "autodrop_uai", "schedule_free", "wsd",
+METHODS = ("autodrop", "autodrop_net", "autodrop_paper", "autodrop_uai", "schedule_free", "wsd",
            "cosine", "step_decay", "plateau", "averaged", "constant")
 # the methods the simulator's registry does not hold (network-only schedules), with the
 # registry's metadata: whether the method decides its drops from the run
-NETWORK_ONLY = {"schedule_free": False, "wsd": False, "cosine": False}
+NETWORK_ONLY = {"autodrop_net": True, "schedule_free": False, "wsd": False, "cosine": False}
 STEP_FRACTIONS = (0.3, 0.6, 0.8)
 STEP_FACTOR = 0.2
 WSD_WARMUP, WSD_COOLDOWN = 0.05, 0.2
@@ -164,9 +168,10 @@ def make(name, *, lr, epochs, K, momentum, weight_decay, nesterov=False) -> Peer
     decay = optax.add_decayed_weights(weight_decay)
     params_itself = lambda state, params: params  # noqa: E731
     T = epochs * K
-    if name in ("autodrop", "autodrop_paper"):
+    if name in ("autodrop", "autodrop_net", "autodrop_paper"):
         # the threshold is calibrated at init from the number of parameters (rule.init)
-        cfg = ad.package_config(lr) if name == "autodrop" else ad.paper_config(lr)
+        cfg = {"autodrop": ad.package_config, "autodrop_net": ad.network_config,
+               "autodrop_paper": ad.paper_config}[name](lr)
         tx = optax.chain(decay, ado.autodrop_sgd(cfg, K, momentum=momentum, s=s))
         return Peer(tx, lambda st, t: ado.read(st)["lr"], ado.autodrop_eval_params,
                     lambda st: ado.read(st)["angle_deg"], cfg.saturation_average)
