@@ -346,6 +346,14 @@ def _names(text, known, flag):
     return names
 
 
+def train_size(dataset: str) -> int:
+    """The number of training rows of ``dataset``, without generating MNIST-1D."""
+    if dataset == "digits":
+        return int(load("digits")[0].shape[0])
+    from .nets import mnist1d
+    return mnist1d.train_size(dataset)
+
+
 def load(dataset: str, seed: int = 0):
     """(X_train, y_train, X_test, y_test) of ``dataset`` (digits: split by ``seed``; the
     MNIST-1D variants are fixed draws)."""
@@ -371,17 +379,17 @@ def _body(argv) -> int:
     cli.momentum_choice(args)       # --nesterov needs --momentum > 0
     from .nets import models as nets
     models = _names(args.models, tuple(nets.models_for(args.dataset)), "--models")
-    data = load(args.dataset, args.seed)
-    if args.batch_size > data[0].shape[0]:
-        raise cli.CliError(f"--batch-size: need batch_size <= n_train = {data[0].shape[0]}, "
+    n = train_size(args.dataset)          # every check before the data is generated
+    if args.batch_size > n:
+        raise cli.CliError(f"--batch-size: need batch_size <= n_train = {n}, "
                            f"got {args.batch_size}")
-    n = data[0].shape[0]
     # per seed: the E x n minibatch indices (int32), the parameters, the records
     cli.check_sizes(max(nets.num_params(m, args.dataset) for m in models), len(methods),
                     args.epochs, 1, args.seeds, args.x64, extra=4 * args.epochs * n)
     if args.lr < 1e-4 and "autodrop_paper" in methods:
         raise cli.CliError(f"--lr: autodrop_paper needs lr >= the published min_lr 0.0001, "
                            f"got {args.lr}")
+    data = load(args.dataset, args.seed)
     import functools
 
     from .results import Results

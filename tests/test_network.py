@@ -91,6 +91,7 @@ def test_mnist1d_is_generated_deterministically_and_leaves_the_global_streams():
     for u, v in zip(a, b):
         np.testing.assert_array_equal(u, v)
     assert set(np.unique(a[1])) == set(range(10)) and a[0].dtype == np.float64
+    assert mnist1d.train_size("mnist1d_b") == 3200         # known before generating
 
 
 def test_wsd_warms_up_over_5_percent_and_cools_down_over_the_last_20_percent():
@@ -215,6 +216,7 @@ def test_command_end_to_end_small(small_run):
     out, r, _ = small_run
     assert r["problem"]["name"] == "network" and r["problem"]["dims"] == {"mlp": 15210}
     assert r["problem"]["dataset"] == "mnist1d" and r["problem"]["steps_per_epoch"] == 10
+    assert r["problem"]["n_train"] == mnist1d.train_size("mnist1d") == 4000
     assert set(r["methods"]) == {"mlp/autodrop", "mlp/schedule_free"}
     for m in r["methods"].values():
         for key in ("train_loss", "test_loss", "test_accuracy", "angle_deg"):

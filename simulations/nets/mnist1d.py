@@ -26,19 +26,32 @@ import random
 
 import numpy as np
 
-__all__ = ["VARIANTS", "load"]
+__all__ = ["VARIANTS", "load", "train_size"]
 
 VARIANTS = {"mnist1d": {},
             "mnist1d_b": {"seed": 2024, "num_samples": 4000, "corr_noise_scale": 0.3}}
 
 
-def load(variant: str = "mnist1d"):
-    """(X_train, y_train, X_test, y_test) as float64 (n, 40) / int32 numpy arrays of the
-    variant (the package's own train/test split)."""
-    from mnist1d.data import get_dataset_args, make_dataset
+def _args(variant: str):
+    from mnist1d.data import get_dataset_args
     args = get_dataset_args()
     for key, value in VARIANTS[variant].items():
         setattr(args, key, value)
+    return args
+
+
+def train_size(variant: str = "mnist1d") -> int:
+    """The variant's number of training rows, without generating it (as ``make_dataset``:
+    num_samples // 10 per class, the first train_split of them for training)."""
+    args = _args(variant)
+    return int(10 * (args.num_samples // 10) * args.train_split)
+
+
+def load(variant: str = "mnist1d"):
+    """(X_train, y_train, X_test, y_test) as float64 (n, 40) / int32 numpy arrays of the
+    variant (the package's own train/test split)."""
+    from mnist1d.data import make_dataset
+    args = _args(variant)
     np_state, py_state = np.random.get_state(), random.getstate()
     try:
         d = make_dataset(args)
