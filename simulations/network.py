@@ -1,35 +1,47 @@
-"""AutoDrop in real training: small networks on scikit-learn's digits, every schedule, optax.
+"""AutoDrop in real training: small networks on MNIST-1D and digits, every schedule, optax.
 
-    python -m simulations.network [--quick] [--models mlp,cnn] [--methods a,b|all] [--epochs E]
-        [--batch-size B] [--lr LR] [--momentum M] [--nesterov] [--weight-decay WD] [--seeds N]
-        [--seed S] [--out DIR] [--no-figures] [--x64] [--quiet] [--workers N | --scheduler ADDRESS]
+    python -m simulations.network [--quick] [--dataset mnist1d|mnist1d_b|digits]
+        [--models mlp,cnn] [--methods a,b|all] [--epochs E] [--batch-size B] [--lr LR]
+        [--momentum M] [--nesterov] [--weight-decay WD] [--seeds N] [--seed S] [--out DIR]
+        [--no-figures] [--x64] [--quiet] [--workers N | --scheduler ADDRESS]
         [--compile-cache DIR|none]
 
-Data: digits (1797 images of 8x8 pixels, 10 classes; :mod:`simulations.nets.digits`), models
-``mlp`` and ``cnn`` (:mod:`simulations.nets.models`).  Training as in the published runs, scaled
-to this problem: SGD with momentum 0.9 and weight decay 5e-4 (``optax.add_decayed_weights``
-before the momentum, PyTorch's convention), lr 0.1, batch 128, one pass over a fresh permutation
-of the training rows per epoch (K = n_train // B steps; the remainder rows of an epoch are not
-used).  Methods (the same seeds, initialisations and minibatch orders for all):
-  autodrop        the package's AutoDrop (:func:`simulations.methods.autodrop.package_config`,
-                  threshold calibrated for the network's d) via
-                  :func:`autodrop_theory.optax.autodrop_sgd` (the simulator's code path: the
-                  rate inside the momentum buffer, the angle measured on the SGD point; the
-                  parameters are evaluated, not the rule's estimate)
-  autodrop_paper  the published constants verbatim
-  step_decay      x0.2 at 30%, 60% and 80% of the epochs (the paper's CIFAR milestones 60/120/160
-                  of 200, scaled to the budget)
-  cosine          optax.cosine_decay_schedule(lr, E K)
-  plateau         optax.contrib.reduce_on_plateau on the epoch's mean minibatch loss (factor 0.1,
-                  patience 10, accumulation over one epoch)
-  constant        lr throughout
-``--quick``: the MLP only, 30 epochs, 4 seeds (the CNN's program alone takes about 8 s to
-compile on 2 cores).  Recorded per epoch boundary (E+1 entries), mean over seeds with 95%
-Student-t intervals: the training loss and accuracy on the whole training split, the test loss and accuracy; per epoch,
-the rate used; the angle between consecutive per-epoch displacements of the parameters (the
-package's convention, every method).  Prints a table (final test accuracy with its CI, final
-training loss, epochs to reach a training loss of ``TARGET_LOSS``, drops) and writes
-results.json and the figures ``training_loss``, ``test_accuracy`` and ``angle_vs_epoch``.
+Data (``--dataset``): ``mnist1d`` (the default; :mod:`simulations.nets.mnist1d`, generated:
+4,000 training and 1,000 test sequences of 40 points, 10 classes), ``mnist1d_b`` (a second
+generated draw, another seed and noise: the TEST data of docs/studies/network.md) and
+``digits`` (1,797 images of 8x8 pixels; :mod:`simulations.nets.digits`).  MNIST-1D is the
+default because on digits the schedule does not matter: every method reaches 0.97-0.98 test
+accuracy within overlapping intervals and a training loss of 0.05 in 4 epochs, so no schedule
+can win there.  Models ``mlp`` and ``cnn`` of each dataset's inputs
+(:mod:`simulations.nets.models`; on MNIST-1D sized as the dataset's reference MLP and CNN).
+Training: SGD with unified momentum 0.9 (heavy ball; the rate inside the buffer,
+:mod:`autodrop_theory.momentum`) and weight decay (``optax.add_decayed_weights`` before the
+momentum, PyTorch's convention), one pass over a fresh permutation of the training rows per
+epoch (K = n_train // B steps; the remainder rows of an epoch are not used).  Each dataset's
+setting (:data:`DATASET_DEFAULTS`): MNIST-1D 40 epochs, lr 0.1, B = 100 (K = 40), weight decay
+2e-3 (at the published 5e-4 the best manual schedule beats the constant rate by about half a
+point, at 2e-3 by 2 to 4 points: the constant rate's noise then limits the test accuracy, the
+regime where a schedule matters; docs/studies/network.md); digits 100 epochs, lr 0.1, B = 128,
+weight decay 5e-4.  Methods (:mod:`simulations.nets.optimizers`; the same seeds,
+initialisations and minibatch orders for all): ``autodrop`` (package defaults),
+``autodrop_paper``, ``autodrop_uai``, ``schedule_free``, ``wsd``, ``cosine``, ``step_decay``,
+``plateau``, ``averaged``, ``constant``; each evaluated at the point it documents as its output
+(AutoDrop at the rule's estimate, :func:`autodrop_theory.optax.autodrop_eval_params`;
+schedule-free at its x sequence; ``averaged`` at its iterate average), and those whose output
+is not the parameters also at the parameters (``raw_*`` in results.json, "(raw)" rows).
+``--quick``: the MLP only, 4 seeds, 16 epochs on MNIST-1D (30 on digits).
+
+Recorded per epoch boundary (E+1 entries), mean over seeds with 95% Student-t intervals: the
+training loss and accuracy on the whole training split, the test loss and accuracy; per epoch,
+the rate used; the angle between consecutive per-epoch displacements of the parameters (every
+method) and, for AutoDrop, the angle its rule measured (on the SGD point under momentum) and
+its change |omega_e - omega_{e-1}|, the trigger's statistic.  Per method: the final and the
+minimum test error (the paper's Table 2), the minimum test error by 25/50/75/100% of the
+budget (its Table 16), the epochs to a training loss of the dataset's target, the angle's level
+at each rate of ``step_decay`` and ``constant`` (against the paper's [90, 120] degrees), the
+drops; per model, paired differences over seeds of the final test accuracy (:func:`compare`).
+Prints the tables and writes results.json and the figures ``training_loss``,
+``test_accuracy``, ``rate_vs_epoch`` and ``angle_vs_epoch``.
 """
 
 from __future__ import annotations
@@ -39,51 +51,19 @@ import time
 import numpy as np
 
 from . import cli, executor
-from .nets import digits
+from .nets.optimizers import METHODS
 
 PROG = "simulations.network"
-DEFAULTS = dict(seeds=8, epochs=100, methods="all", models="mlp,cnn", out="results/network")
-QUICK = dict(seeds=4, epochs=30, models="mlp")
-METHODS = ("autodrop", "autodrop_paper", "step_decay", "cosine", "plateau", "constant")
-DROPPING = ("autodrop", "autodrop_paper", "step_decay", "plateau")   # report their drop epochs
+DATASETS = ("mnist1d", "mnist1d_b", "digits")
+DEFAULTS = dict(seeds=8, methods="all", models="mlp,cnn", out="results/network")
+# the training setting of each dataset (flags left unset take these; ``quick``: --quick's)
+_DIGITS = dict(epochs=100, lr=0.1, batch_size=128, weight_decay=5e-4, target_loss=0.05,
+               quick=dict(seeds=4, epochs=30, models="mlp"))
+_MNIST1D = dict(epochs=40, lr=0.1, batch_size=100, weight_decay=2e-3, target_loss=0.3,
+                quick=dict(seeds=4, epochs=16, models="mlp"))
+DATASET_DEFAULTS = {"digits": _DIGITS, "mnist1d": _MNIST1D, "mnist1d_b": _MNIST1D}
+METRICS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
 TARGET_LOSS = 0.05
-STEP_FRACTIONS = (0.3, 0.6, 0.8)
-STEP_FACTOR = 0.2
-
-
-def transformation(name, *, lr, epochs, K, momentum, weight_decay, nesterov=False):
-    """(optax transformation, rate(state, step) -> the rate of the next step) for a method."""
-    import jax.numpy as jnp
-    import optax
-
-    from autodrop_theory import optax as ado
-
-    from .methods import autodrop as ad
-    decay = optax.add_decayed_weights(weight_decay)
-    if name in ("autodrop", "autodrop_paper"):
-        # the threshold is calibrated at init from the number of parameters (rule.init)
-        cfg = ad.package_config(lr) if name == "autodrop" else ad.paper_config(lr)
-        tx = optax.chain(decay, ado.autodrop_sgd(cfg, K, momentum=momentum,
-                                                         s="nesterov" if nesterov else 0.0))
-        return tx, lambda s, t: ado.read(s)["lr"]
-    if name == "plateau":
-        tx = optax.chain(decay, optax.sgd(lr, momentum=momentum, nesterov=nesterov),
-                         optax.contrib.reduce_on_plateau(factor=0.1, patience=10,
-                                                         accumulation_size=K))
-        return tx, lambda s, t: lr * s[2].scale
-    if name == "step_decay":
-        schedule = optax.piecewise_constant_schedule(
-            lr, {int(f * epochs) * K: STEP_FACTOR for f in STEP_FRACTIONS})
-    elif name == "cosine":
-        schedule = optax.cosine_decay_schedule(lr, epochs * K)
-    elif name == "constant":
-        def schedule(t):
-            return jnp.asarray(lr)
-    else:
-        raise cli.CliError(f"--methods: unknown method {name!r}; known: {', '.join(METHODS)}")
-    return optax.chain(decay, optax.sgd(schedule, momentum=momentum,
-                                                     nesterov=nesterov)), \
-        lambda s, t: jnp.asarray(schedule(t))
 
 
 def minibatches(keys, epochs: int, n: int, batch_size: int):
@@ -100,11 +80,16 @@ def minibatches(keys, epochs: int, n: int, batch_size: int):
 
 
 def train(model, method, data, *, epochs, batch_size, lr, momentum, weight_decay, keys,
-          dtype, batches=None, nesterov=False):
-    """Train ``model`` with ``method`` for every key (one seed each; initialisation from
-    fold_in(key, 2**31 - 1), minibatches from :func:`minibatches` unless given).  Returns numpy
-    arrays with leading axis seeds: train_loss, train_accuracy, test_loss, test_accuracy
-    (E+1), lr (E), angle_deg (E+1, nan at boundaries 0 and 1); and K and the parameter count."""
+          dtype, batches=None, nesterov=False, dataset="digits"):
+    """Train ``model`` (of ``dataset``'s inputs) with ``method`` for every key (one seed each;
+    initialisation from fold_in(key, 2**31 - 1), minibatches from :func:`minibatches` unless
+    given).  Returns numpy arrays with leading axis seeds: train_loss, train_accuracy,
+    test_loss, test_accuracy (E+1) at the point the method documents as its output
+    (:class:`simulations.nets.optimizers.Peer`), the same four at the raw parameters
+    (``raw_*``, only where that point differs), lr (E), angle_deg (E+1, nan at boundaries 0 and
+    1; the angle between consecutive epoch displacements of the parameters) and, for a rule
+    that measures its own angle, rule_angle_deg (E+1, the rule's, nan where undefined); and K
+    and the parameter count."""
     import jax
     import jax.numpy as jnp
     import optax
@@ -113,29 +98,36 @@ def train(model, method, data, *, epochs, batch_size, lr, momentum, weight_decay
     from autodrop_theory.rule import angle_deg
 
     from .nets import models as nets
-    init, apply = nets.MODELS[model]
+    from .nets import optimizers
+    init, apply = nets.models_for(dataset)[model]
     X, y, Xt, yt = (jnp.asarray(a, dtype) if a.dtype.kind == "f" else jnp.asarray(a)
                     for a in data)
     n, B = X.shape[0], batch_size
     K = n // B
     if batches is None:
         batches = minibatches(keys, epochs, n, B)
-    dim = nets.num_params(model)
-    tx, rate = transformation(method, lr=lr, epochs=epochs, K=K, momentum=momentum,
-                              weight_decay=weight_decay, nesterov=nesterov)
+    dim = nets.num_params(model, dataset)
+    peer = optimizers.make(method, lr=lr, epochs=epochs, K=K, momentum=momentum,
+                           weight_decay=weight_decay, nesterov=nesterov)
+    tx = peer.tx
+    nan = jnp.asarray(jnp.nan, dtype)
 
     def one(key, idx_all, X, y, Xt, yt):
         params = init(jax.random.fold_in(key, 2 ** 31 - 1), dtype)
         flat0 = ravel_pytree(params)[0]
 
-        def evaluate(params):
+        def metrics(params):
             return (nets.loss(apply, params, X, y), nets.accuracy(apply, params, X, y),
                     nets.loss(apply, params, Xt, yt), nets.accuracy(apply, params, Xt, yt))
+
+        def evaluate(state, params):
+            out = metrics(peer.eval_params(state, params))
+            return out + (metrics(params) if peer.has_estimate else ())
 
         def epoch(carry, xs):
             params, state, prev, prev_disp = carry
             e, idx = xs
-            r = rate(state, e * K)
+            r = peer.rate(state, e * K)
 
             def step(c, i):
                 params, state = c
@@ -148,63 +140,187 @@ def train(model, method, data, *, epochs, batch_size, lr, momentum, weight_decay
             flat = ravel_pytree(params)[0]
             disp = flat - prev
             ang = jnp.where(e >= 1, angle_deg(disp, prev_disp), jnp.nan).astype(dtype)
-            return (params, state, flat, disp), evaluate(params) + (r.astype(dtype), ang)
+            rule = (nan if peer.rule_angle is None else peer.rule_angle(state).astype(dtype))
+            return (params, state, flat, disp), evaluate(state, params) + (
+                jnp.asarray(r).astype(dtype), ang, rule)
 
-        carry = (params, tx.init(params), flat0, jnp.zeros_like(flat0))
-        _, (trl, tra, tel, tea, lrs, ang) = jax.lax.scan(epoch, carry,
-                                                         (jnp.arange(epochs), idx_all))
-        first = evaluate(params)
+        state0 = tx.init(params)
+        carry = (params, state0, flat0, jnp.zeros_like(flat0))
+        _, recs = jax.lax.scan(epoch, carry, (jnp.arange(epochs), idx_all))
+        first = evaluate(state0, params)
         cat = lambda a0, a: jnp.concatenate([jnp.reshape(a0, (1,)).astype(dtype), a])  # noqa
-        return (cat(first[0], trl), cat(first[1], tra), cat(first[2], tel), cat(first[3], tea),
-                lrs, cat(jnp.nan, ang))
+        return tuple(cat(f, a) for f, a in zip(first, recs)) + (
+            recs[-3], cat(nan, recs[-2]), cat(nan, recs[-1]))
 
     out = jax.device_get(jax.jit(jax.vmap(one, in_axes=(0, 0, None, None, None, None)))(
         keys, batches, X, y, Xt, yt))
-    names = ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "lr", "angle_deg")
-    return dict(zip(names, (np.asarray(a, np.float64) for a in out))), K, dim
+    names = METRICS + (tuple("raw_" + m for m in METRICS) if peer.has_estimate else ()) + (
+        "lr", "angle_deg", "rule_angle_deg")
+    traj = dict(zip(names, (np.asarray(a, np.float64) for a in out)))
+    if peer.rule_angle is None:
+        del traj["rule_angle_deg"]
+    return traj, K, dim
 
 
-def summarize(traj, method, epochs):
+BUDGET_FRACTIONS = (0.25, 0.5, 0.75, 1.0)   # the Table 16 analogue's checkpoints
+MANUAL = ("step_decay", "cosine", "wsd")       # the hand-designed schedules
+
+
+def _dropping(method) -> bool:
+    """Whether the method's drop epochs are reported (a rule, or a step schedule)."""
+    from .nets.optimizers import automatic
+    return automatic(method) or method == "step_decay"
+
+
+def _ci(samples) -> dict:
+    """Mean and 95% Student-t interval over seeds of per-seed numbers (nan seeds: nan)."""
+    from .stats import mean_ci
+    m, lo, hi = mean_ci(np.asarray(samples, np.float64))
+    return {"mean": float(m), "ci": [float(lo), float(hi)]}
+
+
+def stage_angles(traj, epochs) -> list:
+    """The angle's level at each rate of a step schedule: per stage of constant rate (from seed
+    0's rates; the schedule is the same on every seed), the mean over seeds of the per-seed
+    mean angle over the stage's second half, with its 95% interval, and the rate."""
+    lr = traj["lr"][0]
+    edges = [0] + [e + 1 for e in np.flatnonzero(lr[1:] != lr[:-1])] + [epochs]
+    out = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        # boundary n ends epoch n - 1; the stage's epochs lo..hi-1 end at boundaries lo+1..hi
+        first = max(lo + 1 + (hi - lo) // 2, 2)
+        if first > hi:
+            continue
+        per_seed = np.nanmean(traj["angle_deg"][:, first:hi + 1], axis=1)
+        out.append({"lr": float(lr[lo]), "epochs": [int(lo), int(hi)]} | _ci(per_seed))
+    return out
+
+
+def rule_saturation(rule_angle) -> dict:
+    """Why a rule does or does not trigger: over the second half of the run (per seed, then
+    mean and 95% interval over seeds), the level of the angle the rule measured, the standard
+    deviation of its epoch-to-epoch change omega_e - omega_{e-1} (the trigger's statistic;
+    docs/theory.md §4e predicts 73.97 deg / sqrt(d) for d identical decorrelated coordinates),
+    the share of epochs whose angle is at least 90 degrees (the package's guard), and the
+    effective dimension (73.97 / sd)^2 that the measured noise implies."""
+    from autodrop_theory.rule import calibrated_threshold_deg
+    ra = np.asarray(rule_angle, np.float64)
+    half = ra[:, ra.shape[1] // 2:]
+    sd = np.nanstd(np.diff(half, axis=1), axis=1, ddof=1)
+    ref = calibrated_threshold_deg(1, 1.0)            # 73.97 deg: the change's sd at d = 1
+    return {"level_deg": _ci(np.nanmean(half, axis=1)), "change_sd_deg": _ci(sd),
+            "share_at_least_90": _ci(np.nanmean(half >= 90, axis=1)),
+            "effective_dim": _ci((ref / sd) ** 2)}
+
+
+def summarize(traj, method, epochs, target_loss=None):
     """The method's block of results.json from its per-seed arrays."""
     from .stats import mean_band
+    target_loss = TARGET_LOSS if target_loss is None else target_loss
     block = {}
-    for key in ("train_loss", "train_accuracy", "test_loss", "test_accuracy"):
+    keys = [k for k in traj if k.split("raw_")[-1] in METRICS] + ["angle_deg"] + (
+        ["rule_angle_deg"] if "rule_angle_deg" in traj else [])
+    for key in keys:
         block[key], block[key + "_ci"] = mean_band(traj[key])
-    ang = traj["angle_deg"]
-    angle, angle_ci = mean_band(ang)
     lr = traj["lr"]
     drops = ([np.flatnonzero(row[1:] < row[:-1] * (1 - 1e-6)).tolist() for row in lr]
-             if method in DROPPING else [[] for _ in lr])
-    reached = [int(np.argmax(row <= TARGET_LOSS)) if (row <= TARGET_LOSS).any() else None
+             if _dropping(method) else [[] for _ in lr])
+    reached = [int(np.argmax(row <= target_loss)) if (row <= target_loss).any() else None
                for row in traj["train_loss"]]
     hit = [r for r in reached if r is not None]
-    acc = traj["test_accuracy"][:, -1]
-    acc_ci = block["test_accuracy_ci"][-1]
-    return block | {
+    err = 1 - traj["test_accuracy"]
+    by_budget = {f"{f:g}": _ci(err[:, :int(round(f * epochs)) + 1].min(axis=1))
+                 for f in BUDGET_FRACTIONS}
+    acc = _ci(traj["test_accuracy"][:, -1])
+    final = {"test_accuracy": acc["mean"], "test_accuracy_ci": acc["ci"],
+             "test_error": _ci(err[:, -1]), "min_test_error": by_budget["1"],
+             "train_loss": float(traj["train_loss"][:, -1].mean()),
+             "mean_drops": float(np.mean([len(d) for d in drops])),
+             "seeds_dropping": int(sum(bool(d) for d in drops)),
+             "test_accuracy_per_seed": traj["test_accuracy"][:, -1].tolist()}
+    if "raw_test_accuracy" in traj:
+        raw = _ci(traj["raw_test_accuracy"][:, -1])
+        final["raw_test_accuracy"], final["raw_test_accuracy_ci"] = raw["mean"], raw["ci"]
+        final["raw_test_accuracy_per_seed"] = traj["raw_test_accuracy"][:, -1].tolist()
+        final["raw_min_test_error"] = _ci((1 - traj["raw_test_accuracy"]).min(axis=1))
+    extra = {}
+    if "rule_angle_deg" in traj:
+        ra = traj["rule_angle_deg"]
+        change = np.abs(np.diff(ra, axis=1))          # |omega_e - omega_{e-1}|, the trigger's
+        extra["rule_angle_change"], extra["rule_angle_change_ci"] = mean_band(
+            np.concatenate([np.full((ra.shape[0], 1), np.nan), change], axis=1))
+        extra["seed0_rule_angle_deg"] = ra[0]
+        extra["rule_saturation"] = rule_saturation(ra)
+    if method in ("step_decay", "constant"):
+        extra["stage_angles"] = stage_angles(traj, epochs)
+    return block | extra | {
         "lr": lr.mean(axis=0), "lr_q10": np.quantile(lr, 0.1, axis=0),
-        "lr_q90": np.quantile(lr, 0.9, axis=0), "angle_deg": angle, "angle_deg_ci": angle_ci,
-        "drop_epochs": drops, "seed0": {"angle_deg": ang[0], "lr": lr[0]},
-        "epochs_to_target_loss": {"target": TARGET_LOSS,
+        "lr_q90": np.quantile(lr, 0.9, axis=0),
+        "drop_epochs": drops, "seed0": {"angle_deg": traj["angle_deg"][0], "lr": lr[0]},
+        "epochs_to_target_loss": {"target": target_loss,
                                   "mean": float(np.mean(hit)) if hit else None,
                                   "fraction_of_seeds": len(hit) / len(reached)},
-        "final": {"test_accuracy": float(acc.mean()),
-                  "test_accuracy_ci": [float(acc_ci[0]), float(acc_ci[1])],
-                  "train_loss": float(traj["train_loss"][:, -1].mean()),
-                  "mean_drops": float(np.mean([len(d) for d in drops]))}}
+        "min_test_error_by_budget": by_budget, "final": final}
+
+
+def compare(blocks: dict, model: str) -> dict:
+    """Paired comparisons of the final test accuracy over seeds (every method ran on the same
+    seeds, initialisations and minibatches), in accuracy points x 100: the best manual
+    schedule (:data:`MANUAL`, highest mean) against ``constant``, and each AutoDrop variant
+    (at its output point) against the best manual schedule, ``constant`` and ``averaged``,
+    with 95% Student-t intervals of the per-seed differences; and the verdicts of the issue's
+    bar: within 0.5 points of the best manual schedule (the interval's lower end above -0.5),
+    at least constant + half the manual gap (the mean), above ``averaged`` (the interval above
+    0), dropping on at least 90% of the seeds."""
+    acc = {n.split("/", 1)[1]: np.asarray(b["final"]["test_accuracy_per_seed"])
+           for n, b in blocks.items() if b["model"] == model}
+    out = {}
+    manual = [m for m in MANUAL if m in acc]
+    if not manual or "constant" not in acc:
+        return out
+    best = max(manual, key=lambda m: acc[m].mean())
+
+    def diff(a, b):
+        return _ci(100 * (a - b))
+    out["best_manual"] = best
+    out["manual_gap"] = diff(acc[best], acc["constant"])
+    for name in acc:
+        if not name.startswith("autodrop"):
+            continue
+        b = blocks[f"{model}/{name}"]["final"]
+        c = {"vs_best_manual": diff(acc[name], acc[best]),
+             "vs_constant": diff(acc[name], acc["constant"]),
+             "seeds_dropping": b["seeds_dropping"], "seeds": len(acc[name])}
+        if "averaged" in acc:
+            c["vs_averaged"] = diff(acc[name], acc["averaged"])
+        if "raw_test_accuracy_per_seed" in b:
+            c["raw_vs_best_manual"] = diff(np.asarray(b["raw_test_accuracy_per_seed"]),
+                                           acc[best])
+        c["verdicts"] = {
+            "drops_on_90pct_of_seeds": c["seeds_dropping"] >= 0.9 * c["seeds"],
+            "within_half_point_of_best_manual": c["vs_best_manual"]["ci"][0] > -0.5,
+            "at_least_half_the_manual_gap": (c["vs_constant"]["mean"]
+                                             >= 0.5 * out["manual_gap"]["mean"]),
+            "beats_averaged": "vs_averaged" in c and c["vs_averaged"]["ci"][0] > 0}
+        out[name] = c
+    return out
 
 
 def _parser():
     p = cli.make_parser(PROG, __doc__.splitlines()[0], omit=("dim", "steps_per_epoch",
                                                                     "methods"))
+    p.add_argument("--dataset", default="mnist1d", choices=DATASETS,
+                   help="the data: " + ", ".join(DATASETS) + " (default mnist1d)")
     p.add_argument("--methods", default=None,
                    help=f"comma-separated, or 'all'; known: {', '.join(METHODS)}")
     p.add_argument("--models", default=None,
                    help="comma-separated: mlp, cnn (default both; --quick: mlp)")
-    p.add_argument("--batch-size", type=cli.positive_int, default=128)
-    # optax's momentum convention (the buffer holds gradients): --nesterov is optax's
-    # nesterov=True; a general UM s needs the rate-inside-the-buffer form (docs/theory.md §6b)
+    p.add_argument("--batch-size", type=cli.positive_int, default=None,
+                   help="minibatch size B (default: the dataset's, see the module docstring)")
+    # unified momentum (the rate inside the buffer): --nesterov is UM's s = 1
     cli.add_momentum_flags(p, default=0.9, general_s=False)
-    p.add_argument("--weight-decay", type=cli.nonneg_float, default=5e-4)
+    p.add_argument("--weight-decay", type=cli.nonneg_float, default=None,
+                   help="weight decay (default: the dataset's)")
     return cli.add_study_flags(p)
 
 
@@ -230,24 +346,50 @@ def _names(text, known, flag):
     return names
 
 
+def train_size(dataset: str) -> int:
+    """The number of training rows of ``dataset``, without generating MNIST-1D."""
+    if dataset == "digits":
+        return int(load("digits")[0].shape[0])
+    from .nets import mnist1d
+    return mnist1d.train_size(dataset)
+
+
+def load(dataset: str, seed: int = 0):
+    """(X_train, y_train, X_test, y_test) of ``dataset`` (digits: split by ``seed``; the
+    MNIST-1D variants are fixed draws)."""
+    if dataset == "digits":
+        from .nets import digits
+        return digits.load(seed)
+    from .nets import mnist1d
+    return mnist1d.load(dataset)
+
+
 def _body(argv) -> int:
     start = time.perf_counter()
-    args = cli.parse(_parser(), argv, DEFAULTS | {"lr": 0.1}, QUICK)
+    # the defaults depend on --dataset: parse first, then fill every unset flag from the
+    # dataset's setting (and its --quick values over it)
+    args = cli.parse(_parser(), argv, {}, {})
+    setting = DATASET_DEFAULTS[args.dataset]
+    for key, value in {**DEFAULTS, **setting, **(setting["quick"] if args.quick else {})
+                       }.items():
+        if key not in ("quick", "target_loss") and getattr(args, key, None) is None:
+            setattr(args, key, value)
+    cli.check_out(args.out)
     methods = _names(args.methods, METHODS, "--methods")
     cli.momentum_choice(args)       # --nesterov needs --momentum > 0
     from .nets import models as nets
-    models = _names(args.models, tuple(nets.MODELS), "--models")
-    data = digits.load(args.seed)
-    if args.batch_size > data[0].shape[0]:
-        raise cli.CliError(f"--batch-size: need batch_size <= n_train = {data[0].shape[0]}, "
+    models = _names(args.models, tuple(nets.models_for(args.dataset)), "--models")
+    n = train_size(args.dataset)          # every check before the data is generated
+    if args.batch_size > n:
+        raise cli.CliError(f"--batch-size: need batch_size <= n_train = {n}, "
                            f"got {args.batch_size}")
-    n = data[0].shape[0]
     # per seed: the E x n minibatch indices (int32), the parameters, the records
-    cli.check_sizes(max(nets.num_params(m) for m in models), len(methods), args.epochs, 1,
-                    args.seeds, args.x64, extra=4 * args.epochs * n)
+    cli.check_sizes(max(nets.num_params(m, args.dataset) for m in models), len(methods),
+                    args.epochs, 1, args.seeds, args.x64, extra=4 * args.epochs * n)
     if args.lr < 1e-4 and "autodrop_paper" in methods:
         raise cli.CliError(f"--lr: autodrop_paper needs lr >= the published min_lr 0.0001, "
                            f"got {args.lr}")
+    data = load(args.dataset, args.seed)
     import functools
 
     from .results import Results
@@ -257,22 +399,26 @@ def _body(argv) -> int:
             functools.partial(_train_unit, data=data, seed=args.seed, seeds=args.seeds,
                               x64=args.x64, epochs=args.epochs, batch_size=args.batch_size,
                               lr=args.lr, momentum=args.momentum,
-                              weight_decay=args.weight_decay),
+                              weight_decay=args.weight_decay, nesterov=args.nesterov,
+                              dataset=args.dataset),
             units, client=client, labels=[f"{m}/{n}" for m, n in units], desc=PROG,
             quiet=args.quiet)
     blocks, dims = {}, {}
+    target = setting["target_loss"]
     for (model, method), (traj, K, dims[model]) in zip(units, trained):
-        blocks[f"{model}/{method}"] = summarize(traj, method, args.epochs) | {
+        blocks[f"{model}/{method}"] = summarize(traj, method, args.epochs, target) | {
             "model": model, "method": method}
     results = Results({
-        "problem": {"name": "network", "dataset": "digits", "n_train": int(data[0].shape[0]),
+        "problem": {"name": "network", "dataset": args.dataset,
+                    "n_train": int(data[0].shape[0]),
                     "n_test": int(data[2].shape[0]), "models": models, "dims": dims,
                     "batch_size": args.batch_size, "steps_per_epoch": K,
                     "epochs": args.epochs, "seeds": args.seeds, "lr": args.lr,
                     "momentum": args.momentum, "nesterov": args.nesterov,
                     "weight_decay": args.weight_decay,
-                    "target_loss": TARGET_LOSS},
-        "methods": blocks, "theory": {}})
+                    "target_loss": target},
+        "methods": blocks, "comparisons": {m: compare(blocks, m) for m in models},
+        "theory": {}})
     if not args.quiet:
         _table(results)
     return cli.finish(PROG, argv, args, start, results)
@@ -284,25 +430,63 @@ def _table(results):
     from .methods.autodrop import DEFAULTS as AD
     from .tables import fmt
     p = results.problem
-    print(f"digits: n_train={p['n_train']} n_test={p['n_test']} B={p['batch_size']} "
+    print(f"{p['dataset']}: n_train={p['n_train']} n_test={p['n_test']} B={p['batch_size']} "
           f"K={p['steps_per_epoch']} E={p['epochs']} lr={p['lr']:g} momentum={p['momentum']:g} "
           f"wd={p['weight_decay']:g} seeds={p['seeds']}; calibrated AutoDrop threshold: "
           + ", ".join(f"{m} (d={d}) {calibrated_threshold_deg(d, AD['threshold_z']):.3f} deg"
                       for m, d in p["dims"].items()))
+
+    def ci(c, scale=1.0, digits=2):
+        return f"{scale * c['mean']:.{digits}f} [{scale * c['ci'][0]:.{digits}f}, " \
+               f"{scale * c['ci'][1]:.{digits}f}]"
     rows = []
     for name, m in results.methods.items():
         f, tl = m["final"], m["epochs_to_target_loss"]
         reach = ("-" if tl["mean"] is None else f"{tl['mean']:.1f}"
                  + ("" if tl["fraction_of_seeds"] == 1 else
                     f" ({100 * tl['fraction_of_seeds']:.0f}%)"))
-        rows.append([name, f"{f['test_accuracy']:.4f}",
-                     f"[{f['test_accuracy_ci'][0]:.4f}, {f['test_accuracy_ci'][1]:.4f}]",
-                     fmt(f["train_loss"], ".3g"), reach, f"{f['mean_drops']:.2f}",
-                     " ".join(str(e) for e in m["drop_epochs"][0]) or "-",
+        by = m["min_test_error_by_budget"]
+        ends = [f"{100 * by[k]['mean']:.1f}" for k in ("0.25", "0.5", "0.75")]
+        acc = {"mean": f["test_accuracy"], "ci": f["test_accuracy_ci"]}
+        rows.append([name, ci(acc, 100), ci(f["min_test_error"], 100), *ends,
+                     fmt(f["train_loss"], ".3g"), reach,
+                     f"{f['seeds_dropping']}/{p['seeds']}",
+                     " ".join(str(e) for e in m["drop_epochs"][0][:6]) or "-",
                      fmt(m["angle_deg"][-1], ".1f")])
-    cli.print_table(["model/method", "test acc", "95% CI", "train loss",
-                     f"epochs to loss {TARGET_LOSS:g}", "drops", "drop epochs (seed 0)",
-                     "angle"], rows)
+        if "raw_test_accuracy" in f:
+            raw = {"mean": f["raw_test_accuracy"], "ci": f["raw_test_accuracy_ci"]}
+            rows.append([f"{name} (raw)", ci(raw, 100),
+                         ci(f["raw_min_test_error"], 100), "", "", "", "", "", "", "", ""])
+    cli.print_table(["model/method", "test acc % [95% CI]", "min test err %",
+                     "@25%", "@50%", "@75%", "train loss",
+                     f"epochs to loss {p['target_loss']:g}", "drop seeds",
+                     "drop epochs (seed 0)", "angle"], rows)
+    rows = []
+    for model, c in results.blocks.get("comparisons", {}).items():
+        if not c:
+            continue
+        rows.append([f"{model}: {c['best_manual']} - constant", ci(c["manual_gap"]),
+                     "", "", ""])
+        for name, d in c.items():
+            if not isinstance(d, dict) or "vs_constant" not in d:
+                continue
+            rows.append([f"{model}: {name}", ci(d["vs_best_manual"]), ci(d["vs_constant"]),
+                         ci(d["vs_averaged"]) if "vs_averaged" in d else "-",
+                         ci(d["raw_vs_best_manual"]) if "raw_vs_best_manual" in d else "-"])
+    sat = [[name, ci(m["rule_saturation"]["level_deg"], 1, 1),
+            ci(m["rule_saturation"]["change_sd_deg"], 1, 2),
+            f"{calibrated_threshold_deg(p['dims'][m['model']], AD['threshold_z']):.3f}",
+            ci(m["rule_saturation"]["share_at_least_90"], 100, 0),
+            f"{m['rule_saturation']['effective_dim']['mean']:.0f}"]
+           for name, m in results.methods.items() if "rule_saturation" in m]
+    if sat:
+        print("the angle AutoDrop measures (on the SGD point), second half of the run:")
+        cli.print_table(["model/method", "level (deg)", "sd of change (deg)",
+                         "package threshold", "% epochs >= 90 deg", "effective d"], sat)
+    if rows:
+        print("paired differences of the final test accuracy (points, 95% CI over seeds):")
+        cli.print_table(["comparison", "- best manual", "- constant", "- averaged",
+                         "raw - best manual"], rows)
 
 
 def network_figures(results, folder) -> list:
@@ -318,6 +502,7 @@ def network_figures(results, folder) -> list:
     paths = []
     for key, ylabel, stem, log in (("train_loss", "training loss", "training_loss", True),
                                    ("test_accuracy", "test accuracy", "test_accuracy", False),
+                                   ("lr", "rate (10-90% of seeds)", "rate_vs_epoch", True),
                                    ("angle_deg", "angle (deg)", "angle_vs_epoch", False)):
         order = _colour_order()
         with plt.rc_context(STYLE):
@@ -326,11 +511,18 @@ def network_figures(results, folder) -> list:
             for ax, model in zip(axes[:, 0], models):
                 for name, m in by_model[model].items():
                     y = np.asarray(m[key], dtype=float)
-                    n = np.arange(y.size)
-                    lo, hi = np.asarray(m[key + "_ci"], dtype=float).T
+                    if key == "lr":     # the rate of epoch e, drawn at boundaries e, e + 1
+                        n = np.arange(y.size + 1)
+                        y, lo, hi = (np.append(np.asarray(m[k], float), m[k][-1])
+                                     for k in ("lr", "lr_q10", "lr_q90"))
+                    else:
+                        n = np.arange(y.size)
+                        lo, hi = np.asarray(m[key + "_ci"], dtype=float).T
+                    step = "post" if key == "lr" else None
                     ax.fill_between(n, lo, hi, color=color(name, order), alpha=0.25,
-                                    lw=0)
-                    ax.plot(n, y, color=color(name, order), ls=linestyle(name, order), label=name)
+                                    lw=0, step=step)
+                    ax.plot(n, y, color=color(name, order), ls=linestyle(name, order),
+                            label=name, drawstyle="steps-post" if step else "default")
                     if key == "angle_deg":
                         for e in m["drop_epochs"][0]:
                             ax.axvline(e + 1, color=color(name, order), lw=0.6, ls="-.")

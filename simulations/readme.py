@@ -79,8 +79,13 @@ BLOCKS = {
                                    "--no-figures"
                                    for d in ("synthetic", "breast_cancer", "digits", "wine")),
                              page="docs/studies/strongly_convex.md"),
-    "network": Block(("python -m simulations.network",),
-                     (("angle_vs_epoch.png", "network_angle.png"),),
+    "network": Block(("python -m simulations.network --dataset mnist1d_b --models cnn --methods "
+                      "autodrop,autodrop_net,schedule_free,wsd,cosine,step_decay,averaged,constant "
+                      "--no-figures",
+                      "python -m simulations.network",),
+                     (("angle_vs_epoch.png", "network_angle.png"),
+                      ("test_accuracy.png", "network_test_accuracy.png"),
+                      ("rate_vs_epoch.png", "network_rate.png")),
                      page="docs/studies/network.md"),
     "benchmark": Block(("python -m simulations.benchmark",), repeatable=False,
                        page="docs/performance.md"),

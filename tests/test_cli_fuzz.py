@@ -70,7 +70,8 @@ COMMANDS = {
                                                      "--compile-cache")},
     "simulations.network": {k: SHARED[k] for k in ("--seeds", "--seed", "--epochs", "--lr",
                                                    "--out", "--compile-cache")} | STUDY | {
-        "--methods": NAME, "--models": NAME, "--batch-size": INT_AT_LEAST_1,
+        "--methods": NAME, "--models": NAME, "--dataset": NAME,
+        "--batch-size": INT_AT_LEAST_1,
         "--momentum": {k: v for k, v in FRACTION_01.items() if k != "zero"},
         "--weight-decay": NONNEG_FLOAT},
     "simulations.paper": {k: SHARED[k] for k in ("--seeds", "--seed", "--out",

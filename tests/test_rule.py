@@ -473,3 +473,51 @@ def test_a_calibrated_threshold_above_the_default_cap_starts_without_growth():
     assert float(s.theta_max) == 50.0
     s = init(jnp.zeros(400), AutoDropConfig(threshold_deg=None))
     assert float(s.theta_max) == 1.0 and float(s.theta) < 1.0
+
+
+# ------------------------------------------------------------------ the trend test (network preset)
+def _trend(angles, n, z=1.0, window=0.25):
+    """The trend test on a buffer of angles (newest last) at stage epoch n."""
+    from autodrop_theory import rule
+    cfg = rule.AutoDropConfig.network(0.1, trend_z=z, trend_window=window)
+    _, hp = rule.split(cfg, 10)
+    buf = np.full(2 * rule.TREND_MAX_WINDOW, np.nan)
+    buf[-len(angles):] = angles
+    return bool(rule._trend_steady(jnp.asarray(buf), jnp.asarray(n, jnp.int32),
+                                   jax.tree_util.tree_map(jnp.asarray, hp)))
+
+
+def test_trend_test_passes_a_flat_noisy_angle_at_its_t_rate_and_refuses_a_rise():
+    """At stage epoch 40 the windows hold w = 10 angles each; a flat angle with Gaussian noise
+    (any level: 40 or 110 degrees) passes with the probability P(|T_18| < z) of the pooled
+    two-sample t statistic (200 draws, tolerance 4 binomial standard errors); a rise of 2
+    degrees per epoch (a mean difference of 20 degrees against a standard error of 1.8) never
+    passes."""
+    from scipy import stats
+    rng = np.random.default_rng(7)
+    for level in (40.0, 110.0):
+        hits = [_trend(level + 4.0 * rng.standard_normal(20), 40) for _ in range(200)]
+        p = 2 * stats.t.cdf(1.0, 18) - 1
+        assert abs(np.mean(hits) - p) <= 4 * np.sqrt(p * (1 - p) / 200)
+    rising = [_trend(80 + 2.0 * np.arange(20) + 4.0 * rng.standard_normal(20), 40)
+              for _ in range(50)]
+    assert not any(rising)
+
+
+def test_trend_test_refuses_undefined_angles_and_windows_outside_the_stage():
+    flat = 110 + np.tile([1.0, -1.0], 10)           # exactly flat means: steady when defined
+    assert _trend(flat, 40)
+    corrupted = flat.copy()
+    corrupted[5] = np.nan                           # an undefined angle inside the windows
+    assert not _trend(corrupted, 40)
+    assert not _trend(flat[-6:], 6)                 # 2 w = 6 > n - 1 = 5: the drop's angle
+    assert _trend(flat[-6:], 7)
+
+
+def test_network_preset_is_not_the_default_and_its_knobs_are_checked():
+    from autodrop_theory import rule
+    assert not rule.features(rule.AutoDropConfig.package()).trend_test
+    assert rule.features(rule.AutoDropConfig.network()).trend_test
+    for bad in (dict(trend_window=0.6), dict(trend_z=0.0)):
+        with pytest.raises(AssumptionError, match=next(iter(bad))):
+            rule.AutoDropConfig.network(0.1, **bad)

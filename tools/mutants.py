@@ -178,8 +178,8 @@ MUTANTS = [
        "rates = lr * rho ** np.arange(stages)", "rates = lr * rho ** np.arange(1, stages + 1)"),
     # ------------------------------------------------------------------ the rule
     _r("rule.trigger_non_strict",
-       "(jnp.abs(angle - state.prev_angle_deg) < state.theta)",
-       "(jnp.abs(angle - state.prev_angle_deg) <= state.theta)"),
+       "steady = jnp.abs(angle - state.prev_angle_deg) < state.theta",
+       "steady = jnp.abs(angle - state.prev_angle_deg) <= state.theta"),
     _r("rule.guard_strict",
        "((angle >= hp.guard_deg) | ~jnp.asarray(epoch_guard, bool)))",
            "((angle > hp.guard_deg) | ~jnp.asarray(epoch_guard, bool)))"),
