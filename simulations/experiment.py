@@ -252,10 +252,13 @@ def run(problem: Problem, methods=None, *, lr, epochs: int,
     return Results(blocks)
 
 
-def point_name(method: str, point: dict) -> str:
-    """The name of ``method`` at the hyperparameters ``point``: ``method[k1=v1,k2=v2]``."""
-    return method + "[" + ",".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
-                                   for k, v in point.items()) + "]"
+def point_name(method: str, point: dict, full: bool = False) -> str:
+    """The name of ``method`` at the hyperparameters ``point``: ``method[k1=v1,k2=v2]``, floats
+    in ``g`` format (six digits), or with ``full`` in full (:func:`sweep` uses it where two
+    distinct points would share a six-digit name)."""
+    return method + "[" + ",".join(
+        f"{k}={(repr(v) if full else f'{v:g}')}" if isinstance(v, float) else f"{k}={v}"
+        for k, v in point.items()) + "]"
 
 
 def sweep(problem: Problem, method: str, grid: dict, *, lr, epochs: int, steps_per_epoch: int,
@@ -278,17 +281,28 @@ def sweep(problem: Problem, method: str, grid: dict, *, lr, epochs: int, steps_p
     if not isinstance(method, str) or method not in registry.REGISTRY:
         raise AssumptionError(f"method: unknown method {method!r}; known: "
                               f"{', '.join(registry.REGISTRY)}")
-    if not isinstance(grid, dict) or not grid or not all(len(list(vs)) for vs in grid.values()):
+    if not isinstance(grid, dict) or not grid:
+        raise AssumptionError(f"grid: need a non-empty dict of non-empty value lists, got "
+                              f"{grid!r}")
+    try:             # each value list read once (a generator is used up by reading it)
+        grid = {k: list(vs) for k, vs in grid.items()}
+    except TypeError:
+        raise AssumptionError(f"grid: need a non-empty dict of non-empty value lists, got "
+                              f"{grid!r}") from None
+    if not all(grid.values()):
         raise AssumptionError(f"grid: need a non-empty dict of non-empty value lists, got "
                               f"{grid!r}")
     base = run_context(problem, lr, epochs, steps_per_epoch)
     factory = registry.REGISTRY[method].factory
     ms = []
-    for values in itertools.product(*grid.values()):
+    points = list(itertools.product(*grid.values()))
+    short = {point_name(method, dict(zip(grid, values))) for values in points}
+    full = len(short) < len(set(points))     # distinct points alike in six digits: full names
+    for values in points:
         point = dict(zip(grid, values))
         ctx = run_context(problem, point.pop("lr"), epochs, steps_per_epoch) \
             if "lr" in point else base
-        name = point_name(method, dict(zip(grid, values)))
+        name = point_name(method, dict(zip(grid, values)), full)
         try:
             m = factory(ctx, **point)
         except TypeError as exc:
@@ -299,6 +313,7 @@ def sweep(problem: Problem, method: str, grid: dict, *, lr, epochs: int, steps_p
               seed=seed, momentum=momentum, um_s=um_s, x64=x64, sampler=sampler)
     if client is None:
         return run(problem, ms, mesh=mesh, **kw)
+    build_methods(ms, base)     # every point checked together (a name given twice) before any runs
     import functools
 
     from . import executor

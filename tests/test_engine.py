@@ -25,6 +25,16 @@ BUDGET = dict(lr=0.5, epochs=30, steps_per_epoch=5, seeds=4)
 Z = np.linspace(0.05, 2.0, 20)
 
 
+def test_sweep_point_names_are_distinct_and_a_grid_may_be_any_iterable():
+    """Two grid values that ``g`` format prints alike get their full names (a clash once
+    refused a valid grid as 'given twice'); a generator of values is read once, not used up by
+    the check (it once left an empty product)."""
+    res = sim.sweep(PROBLEM, "constant", {"lr": (x for x in (0.3, 0.3000001))}, **BUDGET)
+    assert list(res.methods) == ["constant[lr=0.3]", "constant[lr=0.3000001]"]
+    res = sim.sweep(PROBLEM, "constant", {"lr": [0.3, 0.5]}, **BUDGET)     # six digits
+    assert list(res.methods) == ["constant[lr=0.3]", "constant[lr=0.5]"]
+
+
 def test_a_20_point_sweep_compiles_once_and_equals_per_point_runs():
     before = engine.traces()
     res = sim.sweep(PROBLEM, "autodrop", {"threshold_z": Z.tolist(), "extra_epochs": [3]},

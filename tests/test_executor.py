@@ -130,6 +130,10 @@ def test_a_sweep_on_a_cluster_gives_each_points_own_numbers(client):
                                    one.methods[name]["mean_sq_dist"], rtol=1e-5)
     with pytest.raises(AssumptionError, match="^client: "):
         sim.sweep(p, "constant", {"lr": [0.3]}, client=client, mesh=engine.seed_mesh(), **kw)
+    # every point is checked with the others before any unit runs (each unit alone could not
+    # see that two points share a name, and the merge would keep one of them)
+    with pytest.raises(AssumptionError, match="given twice"):
+        sim.sweep(p, "constant", {"lr": [0.3, 0.3]}, client=client, **kw)
 
 
 def test_a_unit_that_raises_is_named_here_and_on_a_cluster(client, monkeypatch):
