@@ -181,9 +181,9 @@ class AutoDropConfig:
             against its own measured noise (the module docstring) instead of
             |omega_e - omega_{e-1}| < theta: docs/theory.md §4e's calibration (a threshold of z
             standard deviations of the change) with the standard deviation measured on the run
-            rather than predicted from d identical coordinates (on networks the angle's noise
-            is some 30 times the prediction, docs/studies/network.md), and no level: the
-            guard is ``guard_deg`` (0 in the ``network`` preset).
+            rather than predicted from d identical coordinates (on MNIST-1D's networks the
+            angle's noise is 7 to 12 times the prediction, docs/studies/network.md), and no
+            level: the guard is ``guard_deg`` (0 in the ``network`` preset).
         trend_z: z > 0 of the trend test (a larger z fires sooner).
         trend_window: the trend test's window as a fraction of the stage's epochs, in (0, 0.5]
             (clipped to [3, TREND_MAX_WINDOW] epochs).
