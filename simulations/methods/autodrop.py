@@ -43,7 +43,7 @@ from .base import Family, Method, RunContext, keep_rate
 __all__ = ["family", "PACKAGE_FAMILY", "V1_FAMILY", "PAPER_FAMILY", "IMMEDIATE_FAMILY",
            "DEFAULTS", "V1_DEFAULTS", "V1_RATE_DROPS", "autodrop",
            "autodrop_v1", "autodrop_paper", "autodrop_immediate", "from_config", "package_config",
-           "network_config", "v1_config", "paper_config"]
+           "v1_config", "paper_config"]
 
 DEFAULTS = rule.PACKAGE_DEFAULTS            # the library's presets (autodrop_theory.rule)
 V1_DEFAULTS = rule.PREVIOUS_DEFAULTS
@@ -87,12 +87,6 @@ def from_config(name: str, cfg: rule.AutoDropConfig, dim: int) -> Method:
 def package_config(lr: float, **overrides) -> rule.AutoDropConfig:
     """The package's defaults starting at ``lr`` (:meth:`AutoDropConfig.package`)."""
     return rule.AutoDropConfig.package(lr, **overrides)
-
-
-def network_config(lr: float, **overrides) -> rule.AutoDropConfig:
-    """The rule's ``network`` preset starting at ``lr`` (:meth:`AutoDropConfig.network`; used
-    by ``simulations.network``'s ``autodrop_net``, not registered for the simulator)."""
-    return rule.AutoDropConfig.network(lr, **overrides)
 
 
 def v1_config(lr: float, **overrides) -> rule.AutoDropConfig:

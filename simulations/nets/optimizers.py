@@ -12,7 +12,7 @@ the point to evaluate, and (AutoDrop's) the angle the rule measured.  The method
 (:data:`METHODS`; a name shared with the simulator's registry,
 :data:`simulations.methods.REGISTRY`, is the same rule, and whether it decides its drops from
 the run is the registry's ``automatic``, :func:`automatic`):
-  autodrop        the package's defaults (:func:`simulations.methods.autodrop.package_config`)
+  autodrop        the package's defaults (:meth:`autodrop_theory.rule.AutoDropConfig.package`)
                   through :func:`autodrop_theory.optax.autodrop_sgd`; evaluated at
                   :func:`autodrop_theory.optax.autodrop_eval_params` (the rule's estimate)
   autodrop_net    the rule's ``network`` preset (:meth:`autodrop_theory.rule.AutoDropConfig.network`;
@@ -162,6 +162,7 @@ def make(name, *, lr, epochs, K, momentum, weight_decay, nesterov=False) -> Peer
     from autodrop_theory import optax as ado
     from autodrop_theory import optax_paper as adp
     from autodrop_theory import paper_rules as pr
+    from autodrop_theory.rule import AutoDropConfig
 
     from ..methods import autodrop as ad
     s = 1.0 if nesterov else 0.0
@@ -170,8 +171,8 @@ def make(name, *, lr, epochs, K, momentum, weight_decay, nesterov=False) -> Peer
     T = epochs * K
     if name in ("autodrop", "autodrop_net", "autodrop_paper"):
         # the threshold is calibrated at init from the number of parameters (rule.init)
-        cfg = {"autodrop": ad.package_config, "autodrop_net": ad.network_config,
-               "autodrop_paper": ad.paper_config}[name](lr)
+        cfg = {"autodrop": AutoDropConfig.package, "autodrop_net": AutoDropConfig.network,
+               "autodrop_paper": ad.paper_config}[name](lr)     # the library's presets
         tx = optax.chain(decay, ado.autodrop_sgd(cfg, K, momentum=momentum, s=s))
         return Peer(tx, lambda st, t: ado.read(st)["lr"], ado.autodrop_eval_params,
                     lambda st: ado.read(st)["angle_deg"], cfg.saturation_average)
