@@ -61,7 +61,8 @@ from . import _validate as v
 from . import momentum as um
 from . import rule
 from .errors import AssumptionError
-from .update_checks import INT32_MAX, check_update
+from ._validate import INT32_MAX
+from .update_checks import check_update
 
 __all__ = ["ScaleByAutoDropState", "scale_by_autodrop", "autodrop_sgd", "autodrop_eval_params",
            "read", "SNAPSHOTS"]

@@ -23,11 +23,11 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from ._validate import INT32_MAX
 from .errors import AssumptionError
 from .rule import check_params
 
-__all__ = ["INT32_MAX", "check_update"]
+__all__ = ["check_update"]
+
 
 def _shapes_match(name: str, tree, ref, ref_name: str) -> None:
     if jax.tree_util.tree_structure(tree) != jax.tree_util.tree_structure(ref):
