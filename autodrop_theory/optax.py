@@ -61,7 +61,6 @@ from . import _validate as v
 from . import momentum as um
 from . import rule
 from .errors import AssumptionError
-from ._validate import INT32_MAX
 from .update_checks import check_update
 
 __all__ = ["ScaleByAutoDropState", "scale_by_autodrop", "autodrop_sgd", "autodrop_eval_params",
@@ -144,7 +143,7 @@ def _autodrop(config, steps_per_epoch, beta, s, snapshot, kind):
     import optax
     if not isinstance(config, rule.AutoDropConfig):
         raise AssumptionError(f"config: need an AutoDropConfig, got {type(config).__name__}")
-    K = v.integer("steps_per_epoch", steps_per_epoch, lo=1, hi=INT32_MAX)  # noqa: N806
+    K = v.integer("steps_per_epoch", steps_per_epoch, lo=1, hi=v.INT32_MAX)  # noqa: N806
     if snapshot not in SNAPSHOTS:
         raise AssumptionError(f"snapshot: need one of {SNAPSHOTS}, got {snapshot!r}")
     first_step = snapshot == "after_first_step"
