@@ -217,9 +217,14 @@ def main(prog: str, body, argv=None) -> int:
 
 def run_flags(args, make_problem, make_methods, lr=None, steps_per_epoch=None):
     """Build the problem and methods from the flags (``make_problem()``; ``make_methods(ctx)``
-    -> methods), any AssumptionError becoming a one-line flag error, then run them on the
-    flags' seeds; ``lr`` and ``steps_per_epoch`` default to the flags'.  Returns Results."""
+    -> methods) and prepare the run on the flags' seeds (:func:`.experiment.prepare`: the
+    samplers and the memory check, decided once), any AssumptionError becoming a one-line flag
+    error before anything is compiled; then run it.  ``lr`` and ``steps_per_epoch`` default to
+    the flags'.  Returns Results."""
+    import time
+
     from . import experiment
+    start = time.perf_counter()
     beta, s = momentum_choice(args) if hasattr(args, "momentum") else (0.0, 0.0)
     lr = args.lr if lr is None else lr
     K = args.steps_per_epoch if steps_per_epoch is None else steps_per_epoch
@@ -227,21 +232,22 @@ def run_flags(args, make_problem, make_methods, lr=None, steps_per_epoch=None):
     sampler = getattr(args, "sampler", None)      # only the quadratic commands have the flag;
     step_noise = (sampler in (None, "steps")     # the others' problems run step by step
                   or any(registry.REGISTRY[n].needs_steps for n in names))
-    sampler = sampler or "auto"
-    check_sizes(getattr(args, "dim", None) or 1,         # sizes first: the problem allocates d
-                len(names), args.epochs, K if isinstance(K, int) else 1, args.seeds, args.x64,
-                step_noise=step_noise)
+    # the sizes before the problem is built (it allocates d); the run's own check, with the
+    # samplers chosen, is experiment.prepare's
+    check_sizes(getattr(args, "dim", None) or 1, len(names), args.epochs,
+                K if isinstance(K, int) else 1, args.seeds, args.x64, step_noise=step_noise)
     try:
         problem = make_problem()
         lr = lr(problem) if callable(lr) else lr
         K = K(problem) if callable(K) else K
         methods = make_methods(experiment.run_context(problem, lr, args.epochs, K))
-        experiment.choose_samplers(problem, methods, sampler)   # --sampler exact with pflug
+        prep = experiment.prepare(problem, methods, lr=lr, epochs=args.epochs,
+                                  steps_per_epoch=K, seeds=args.seeds, seed=args.seed,
+                                  x64=args.x64, sampler=sampler or "auto", momentum=beta,
+                                  um_s=s)
     except AssumptionError as exc:
         raise flag_error(exc) from None
-    return experiment.run(problem, methods, lr=lr, epochs=args.epochs, steps_per_epoch=K,
-                          seeds=args.seeds, seed=args.seed, x64=args.x64, sampler=sampler,
-                          momentum=beta, um_s=s)
+    return experiment.run_prepared(prep, start)
 
 
 def add_quadratic_flags(p):

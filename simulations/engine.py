@@ -48,8 +48,8 @@ from .methods.base import EpochInfo, Method, StepInfo, device_hp, drop_count
 from .monitors import MONITORS, Boundary, check_constants
 from .problems.base import Problem
 
-__all__ = ["Trajectories", "simulate", "seed_keys", "traces", "seed_mesh", "check_um",
-           "INIT_STREAM"]
+__all__ = ["Trajectories", "Prepared", "prepare", "execute", "simulate", "seed_keys", "traces",
+           "seed_mesh", "check_um", "INIT_STREAM"]
 
 INIT_STREAM = 2 ** 31 - 1       # fold_in(seed_key, INIT_STREAM): a random initial point
 EXACT_STREAM = 1                # fold_in(epoch_key, EXACT_STREAM): the exact sampler's normals
@@ -362,14 +362,6 @@ def choose_samplers(problem: Problem, families, sampler: str = "auto") -> tuple:
     return tuple(out)
 
 
-def check_memory(problem: Problem, methods, epochs: int, steps: int, seeds: int, dtype,
-                 samplers) -> None:
-    """A run's arrays checked against the memory available (:func:`.memory.check`) before
-    anything is allocated, the seeds' keys included (``samplers``: :func:`choose_samplers`'s)."""
-    memory.check(problem.dim, len(methods), epochs, steps, seeds, jnp.dtype(dtype).itemsize,
-                 step_noise="steps" in samplers)
-
-
 def check_um(beta, um_s) -> tuple:
     """Host validation of UM's (beta, s) (:func:`autodrop_theory.momentum.check`): (beta, s,
     plain) with ``plain`` True where s is plain SGD's 1/(1 - beta) (given as "sgd" or as that
@@ -389,12 +381,37 @@ def check_um(beta, um_s) -> tuple:
     return beta, s, plain
 
 
-def _prepare(problem: Problem, methods, epochs, steps_per_epoch, keys, momentum_beta, um_s,
-             dtype, mesh, lr_ref, sampler):
-    """Validate and lay out one call: (static structure, array arguments, groups, seed count)."""
+class Prepared(NamedTuple):
+    """One run validated and laid out once (:func:`prepare`), then run by :func:`execute`: the
+    sampler of each family and the memory check are decided here and nowhere else (the CLI,
+    :func:`.experiment.run` and :func:`simulate` all go through it)."""
+
+    static: tuple       # the program's static structure: (kind, families, samplers, epochs,
+    #                     steps, momentum mode)
+    args: tuple         # its array arguments: (data, hps, beta, s, consts, keys)
+    groups: list        # the methods of each family, in the families' order
+    names: list         # the method names, in the caller's order
+    seeds: int          # the seed count (the keys may be padded for the mesh)
+    mesh: Any           # None, or the mesh the seeds are split over
+    problem: Problem
+
+    @property
+    def samplers(self) -> tuple:
+        """Per family, "exact" or "steps" (:func:`choose_samplers`)."""
+        return self.static[2]
+
+
+def prepare(problem: Problem, methods, *, epochs: int, steps_per_epoch: int, keys=None,
+            seeds=None, seed: int = 0, momentum: float = 0.0, um_s=0.0, dtype=jnp.float32,
+            mesh=None, lr_ref=None, sampler: str = "auto") -> Prepared:
+    """Validate one call and lay it out (:class:`Prepared`): the families and their samplers,
+    the memory check (before anything is allocated, the seeds' keys included), the
+    hyperparameters and problem data as device arrays.  The seeds are ``keys`` (one per seed:
+    typed keys, :func:`seed_keys`, or raw uint32 key data) or, given ``seeds`` (a count)
+    instead, ``seed_keys(seed, seeds)``, drawn after the memory check."""
     epochs = v.integer("epochs", epochs, lo=1)
     steps = v.integer("steps_per_epoch", steps_per_epoch, lo=1)
-    beta, s, plain = check_um(momentum_beta, um_s)
+    beta, s, plain = check_um(momentum, um_s)
     check_step_count(epochs, steps)
     methods = list(methods)
     names = [m.name for m in methods]
@@ -410,9 +427,15 @@ def _prepare(problem: Problem, methods, epochs, steps_per_epoch, keys, momentum_
             groups.append([])
         groups[families.index(m.family)].append(m)
     samplers = choose_samplers(problem, families, sampler)
-    keys = jnp.asarray(keys)      # typed keys (seed_keys) or raw uint32 key data
-    n = keys.shape[0]
-    check_memory(problem, methods, epochs, steps, n, dtype, samplers)
+    if (keys is None) == (seeds is None):
+        raise AssumptionError("keys, seeds: give one of them (the keys, or a seed count)")
+    if keys is not None:
+        keys = jnp.asarray(keys)      # typed keys (seed_keys) or raw uint32 key data
+    n = keys.shape[0] if keys is not None else v.integer("seeds", seeds, lo=1)
+    memory.check(problem.dim, len(methods), epochs, steps, n, jnp.dtype(dtype).itemsize,
+                 step_noise="steps" in samplers)
+    if keys is None:
+        keys = seed_keys(seed, seeds)
     hps = [device_hp([m.hp for m in g], dtype) for g in groups]
     with np.errstate(over="ignore"):       # an overflowing cast is refused just below
         data = problem.data(dtype)
@@ -432,7 +455,7 @@ def _prepare(problem: Problem, methods, epochs, steps_per_epoch, keys, momentum_
     beta_arr = jnp.asarray(beta, dtype)
     s_arr = um.plain_sgd_s(beta_arr) if plain else jnp.asarray(s, dtype)
     args = (data, hps, beta_arr, s_arr, consts, keys)
-    return static, args, groups, names, n
+    return Prepared(static, args, groups, names, n, mesh, problem)
 
 
 def _check_finite(data, dtype) -> None:
@@ -466,14 +489,20 @@ def simulate(problem: Problem, methods, *, epochs: int, steps_per_epoch: int, ke
     initial rate); without it ``schedule_stat`` is None.  ``sampler``: see
     :func:`choose_samplers` (each Trajectories records its own).
     """
-    static, args, groups, names, n = _prepare(problem, methods, epochs, steps_per_epoch, keys,
-                                              momentum, um_s, dtype, mesh, lr_ref, sampler)
-    samplers = static[2]
+    return execute(prepare(problem, methods, epochs=epochs, steps_per_epoch=steps_per_epoch,
+                           keys=keys, momentum=momentum, um_s=um_s, dtype=dtype, mesh=mesh,
+                           lr_ref=lr_ref, sampler=sampler))
+
+
+def execute(prep: Prepared) -> dict:
+    """Run a :class:`Prepared` call (:func:`prepare`); returns name -> Trajectories, in the
+    caller's order of the methods."""
+    static, args, n = prep.static, prep.args, prep.seeds
     measured = float(args[4]["lr_ref"]) > 0
-    out = (jax.device_get(_simulate(*static, *args)) if mesh is None   # jit caches the program
-           else _run_sharded(static, args, mesh))
+    out = (jax.device_get(_simulate(*static, *args)) if prep.mesh is None  # jit caches it
+           else _run_sharded(static, args, prep.mesh))
     trajs = {}
-    for group, arrays, family_sampler in zip(groups, out, samplers):
+    for group, arrays, family_sampler in zip(prep.groups, out, prep.samplers):
         for i, m in enumerate(group):
             mon = {k: np.asarray(a[:n, i]) for k, a in arrays.monitors.items()}
             if not measured:
@@ -481,5 +510,5 @@ def simulate(problem: Problem, methods, *, epochs: int, steps_per_epoch: int, ke
             trajs[m.name] = Trajectories(
                 *(np.asarray(a[:n, i]) for a in arrays[:6]),
                 {k: np.asarray(a[:n, i]) for k, a in arrays.extra.items()},
-                sampler=family_sampler, reported=tuple(problem.reports), **mon)
-    return {name: trajs[name] for name in names}
+                sampler=family_sampler, reported=tuple(prep.problem.reports), **mon)
+    return {name: trajs[name] for name in prep.names}

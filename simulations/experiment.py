@@ -2,6 +2,7 @@
 
     run(problem, methods, *, lr, epochs, steps_per_epoch, seeds, seed=0, momentum=0.0,
         um_s=0.0, x64=False, mesh=None) -> Results
+    prepare(problem, methods, *, ...same...) -> PreparedRun;  run_prepared(prep) -> Results
     sweep(problem, method, grid, *, lr, epochs, steps_per_epoch, seeds, seed=0, ...) -> Results
 
 ``methods``: registered names, or :class:`~.methods.base.Method` objects (e.g. built with
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -32,8 +34,9 @@ from .stats import mean_ci, z_scores
 if not compile_cache.configured():   # the API too: JAX's persistent cache on by default
     compile_cache.configure("default")    # (docs/performance.md; the commands set --compile-cache)
 
-__all__ = ["run", "sweep", "build_methods", "check_run_args", "check_methods_fit", "run_context",
-           "dtype_for", "angle_noise", "choose_samplers", "paired_final", "point_name"]
+__all__ = ["run", "prepare", "run_prepared", "PreparedRun", "sweep", "build_methods",
+           "check_run_args", "check_methods_fit", "run_context", "dtype_for", "angle_noise",
+           "paired_final", "point_name"]
 
 
 def dtype_for(x64: bool):
@@ -122,24 +125,6 @@ def check_methods_fit(problem: Problem, ms) -> None:
                               "loss))")
 
 
-def choose_samplers(problem, ms, sampler: str = "auto") -> tuple:
-    """Per family of the methods ``ms`` (in order of first appearance), the sampler it runs on
-    (:func:`.engine.choose_samplers`; AssumptionError naming ``sampler`` where "exact" cannot
-    run a method)."""
-    return engine.choose_samplers(problem, list(dict.fromkeys(m.family for m in ms)), sampler)
-
-
-def _simulate(problem, ms, ctx, seeds, seed, momentum, um_s, x64, mesh, sampler):
-    """Run the engine (arguments validated by :func:`check_run_args`; the memory before the
-    seeds' keys are drawn)."""
-    engine.check_memory(problem, ms, ctx.epochs, ctx.steps_per_epoch, seeds, dtype_for(x64),
-                        choose_samplers(problem, ms, sampler))
-    return engine.simulate(problem, ms, epochs=ctx.epochs, steps_per_epoch=ctx.steps_per_epoch,
-                           keys=engine.seed_keys(seed, seeds), momentum=momentum, um_s=um_s,
-                           dtype=dtype_for(bool(x64)), mesh=mesh, lr_ref=ctx.lr,
-                           sampler=sampler)
-
-
 def _report(problem, trajs, ms, ctx, theory, momentum=0.0) -> dict:
     T = ctx.epochs * ctx.steps_per_epoch
     cr_final = problem.cramer_rao(T)
@@ -217,6 +202,63 @@ def angle_noise(constant, theory_sd, ms) -> dict:
             "thresholds_in_sd": {k: t / theory_sd for k, t in thresholds.items()}}
 
 
+class PreparedRun(NamedTuple):
+    """A run validated and laid out once (:func:`prepare`), run by :func:`run_prepared`."""
+
+    problem: Problem
+    ctx: RunContext           # the validated budget and rate
+    methods: list             # the built methods
+    engine: engine.Prepared   # the samplers, the memory check, the device arrays
+    seed: int
+    x64: bool
+    momentum: float
+    um_s: Any                 # as given (a name stays a name in the record)
+    s_value: float            # UM's s resolved to a number
+    sampler: str
+
+
+def prepare(problem: Problem, methods=None, *, lr, epochs: int, steps_per_epoch: int,
+            seeds: int, seed: int = 0, momentum: float = 0.0, um_s=0.0, x64: bool = False,
+            mesh=None, sampler: str = "auto") -> PreparedRun:
+    """Everything :func:`run` checks and decides before it runs, done once: the arguments, the
+    methods built in the run's context, the samplers and the memory check
+    (:func:`.engine.prepare`).  A bad argument raises AssumptionError naming it; the CLI
+    turns that into a one-line flag error before anything is compiled."""
+    methods = registry.DEFAULT_METHODS if methods is None else methods
+    seeds, seed, momentum, x64 = check_run_args(seeds, seed, momentum, x64, mesh, um_s)
+    s_value = engine.check_um(momentum, um_s)[1]
+    ctx = run_context(problem, lr, epochs, steps_per_epoch)
+    ms = build_methods(methods, ctx)
+    check_methods_fit(problem, ms)
+    prep = engine.prepare(problem, ms, epochs=ctx.epochs, steps_per_epoch=ctx.steps_per_epoch,
+                          seeds=seeds, seed=seed, momentum=momentum, um_s=um_s,
+                          dtype=dtype_for(bool(x64)), mesh=mesh, lr_ref=ctx.lr, sampler=sampler)
+    return PreparedRun(problem, ctx, ms, prep, seed, x64, momentum, um_s, s_value, sampler)
+
+
+def run_prepared(prep: PreparedRun, start: float | None = None) -> Results:
+    """Run a :class:`PreparedRun` and report it (results.json's layout); ``start``: the
+    ``time.perf_counter()`` the recorded wall time counts from (default: now)."""
+    start = time.perf_counter() if start is None else start
+    problem, ctx, ms, momentum = prep.problem, prep.ctx, prep.methods, prep.momentum
+    trajs = engine.execute(prep.engine)
+    theory = problem.theory(ctx.lr, ctx.epochs, ctx.steps_per_epoch)
+    theory["schedule_check"] = schedule_check(problem, trajs, ctx.lr,
+                                              ctx.epochs * ctx.steps_per_epoch, momentum)
+    seeds = prep.engine.seeds
+    blocks = {"problem": problem.record() | {"steps_per_epoch": ctx.steps_per_epoch,
+                                             "epochs": ctx.epochs, "seeds": seeds,
+                                             "lr": ctx.lr, "momentum": momentum,
+                                             "um_s": prep.s_value},
+              "methods": _report(problem, trajs, ms, ctx, theory, momentum), "theory": theory}
+    config = {"methods": [m.name for m in ms], "lr": ctx.lr, "epochs": ctx.epochs,
+              "steps_per_epoch": ctx.steps_per_epoch, "seeds": seeds, "momentum": momentum,
+              "um_s": prep.um_s if isinstance(prep.um_s, str) else prep.s_value,
+              "sampler": prep.sampler}
+    blocks["meta"] = metadata(config, prep.seed, prep.x64, time.perf_counter() - start)
+    return Results(blocks)
+
+
 def run(problem: Problem, methods=None, *, lr, epochs: int,
         steps_per_epoch: int, seeds: int, seed: int = 0, momentum: float = 0.0, um_s=0.0,
         x64: bool = False, mesh=None, sampler: str = "auto") -> Results:
@@ -228,28 +270,13 @@ def run(problem: Problem, methods=None, *, lr, epochs: int,
     "exact" (:func:`.engine.choose_samplers`).  Returns :class:`~.results.Results`
     (results.json's layout, docs/results.md).  ``methods``: names from the registry or
     :class:`~.methods.base.Method` objects; default :data:`~.methods.DEFAULT_METHODS` (the
-    package's AutoDrop and the constant-rate reference)."""
+    package's AutoDrop and the constant-rate reference).  The same as
+    ``run_prepared(prepare(...))``."""
     start = time.perf_counter()
-    methods = registry.DEFAULT_METHODS if methods is None else methods
-    seeds, seed, momentum, x64 = check_run_args(seeds, seed, momentum, x64, mesh, um_s)
-    s_value = engine.check_um(momentum, um_s)[1]
-    ctx = run_context(problem, lr, epochs, steps_per_epoch)
-    ms = build_methods(methods, ctx)
-    check_methods_fit(problem, ms)
-    trajs = _simulate(problem, ms, ctx, seeds, seed, momentum, um_s, x64, mesh, sampler)
-    theory = problem.theory(ctx.lr, ctx.epochs, ctx.steps_per_epoch)
-    theory["schedule_check"] = schedule_check(problem, trajs, ctx.lr,
-                                              ctx.epochs * ctx.steps_per_epoch, momentum)
-    blocks = {"problem": problem.record() | {"steps_per_epoch": ctx.steps_per_epoch,
-                                             "epochs": ctx.epochs, "seeds": seeds,
-                                             "lr": ctx.lr, "momentum": momentum,
-                                             "um_s": s_value},
-              "methods": _report(problem, trajs, ms, ctx, theory, momentum), "theory": theory}
-    config = {"methods": [m.name for m in ms], "lr": ctx.lr, "epochs": ctx.epochs,
-              "steps_per_epoch": ctx.steps_per_epoch, "seeds": seeds, "momentum": momentum,
-              "um_s": um_s if isinstance(um_s, str) else s_value, "sampler": sampler}
-    blocks["meta"] = metadata(config, seed, x64, time.perf_counter() - start)
-    return Results(blocks)
+    return run_prepared(prepare(problem, methods, lr=lr, epochs=epochs,
+                                steps_per_epoch=steps_per_epoch, seeds=seeds, seed=seed,
+                                momentum=momentum, um_s=um_s, x64=x64, mesh=mesh,
+                                sampler=sampler), start)
 
 
 def point_name(method: str, point: dict, full: bool = False) -> str:

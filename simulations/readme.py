@@ -27,6 +27,7 @@ Runs take well over an hour on 2 cores (the generalization and tuning studies ar
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import os
@@ -163,8 +164,10 @@ def sources(module: str, read=None, root: Path = ROOT) -> dict:
     return seen
 
 
+@functools.lru_cache(maxsize=512)
 def _code(text: str) -> str:
-    """A module's code without docstrings and comments (its syntax tree, dumped)."""
+    """A module's code without docstrings and comments (its syntax tree, dumped; cached by
+    text: ``--check`` hashes the same modules for every block)."""
     tree = ast.parse(text)
     for node in ast.walk(tree):
         body = getattr(node, "body", None)

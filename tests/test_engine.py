@@ -205,3 +205,35 @@ def test_divergence_means_the_iterate_left_every_bounded_region():
                             x_finite=np.array([True, True, False]))
     assert t.diverged.tolist() == [False, False, True]
     assert t.overflowed.tolist() == [True, False, False]
+
+
+def test_one_prepared_run_chooses_the_samplers_and_checks_the_memory_once(monkeypatch, tmp_path):
+    """The CLI, ``run`` and the engine share one prepared run (experiment.prepare ->
+    engine.prepare): the samplers are chosen once and the run's memory is checked once (the CLI
+    checks the sizes once more before the problem is built, as that allocates d); preparing and
+    then running gives ``run``'s numbers; the engine refuses keys and a seed count together."""
+    import collections
+
+    from simulations import experiment, memory, quadratic
+    calls = collections.Counter()
+    choose, check = engine.choose_samplers, memory.check
+    monkeypatch.setattr(engine, "choose_samplers",
+                        lambda *a, **k: calls.update(["samplers"]) or choose(*a, **k))
+    monkeypatch.setattr(memory, "check", lambda *a, **k: calls.update(["memory"]) or check(*a, **k))
+    kw = dict(lr=0.5, epochs=6, steps_per_epoch=3, seeds=2)
+    prep = experiment.prepare(PROBLEM, ["constant", "plateau"], **kw)
+    assert calls == {"samplers": 1, "memory": 1}
+    assert prep.engine.samplers == ("exact", "steps")
+    a = experiment.run_prepared(prep)
+    assert calls == {"samplers": 1, "memory": 1}          # running decides nothing again
+    b = sim.run(PROBLEM, ["constant", "plateau"], **kw)
+    assert json.dumps(a.to_json()["methods"]) == json.dumps(b.to_json()["methods"])
+    calls.clear()
+    assert quadratic.main(["--quick", "--epochs", "6", "--seeds", "2", "--dim", "12",
+                           "--methods", "constant,plateau", "--no-figures", "--quiet",
+                           "--out", str(tmp_path)]) == 0
+    assert calls == {"samplers": 1, "memory": 2}
+    ms = experiment.build_methods(["constant"], experiment.run_context(PROBLEM, 0.5, 6, 3))
+    for extra in ({}, {"seeds": 2, "keys": engine.seed_keys(0, 2)}):
+        with pytest.raises(AssumptionError, match="^keys, seeds: give one"):
+            engine.prepare(PROBLEM, ms, epochs=6, steps_per_epoch=3, **extra)

@@ -50,9 +50,21 @@ def client():
         yield c
 
 
-def test_a_study_on_two_workers_writes_the_numbers_of_the_in_process_run(in_process, tmp_path):
+def test_a_study_on_two_workers_writes_the_numbers_of_the_in_process_run(client, in_process,
+                                                                       monkeypatch, tmp_path):
+    """``--workers 2`` asks :func:`executor.cluster` for two local workers; the cluster it gets
+    is the module's real two-worker LocalCluster (started by the same function, so its workers
+    and their compiled programs serve the tests below too)."""
+    asked = []
+
+    @contextlib.contextmanager
+    def the_module_cluster(workers=None, scheduler=None):
+        asked.append((workers, scheduler))
+        yield client
+    monkeypatch.setattr(executor, "cluster", the_module_cluster)
     code, err = _run(ARGS + ["--workers", "2", "--out", str(tmp_path)])
     assert code == 0, err
+    assert asked == [(2, None)]
     dask = json.loads((tmp_path / "results.json").read_text())
     assert [r["instance"]["index"] for r in dask["rows"]] == [1, 2]       # the fixed order
     for key in ("problem", "rows", "summary", "names"):

@@ -22,12 +22,12 @@ def _time(problem, ms, sampler="auto"):
     import jax.numpy as jnp
 
     from simulations import engine
-    static, args, *_ = engine._prepare(problem, ms, 80, 10, engine.seed_keys(0, 8), 0.0,
-                                       jnp.float32, None, 0.5, sampler)
+    prep = engine.prepare(problem, ms, epochs=80, steps_per_epoch=10, seeds=8,
+                          dtype=jnp.float32, lr_ref=0.5, sampler=sampler)
     import jax
     jax.clear_caches()               # trace afresh: no variant reuses another's jaxpr
     t0 = time.perf_counter()
-    lowered = engine._simulate.lower(*static, *args)
+    lowered = engine._simulate.lower(*prep.static, *prep.args)
     t1 = time.perf_counter()
     lowered.compile()
     t2 = time.perf_counter()
@@ -48,21 +48,20 @@ def main():
     ms = experiment.build_methods(registry.available(True), ctx)
     out = {"dim": a.dim, "all methods": _time(problem, ms)}
     samplers = dict(zip(dict.fromkeys(m.family for m in ms),
-                        experiment.choose_samplers(problem, ms)))
+                        engine.prepare(problem, ms, epochs=80, steps_per_epoch=10,
+                                       seeds=8).samplers))
     for family in dict.fromkeys(m.family for m in ms):
         group = [m for m in ms if m.family is family]
         out[f"family {family.name} ({samplers[family]}, {len(group)} methods)"] = _time(
             problem, group)
     out["all methods, step by step"] = _time(problem, ms, "steps")
-    saved = {n: getattr(engine, n) for n in ("_check_step", "_check_steps", "_check_boundary",
-                                             "_check_term")}
-    engine._check_step = lambda check, chk, lr, lq: chk
-    engine._check_steps = lambda check, chk, lr, steps: chk
-    engine._check_boundary = lambda check, chk, t, a, b, moved: chk
-    engine._check_term = lambda check, chk, t, sq: chk[0] * 0
-    out["all methods, schedule check off"] = _time(problem, ms)
-    for n, f in saved.items():
-        setattr(engine, n, f)
+    from simulations import monitors
+    saved = engine.MONITORS
+    engine.MONITORS = tuple(m for m in saved if not isinstance(m, monitors.ScheduleCheck))
+    try:
+        out["all methods, schedule check off"] = _time(problem, ms)
+    finally:
+        engine.MONITORS = saved
     fam = [v["xla_compile_s"] for k, v in out.items() if k.startswith("family")]
     out["sum of the families alone (xla)"] = sum(fam)
     for k, v in out.items():
