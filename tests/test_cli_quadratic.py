@@ -10,7 +10,10 @@ import pytest
 from simulations import methods, quadratic
 from checks import assert_redraws, assert_refused, assert_valid_results
 
-SMALL = ["--quick", "--epochs", "12", "--seeds", "4", "--dim", "8", "--quiet"]
+# Every method through main() at the budget, shapes and dtype of tests/test_methods.py's
+# every-method run (d = 20, E = 40, K = 10, 8 seeds, float64): one compiled program serves both
+# files (the float32 default is checked on the real entry point below).
+SMALL = ["--quick", "--epochs", "40", "--seeds", "8", "--dim", "20", "--x64", "--quiet"]
 
 
 @pytest.fixture(scope="module")
@@ -25,10 +28,10 @@ def test_results_json_follows_the_spec(run_dir):
     assert set(r) == {"problem", "methods", "theory", "meta"}
     p = r["problem"]
     E, K, S = p["epochs"], p["steps_per_epoch"], p["seeds"]
-    assert (E, S, p["dim"]) == (12, 4, 8)
+    assert (E, S, p["dim"]) == (40, 8, 20)
     for key in ("name", "mu", "L", "hessian_eigs", "noise_var", "y0"):
         assert key in p
-    assert len(p["hessian_eigs"]) == len(p["noise_var"]) == len(p["y0"]) == 8
+    assert len(p["hessian_eigs"]) == len(p["noise_var"]) == len(p["y0"]) == 20
     assert set(r["methods"]) == set(methods.available())
     for name, m in r["methods"].items():
         assert m["iterations"] == [n * K for n in range(E + 1)]
@@ -52,7 +55,7 @@ def test_results_json_follows_the_spec(run_dir):
     for key in ("package_version", "git_commit", "jax_version", "x64", "seed", "wall_seconds",
                 "command"):
         assert key in meta
-    assert meta["x64"] is False and meta["seed"] == 0
+    assert meta["x64"] is True and meta["seed"] == 0
     assert_valid_results(run_dir)
 
 
@@ -101,6 +104,8 @@ def test_module_runs_as_a_command(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "CR ratio" in proc.stdout and (tmp_path / "results.json").exists()
+    r = json.loads((tmp_path / "results.json").read_text())
+    assert r["meta"]["x64"] is False                  # float32 unless --x64
     bad = subprocess.run([sys.executable, "-m", "simulations.quadratic", "--lr", "-1"],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
@@ -133,7 +138,7 @@ def test_a_diverged_method_is_marked_where_its_curve_ends(run_dir, tmp_path):
     fig, problems = captured["error_vs_iterations"]
     assert problems == []
     labels = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
-    assert "constant (diverged 3/4)" in labels
+    assert "constant (diverged 3/8)" in labels
     ax = fig.axes[0]
     crosses = [ln for ln in ax.lines if ln.get_marker() == "X"]
     assert len(crosses) == 1
