@@ -30,6 +30,7 @@ import sympy as sp
 from . import symbols as S
 from .symbols import Ge as _Ge, Gt as _Gt, Le as _Le, Lt as _Lt
 from .errors import AssumptionError
+from .numeric import lambdified
 from .quadratic import QuadraticModel
 
 __all__ = ["Assumption", "SC", "SM", "BV", "FS", "Q", "CV", "AD", "NQM", "CVX_UM",
@@ -47,7 +48,7 @@ def check_conditions(owner: str, conditions, numbers: dict) -> None:
             raise AssumptionError(f"{owner}: condition {cond} needs {', '.join(missing)}")
         args = np.broadcast_arrays(*[np.asarray(numbers[s.name], dtype=np.float64)
                                      for s in syms])
-        ok = np.broadcast_to(sp.lambdify(syms, cond, "numpy")(*args), args[0].shape)
+        ok = np.broadcast_to(lambdified(syms, cond)(*args), args[0].shape)
         if not np.all(ok):
             where = tuple(np.argwhere(~ok)[0])
             shown = ", ".join(f"{s.name}={a[where].item()!r}" for s, a in zip(syms, args))

@@ -33,6 +33,7 @@ from . import symbols as S
 from .symbols import Ge as _Ge, Gt as _Gt, Le as _Le, Lt as _Lt
 from .assumptions import ASSUMPTIONS, check_conditions
 from .errors import AssumptionError
+from .numeric import lambdified
 
 __all__ = ["Bound", "SGD_CONSTANT_STEP", "SGD_ONE_STEP_FINITE_SUM", "SGD_QUADRATIC_EXACT",
            "STAGEWISE", "STAGEWISE_FIRST_STAGE", "ITERATION_COMPLEXITY",
@@ -156,7 +157,7 @@ class Bound:
 
     def _lambdify(self, module):
         if self.stable is None:
-            return sp.lambdify(self.symbols, self._body, module)
+            return lambdified(self.symbols, self._body, module)
         xp = np if module == "numpy" else __import__("jax.numpy", fromlist=["numpy"])
         names = [s.name for s in self.symbols]
         return lambda *args: self.stable(xp, **dict(zip(names, args)))

@@ -33,6 +33,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import AssumptionError
+from .numeric import lambdified
 
 try:
     from hypothesis import assume
@@ -241,7 +242,7 @@ def _holds(cond, values, arrays) -> bool:
             a = a[:, None] if _family(s.name) == "steps" else a[None, :]
         args.append(a)
     with np.errstate(all="ignore"):
-        ok = sp.lambdify(syms, cond, "numpy")(*np.broadcast_arrays(*args))
+        ok = lambdified(syms, cond)(*np.broadcast_arrays(*args))
     return bool(np.all(ok))
 
 
