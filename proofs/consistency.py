@@ -85,8 +85,8 @@ def _search(relations):
     swap = dict(zip(atoms, dummies))
     plain = [e.xreplace(swap) for e in exprs]
     funcs = [sp.lambdify(dummies, e, "numpy") for e in plain]
-    sizes = [[sp.lambdify(dummies, t, "numpy") for t in sp.Add.make_args(sp.expand(e))]
-             for e in plain]
+    # each relation's terms in one function (a list of values): one lambdify per relation
+    sizes = [sp.lambdify(dummies, list(sp.Add.make_args(sp.expand(e))), "numpy") for e in plain]
     integer = [a.is_integer is True for a in atoms]
     positive = [a.is_positive is True for a in atoms]
     nonneg = [a.is_nonnegative is True and not a.is_positive for a in atoms]
@@ -105,7 +105,7 @@ def _search(relations):
         with np.errstate(all="ignore"):
             for (_, kind), f, terms in zip(relations, funcs, sizes):
                 g = float(f(*vals))
-                scale = 1.0 + sum(abs(float(t(*vals))) for t in terms) if scaled else 1.0
+                scale = 1.0 + sum(abs(float(t)) for t in terms(*vals)) if scaled else 1.0
                 if not np.isfinite(g):
                     out.append(1e6)
                 elif kind == "eq":
