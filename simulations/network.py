@@ -575,9 +575,9 @@ def _table(results):
     _paired_table(results, ci)
     claims = results.blocks.get("claims")
     if claims:
-        from .paper import table_rows
+        from .tables import claim_rows
         print("verdicts (simulations.network_claims, from the paired intervals above):")
-        cli.print_table(["claim", "verdict", "source", "note"], table_rows(claims))
+        cli.print_table(["claim", "verdict", "source", "note"], claim_rows(claims))
 
 
 def _paired_table(results, ci):
