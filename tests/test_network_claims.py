@@ -39,7 +39,8 @@ def _doc(net_shift=0.0, net_speed=4.0, dataset="mnist1d", model="cnn", **kw):
     blocks = {f"{model}/{m}": network.summarize(t, m, E, 0.3) | {"model": model, "method": m}
               for m, t in trajs.items()}
     return {"problem": {"name": "network", "dataset": dataset, "models": [model],
-                        "epochs": E, "target_loss": 0.3},
+                        "dims": {model: 100}, "batch_size": 10, "epochs": E, "seeds": S,
+                        "steps_per_epoch": 4, "lr": 0.1, "target_loss": 0.3},
             "methods": blocks, "comparisons": {model: network.compare(blocks, model)}}
 
 
@@ -117,3 +118,22 @@ def test_the_angle_verdict_reads_constant_s_level():
     assert _verdicts(doc)["dl.angle_level"] == "false"
     stage.update(mean=90.0, ci=[89.0, 91.0])
     assert _verdicts(doc)["dl.angle_level"] == "unchecked"
+
+
+def test_the_paper_study_loads_network_runs_to_join_their_verdicts(tmp_path):
+    """``simulations.paper --network PATH``: a network results.json is read and checked
+    before the study runs; another study's document is refused in one line naming the
+    flag."""
+    from simulations import cli, paper
+    from simulations.results import Results
+    from simulations.provenance import metadata
+    doc = _doc()
+    doc["claims"] = network_claims.claims([doc])
+    doc["meta"] = metadata({}, 0, False, 0.0)
+    Results(doc).save(tmp_path / "net")
+    loaded = paper.load_network(str(tmp_path / "net" / "results.json"))
+    assert [c["id"] for c in network_claims.claims(loaded)] == [c["id"] for c in doc["claims"]]
+    assert paper.load_network(None) is None
+    Results({"problem": {"name": "paper"}, "methods": {}}).save(tmp_path / "other")
+    with pytest.raises(cli.CliError, match="^--network: "):
+        paper.load_network(str(tmp_path / "other"))
