@@ -39,7 +39,12 @@ its change |omega_e - omega_{e-1}|, the trigger's statistic.  Per method: the fi
 minimum test error (the paper's Table 2), the minimum test error by 25/50/75/100% of the
 budget (its Table 16), the epochs to a training loss of the dataset's target, the angle's level
 at each rate of ``step_decay`` and ``constant`` (against the paper's [90, 120] degrees), the
-drops; per model, paired differences over seeds of the final test accuracy (:func:`compare`).
+drops; per model, paired differences over seeds (:func:`compare`) of the final test accuracy,
+of the minimum test error by each budget fraction (:func:`paired_by_budget`) and of the epochs
+to the target loss (a seed that never reaches it censored at the budget,
+:func:`paired_epochs_to_target`), each AutoDrop variant against the best manual schedule and
+``constant``; and the verdicts on the paper's claims computed from them
+(:mod:`simulations.network_claims`, results.json ``claims``).
 Prints the tables and writes results.json and the figures ``training_loss``,
 ``test_accuracy``, ``rate_vs_epoch`` and ``angle_vs_epoch``.
 """
@@ -50,136 +55,18 @@ import time
 
 import numpy as np
 
-from autodrop_theory.errors import AssumptionError
-
 from . import cli, executor
 from .nets.optimizers import METHODS
+# the training itself (a library module: the TUNE search runs it too); re-exported here
+from .nets.training import (DATASET_DEFAULTS, DATASETS, METRICS, load, minibatches, train,
+                            train_size)
 
 PROG = "simulations.network"
-DATASETS = ("mnist1d", "mnist1d_b", "digits")
 DEFAULTS = dict(seeds=8, methods="all", models="mlp,cnn", out="results/network")
-# the training setting of each dataset (flags left unset take these; ``quick``: --quick's)
-_DIGITS = dict(epochs=100, lr=0.1, batch_size=128, weight_decay=5e-4, target_loss=0.05,
-               quick=dict(seeds=4, epochs=30, models="mlp"))
-_MNIST1D = dict(epochs=40, lr=0.1, batch_size=100, weight_decay=2e-3, target_loss=0.3,
-                quick=dict(seeds=4, epochs=16, models="mlp"))
-DATASET_DEFAULTS = {"digits": _DIGITS, "mnist1d": _MNIST1D, "mnist1d_b": _MNIST1D}
-METRICS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
 TARGET_LOSS = 0.05
 
 
-def minibatches(keys, epochs: int, n: int, batch_size: int):
-    """(S, E, K, B) int32 row indices: epoch e of a seed takes the first K B rows of a
-    permutation drawn from fold_in(key, e); drawn once and shared by every method (common
-    random numbers), in one compiled program."""
-    import jax
-    K = n // batch_size
-
-    def one(key):
-        return jax.vmap(lambda e: jax.random.permutation(jax.random.fold_in(key, e), n)[
-            : K * batch_size].reshape(K, batch_size))(jax.numpy.arange(epochs))
-    return jax.jit(jax.vmap(one))(keys)
-
-
-def train(model, method, data, *, epochs, batch_size, lr, momentum, weight_decay, keys,
-          dtype, batches=None, nesterov=False, dataset="digits", hyper=None):
-    """Train ``model`` (of ``dataset``'s inputs) with ``method`` for every key (one seed each;
-    initialisation from fold_in(key, 2**31 - 1), minibatches from :func:`minibatches` unless
-    given).  ``hyper`` (AutoDrop methods only): a dict of the rule's numbers
-    (:class:`autodrop_theory.rule.AutoDropHyper` fields, e.g. trend_z, drop_factor,
-    delay_fraction) to arrays of P values, a sweep of P points run in the same compiled
-    program on the same seeds (:func:`simulations.nets.optimizers.with_rule_hyper`); the
-    arrays then lead with axes (P, seeds).  Returns numpy arrays with leading axis seeds: train_loss, train_accuracy,
-    test_loss, test_accuracy (E+1) at the point the method documents as its output
-    (:class:`simulations.nets.optimizers.Peer`), the same four at the raw parameters
-    (``raw_*``, only where that point differs), lr (E), angle_deg (E+1, nan at boundaries 0 and
-    1; the angle between consecutive epoch displacements of the parameters) and, for a rule
-    that measures its own angle, rule_angle_deg (E+1, the rule's, nan where undefined); and K
-    and the parameter count."""
-    import jax
-    import jax.numpy as jnp
-    import optax
-    from jax.flatten_util import ravel_pytree
-
-    from autodrop_theory.rule import angle_deg
-
-    from .nets import models as nets
-    from .nets import optimizers
-    init, apply = nets.models_for(dataset)[model]
-    X, y, Xt, yt = (jnp.asarray(a, dtype) if a.dtype.kind == "f" else jnp.asarray(a)
-                    for a in data)
-    n, B = X.shape[0], batch_size
-    K = n // B
-    if batches is None:
-        batches = minibatches(keys, epochs, n, B)
-    dim = nets.num_params(model, dataset)
-    peer = optimizers.make(method, lr=lr, epochs=epochs, K=K, momentum=momentum,
-                           weight_decay=weight_decay, nesterov=nesterov)
-    tx = peer.tx
-    nan = jnp.asarray(jnp.nan, dtype)
-
-    def one(key, idx_all, X, y, Xt, yt, h):
-        params = init(jax.random.fold_in(key, 2 ** 31 - 1), dtype)
-        flat0 = ravel_pytree(params)[0]
-
-        def metrics(params):
-            return (nets.loss(apply, params, X, y), nets.accuracy(apply, params, X, y),
-                    nets.loss(apply, params, Xt, yt), nets.accuracy(apply, params, Xt, yt))
-
-        def evaluate(state, params):
-            out = metrics(peer.eval_params(state, params))
-            return out + (metrics(params) if peer.has_estimate else ())
-
-        def epoch(carry, xs):
-            params, state, prev, prev_disp = carry
-            e, idx = xs
-            r = peer.rate(state, e * K)
-
-            def step(c, i):
-                params, state = c
-                value, g = jax.value_and_grad(
-                    lambda p: nets.loss(apply, p, X[i], y[i]))(params)
-                u, state = tx.update(g, state, params, value=value)
-                return (optax.apply_updates(params, u), state), None
-
-            (params, state), _ = jax.lax.scan(step, (params, state), idx)
-            flat = ravel_pytree(params)[0]
-            disp = flat - prev
-            ang = jnp.where(e >= 1, angle_deg(disp, prev_disp), jnp.nan).astype(dtype)
-            rule = (nan if peer.rule_angle is None else peer.rule_angle(state).astype(dtype))
-            return (params, state, flat, disp), evaluate(state, params) + (
-                jnp.asarray(r).astype(dtype), ang, rule)
-
-        state0 = tx.init(params)
-        if h is not None:
-            state0 = optimizers.with_rule_hyper(state0, h)
-        carry = (params, state0, flat0, jnp.zeros_like(flat0))
-        _, recs = jax.lax.scan(epoch, carry, (jnp.arange(epochs), idx_all))
-        first = evaluate(state0, params)
-        cat = lambda a0, a: jnp.concatenate([jnp.reshape(a0, (1,)).astype(dtype), a])  # noqa
-        return tuple(cat(f, a) for f, a in zip(first, recs)) + (
-            recs[-3], cat(nan, recs[-2]), cat(nan, recs[-1]))
-
-    seeds_map = jax.vmap(one, in_axes=(0, 0, None, None, None, None, None))
-    if hyper is None:
-        out = jax.device_get(jax.jit(seeds_map)(keys, batches, X, y, Xt, yt, None))
-    else:
-        if peer.rule_angle is None:
-            raise AssumptionError(f"hyper: only an AutoDrop method's rule has numbers to "
-                                  f"sweep, got method {method!r}")
-        hyper = {k: jnp.asarray(v, dtype) for k, v in hyper.items()}
-        points = jax.vmap(seeds_map, in_axes=(None, None, None, None, None, None, 0))
-        out = jax.device_get(jax.jit(points)(keys, batches, X, y, Xt, yt, hyper))
-    names = METRICS + (tuple("raw_" + m for m in METRICS) if peer.has_estimate else ()) + (
-        "lr", "angle_deg", "rule_angle_deg")
-    traj = dict(zip(names, (np.asarray(a, np.float64) for a in out)))
-    if peer.rule_angle is None:
-        del traj["rule_angle_deg"]
-    return traj, K, dim
-
-
 BUDGET_FRACTIONS = (0.25, 0.5, 0.75, 1.0)   # the Table 16 analogue's checkpoints
-HALF_BUDGET = "0.5"     # the paper's Table 16 column: 50 of its 200 epochs
 MANUAL = ("step_decay", "cosine", "wsd")       # the hand-designed schedules
 
 
@@ -427,24 +314,6 @@ def _names(text, known, flag):
         raise cli.CliError(f"{flag}: need distinct names from {', '.join(known)} (or 'all'), "
                            f"got {text!r}")
     return names
-
-
-def train_size(dataset: str) -> int:
-    """The number of training rows of ``dataset``, without generating MNIST-1D."""
-    if dataset == "digits":
-        return int(load("digits")[0].shape[0])
-    from .nets import mnist1d
-    return mnist1d.train_size(dataset)
-
-
-def load(dataset: str, seed: int = 0):
-    """(X_train, y_train, X_test, y_test) of ``dataset`` (digits: split by ``seed``; the
-    MNIST-1D variants are fixed draws)."""
-    if dataset == "digits":
-        from .nets import digits
-        return digits.load(seed)
-    from .nets import mnist1d
-    return mnist1d.load(dataset)
 
 
 def _body(argv) -> int:

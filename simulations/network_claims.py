@@ -8,7 +8,7 @@ never typed: every verdict is a function of results.json (:func:`claims`).
 
 Algorithm: for each AutoDrop variant (:data:`VARIANTS`) and each network of the documents (a
 network is a (dataset, model); ``autodrop_net`` only on the networks it was not tuned on,
-:data:`simulations.tune_network.TUNE_NETWORKS`), a reading of the paired 95% interval over
+:data:`simulations.nets.splits.TUNE_NETWORKS`), a reading of the paired 95% interval over
 seeds (:func:`simulations.network.compare`, the best manual schedule being the hand-designed
 schedule with the highest mean final test accuracy):
   table2    final test accuracy minus the best manual schedule's: "holds" when the interval
@@ -92,7 +92,7 @@ def _fmt(c) -> str:
 def readings(docs, method: str) -> dict:
     """Per network ``dataset/model`` where ``method`` ran (and, for ``autodrop_net``, was not
     tuned): {"table2", "table16", "faster"} -> (reading, the interval's text)."""
-    from .tune_network import TUNE_NETWORKS
+    from .nets.splits import TUNE_NETWORKS
     out = {}
     for doc in docs:
         dataset = doc["problem"]["dataset"]

@@ -7,7 +7,7 @@
 
 On the TUNE networks only (:data:`TUNE_NETWORKS`: MNIST-1D's MLP and digits' MLP; the TEST
 networks, MNIST-1D's CNN and the ``mnist1d_b`` draw, are never looked at here), each in its
-dataset's default setting of ``python -m simulations.network`` (:data:`simulations.network.
+dataset's default setting of ``python -m simulations.network`` (:data:`simulations.nets.training.
 DATASET_DEFAULTS`: epochs, rate, batch, weight decay; UM momentum 0.9), runs ``autodrop_net``
 (the package's rule with the trend test) at every point of :data:`GRID` on the same seeds,
 initialisations and minibatches: the grid's numbers are arrays of the rule's state
@@ -37,9 +37,9 @@ import numpy as np
 from autodrop_theory.errors import AssumptionError
 
 from . import cli, executor
+from .nets.splits import TUNE_NETWORKS
 
 PROG = "simulations.tune_network"
-TUNE_NETWORKS = (("mnist1d", "mlp"), ("digits", "mlp"))
 # the rule's numbers searched (AutoDropHyper fields), the package's values first in each
 GRID = dict(trend_z=(2.0, 1.0, 0.5), drop_factor=(0.7, 0.2), delay_fraction=(1.0, 0.25))
 QUICK_GRID = dict(trend_z=(2.0, 0.5), drop_factor=(0.7,), delay_fraction=(1.0,))
@@ -96,7 +96,7 @@ def select(rows: list, networks: list) -> dict:
 
 def _unit(network, *, grid_points, seeds, seed, x64, quick):
     """One TUNE network: every grid point on every seed, one compiled program."""
-    from . import network as study
+    from .nets import training as study
     from .engine import seed_keys
     from .experiment import dtype_for
     dataset, model = network
@@ -148,7 +148,7 @@ def _body(argv) -> int:
     networks = _networks(args.networks)
     grid = QUICK_GRID if args.quick else GRID
     pts = points(grid)
-    from . import network as study
+    from .nets import training as study
     from .nets import models as nets
     for dataset, model in networks:
         s = study.DATASET_DEFAULTS[dataset]
