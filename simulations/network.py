@@ -444,9 +444,11 @@ def _table(results):
     _paired_table(results, ci)
     claims = results.blocks.get("claims")
     if claims:
-        from .tables import claim_rows
-        print("verdicts (simulations.network_claims, from the paired intervals above):")
-        cli.print_table(["claim", "verdict", "source", "note"], claim_rows(claims))
+        print("verdicts (simulations.network_claims, from the paired intervals above; each "
+              "network's interval and reading in full):")
+        cli.print_table(["claim", "verdict"], [[c["id"], c["verdict"]] for c in claims])
+        for c in claims:
+            print(f"  {c['id']}: {c['note']}")
 
 
 def _paired_table(results, ci):

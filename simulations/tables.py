@@ -7,20 +7,11 @@ import numpy as np
 from .cli import print_table
 from .results import cr_ranks, first_drop_text
 
-__all__ = ["fmt", "status", "quadratic_table", "logistic_table", "schedule_check_lines",
-           "claim_rows"]
+__all__ = ["fmt", "status", "quadratic_table", "logistic_table", "schedule_check_lines"]
 
 
 def fmt(x, spec=".4g"):
     return "n/a" if x is None or not np.isfinite(x) else format(x, spec)
-
-
-def claim_rows(claims_block: list) -> list:
-    """One row per claim record (id, verdict, source, the note cut at 70 characters): the
-    verdict tables of ``simulations.paper`` and ``simulations.network``."""
-    return [[c["id"], c["verdict"], c.get("source", "theory"),
-             (c["note"][:70] + "...") if len(c["note"]) > 73 else c["note"]]
-            for c in claims_block]
 
 
 def status(m: dict, seeds: int) -> str:
