@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -89,23 +90,58 @@ def test_the_command_runs_the_grid_and_applies_the_criterion(quick_run):
 
 
 def test_a_grid_point_of_the_sweep_is_the_per_point_run():
-    """trend_z 2 (the preset) and 0.5 in one compiled program: the preset point reproduces
-    the plain ``autodrop_net`` run (float32; the vmapped program may reorder sums, so to a
-    relative 1e-4 over 3 epochs), and the other point is not the same run (it reads its z)."""
-    data = network.load("digits")
-    kw = dict(epochs=3, batch_size=128, lr=0.1, momentum=0.9, weight_decay=5e-4,
-              keys=jax.random.split(jax.random.PRNGKey(0), 2), dtype=np.float32,
-              dataset="digits")
-    with jax.numpy_dtype_promotion("standard"):
-        swept, _, _ = network.train("mlp", "autodrop_net", data,
-                                    hyper={"trend_z": np.array([2.0, 0.5])}, **kw)
-        plain, _, _ = network.train("mlp", "autodrop_net", data, **kw)
-    assert swept["test_loss"].shape == (2,) + plain["test_loss"].shape
-    np.testing.assert_allclose(swept["train_loss"][0], plain["train_loss"], rtol=1e-4)
-    with pytest.raises(AssumptionError, match="hyper: need fields of AutoDropHyper"):
-        network.train("mlp", "autodrop_net", data, hyper={"lr": np.array([0.1])}, **kw)
+    """The sweep's mechanism (:func:`optimizers.with_rule_hyper`, what ``train(hyper=...)``
+    applies to every seed's initial state): on a noisy quadratic, AutoDrop's network preset
+    with trend_z and drop_factor swapped into its state, vmapped over two points, runs as the
+    preset built with those values (one compiled program serves both configs: the numbers
+    are state, not constants), and the two points differ (the swap is read).  Float64;
+    the vmapped program may reorder sums, so to a relative 1e-9."""
+    import optax
+
+    from autodrop_theory import optax as ado
+    from simulations.nets import optimizers
+    K, epochs, d = 4, 40, 30
+    noise = jnp.asarray(np.random.default_rng(7).standard_normal((epochs * K, d)))
+    h = jnp.linspace(0.2, 1.0, d)
+
+    def build(cfg):
+        return ado.autodrop_sgd(cfg, K, momentum=0.9)
+
+    def run(tx, state):
+        def step(carry, z):
+            x, st = carry
+            u, st = tx.update(h * x + z, st, x)
+            x = optax.apply_updates(x, u)
+            return (x, st), ado.read(st)["lr"]
+        return jax.lax.scan(step, (jnp.ones(d), state), noise)
+
+    base = build(AutoDropConfig.network(0.05))
+    points = [dict(trend_z=2.0, drop_factor=0.7), dict(trend_z=0.5, drop_factor=0.2)]
+    traces = []
+
+    def traced(st):
+        traces.append(1)                           # runs once per trace (compilation)
+        return run(base, st)
+    compiled = jax.jit(traced)
+    x0 = jnp.ones(d)
+    per_point = [compiled(build(AutoDropConfig.network(0.05, **p)).init(x0)) for p in points]
+    assert len(traces) == 1                        # one program for both configs
+    stacked = {k: jnp.asarray([p[k] for p in points]) for k in points[0]}
+    swept = jax.jit(jax.vmap(lambda v: run(base, optimizers.with_rule_hyper(
+        base.init(x0), v))))(stacked)
+    for i, ((x, _), lr) in enumerate(per_point):
+        np.testing.assert_allclose(swept[1][i], lr, rtol=1e-9)
+        np.testing.assert_allclose(swept[0][0][i], x, rtol=1e-9, atol=1e-12)
+    assert per_point[0][1][-1] != per_point[1][1][-1]             # the points differ
+    assert per_point[0][1][-1] < 0.05                           # and the rule drops
+    with pytest.raises(AssumptionError, match="hyper: need fields of AutoDropHyper other"):
+        optimizers.with_rule_hyper(base.init(x0), {"lr": 0.1})
+    fake = (np.zeros((8, 64)), np.zeros(8, np.int32), np.zeros((4, 64)), np.zeros(4, np.int32))
     with pytest.raises(AssumptionError, match="hyper: only an AutoDrop method"):
-        network.train("mlp", "constant", data, hyper={"trend_z": np.array([1.0])}, **kw)
+        network.train("mlp", "constant", fake, epochs=1, batch_size=4, lr=0.1, momentum=0.9,
+                      weight_decay=0.0, keys=jax.random.split(jax.random.PRNGKey(0), 2),
+                      dtype=jnp.float64, batches=np.zeros((2, 1, 2, 4), np.int32),
+                      dataset="digits", hyper={"trend_z": np.array([1.0])})
 
 
 def test_the_recorded_choice_and_the_library_preset_are_stated_consistently():
