@@ -39,7 +39,12 @@ its change |omega_e - omega_{e-1}|, the trigger's statistic.  Per method: the fi
 minimum test error (the paper's Table 2), the minimum test error by 25/50/75/100% of the
 budget (its Table 16), the epochs to a training loss of the dataset's target, the angle's level
 at each rate of ``step_decay`` and ``constant`` (against the paper's [90, 120] degrees), the
-drops; per model, paired differences over seeds of the final test accuracy (:func:`compare`).
+drops; per model, paired differences over seeds (:func:`compare`) of the final test accuracy,
+of the minimum test error by each budget fraction (:func:`paired_by_budget`) and of the epochs
+to the target loss (a seed that never reaches it censored at the budget,
+:func:`paired_epochs_to_target`), each AutoDrop variant against the best manual schedule and
+``constant``; and the verdicts on the paper's claims computed from them
+(:mod:`simulations.network_claims`, results.json ``claims``).
 Prints the tables and writes results.json and the figures ``training_loss``,
 ``test_accuracy``, ``rate_vs_epoch`` and ``angle_vs_epoch``.
 """
@@ -52,114 +57,13 @@ import numpy as np
 
 from . import cli, executor
 from .nets.optimizers import METHODS
+# the training itself (a library module: the TUNE search runs it too); re-exported here
+from .nets.training import (DATASET_DEFAULTS, DATASETS, METRICS, load, minibatches, train,
+                            train_size)
 
 PROG = "simulations.network"
-DATASETS = ("mnist1d", "mnist1d_b", "digits")
 DEFAULTS = dict(seeds=8, methods="all", models="mlp,cnn", out="results/network")
-# the training setting of each dataset (flags left unset take these; ``quick``: --quick's)
-_DIGITS = dict(epochs=100, lr=0.1, batch_size=128, weight_decay=5e-4, target_loss=0.05,
-               quick=dict(seeds=4, epochs=30, models="mlp"))
-_MNIST1D = dict(epochs=40, lr=0.1, batch_size=100, weight_decay=2e-3, target_loss=0.3,
-                quick=dict(seeds=4, epochs=16, models="mlp"))
-DATASET_DEFAULTS = {"digits": _DIGITS, "mnist1d": _MNIST1D, "mnist1d_b": _MNIST1D}
-METRICS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
 TARGET_LOSS = 0.05
-
-
-def minibatches(keys, epochs: int, n: int, batch_size: int):
-    """(S, E, K, B) int32 row indices: epoch e of a seed takes the first K B rows of a
-    permutation drawn from fold_in(key, e); drawn once and shared by every method (common
-    random numbers), in one compiled program."""
-    import jax
-    K = n // batch_size
-
-    def one(key):
-        return jax.vmap(lambda e: jax.random.permutation(jax.random.fold_in(key, e), n)[
-            : K * batch_size].reshape(K, batch_size))(jax.numpy.arange(epochs))
-    return jax.jit(jax.vmap(one))(keys)
-
-
-def train(model, method, data, *, epochs, batch_size, lr, momentum, weight_decay, keys,
-          dtype, batches=None, nesterov=False, dataset="digits"):
-    """Train ``model`` (of ``dataset``'s inputs) with ``method`` for every key (one seed each;
-    initialisation from fold_in(key, 2**31 - 1), minibatches from :func:`minibatches` unless
-    given).  Returns numpy arrays with leading axis seeds: train_loss, train_accuracy,
-    test_loss, test_accuracy (E+1) at the point the method documents as its output
-    (:class:`simulations.nets.optimizers.Peer`), the same four at the raw parameters
-    (``raw_*``, only where that point differs), lr (E), angle_deg (E+1, nan at boundaries 0 and
-    1; the angle between consecutive epoch displacements of the parameters) and, for a rule
-    that measures its own angle, rule_angle_deg (E+1, the rule's, nan where undefined); and K
-    and the parameter count."""
-    import jax
-    import jax.numpy as jnp
-    import optax
-    from jax.flatten_util import ravel_pytree
-
-    from autodrop_theory.rule import angle_deg
-
-    from .nets import models as nets
-    from .nets import optimizers
-    init, apply = nets.models_for(dataset)[model]
-    X, y, Xt, yt = (jnp.asarray(a, dtype) if a.dtype.kind == "f" else jnp.asarray(a)
-                    for a in data)
-    n, B = X.shape[0], batch_size
-    K = n // B
-    if batches is None:
-        batches = minibatches(keys, epochs, n, B)
-    dim = nets.num_params(model, dataset)
-    peer = optimizers.make(method, lr=lr, epochs=epochs, K=K, momentum=momentum,
-                           weight_decay=weight_decay, nesterov=nesterov)
-    tx = peer.tx
-    nan = jnp.asarray(jnp.nan, dtype)
-
-    def one(key, idx_all, X, y, Xt, yt):
-        params = init(jax.random.fold_in(key, 2 ** 31 - 1), dtype)
-        flat0 = ravel_pytree(params)[0]
-
-        def metrics(params):
-            return (nets.loss(apply, params, X, y), nets.accuracy(apply, params, X, y),
-                    nets.loss(apply, params, Xt, yt), nets.accuracy(apply, params, Xt, yt))
-
-        def evaluate(state, params):
-            out = metrics(peer.eval_params(state, params))
-            return out + (metrics(params) if peer.has_estimate else ())
-
-        def epoch(carry, xs):
-            params, state, prev, prev_disp = carry
-            e, idx = xs
-            r = peer.rate(state, e * K)
-
-            def step(c, i):
-                params, state = c
-                value, g = jax.value_and_grad(
-                    lambda p: nets.loss(apply, p, X[i], y[i]))(params)
-                u, state = tx.update(g, state, params, value=value)
-                return (optax.apply_updates(params, u), state), None
-
-            (params, state), _ = jax.lax.scan(step, (params, state), idx)
-            flat = ravel_pytree(params)[0]
-            disp = flat - prev
-            ang = jnp.where(e >= 1, angle_deg(disp, prev_disp), jnp.nan).astype(dtype)
-            rule = (nan if peer.rule_angle is None else peer.rule_angle(state).astype(dtype))
-            return (params, state, flat, disp), evaluate(state, params) + (
-                jnp.asarray(r).astype(dtype), ang, rule)
-
-        state0 = tx.init(params)
-        carry = (params, state0, flat0, jnp.zeros_like(flat0))
-        _, recs = jax.lax.scan(epoch, carry, (jnp.arange(epochs), idx_all))
-        first = evaluate(state0, params)
-        cat = lambda a0, a: jnp.concatenate([jnp.reshape(a0, (1,)).astype(dtype), a])  # noqa
-        return tuple(cat(f, a) for f, a in zip(first, recs)) + (
-            recs[-3], cat(nan, recs[-2]), cat(nan, recs[-1]))
-
-    out = jax.device_get(jax.jit(jax.vmap(one, in_axes=(0, 0, None, None, None, None)))(
-        keys, batches, X, y, Xt, yt))
-    names = METRICS + (tuple("raw_" + m for m in METRICS) if peer.has_estimate else ()) + (
-        "lr", "angle_deg", "rule_angle_deg")
-    traj = dict(zip(names, (np.asarray(a, np.float64) for a in out)))
-    if peer.rule_angle is None:
-        del traj["rule_angle_deg"]
-    return traj, K, dim
 
 
 BUDGET_FRACTIONS = (0.25, 0.5, 0.75, 1.0)   # the Table 16 analogue's checkpoints
@@ -214,7 +118,10 @@ def rule_saturation(rule_angle) -> dict:
 
 
 def summarize(traj, method, epochs, target_loss=None):
-    """The method's block of results.json from its per-seed arrays."""
+    """The method's block of results.json from its per-seed arrays.  The epochs to the target
+    training loss are the first boundary n with a loss at most the target; a seed that never
+    reaches it within the E epochs is censored at the budget: it counts E epochs in
+    ``censored`` (a lower bound on its time) and None in ``per_seed``."""
     from .stats import mean_band
     target_loss = TARGET_LOSS if target_loss is None else target_loss
     block = {}
@@ -228,9 +135,12 @@ def summarize(traj, method, epochs, target_loss=None):
     reached = [int(np.argmax(row <= target_loss)) if (row <= target_loss).any() else None
                for row in traj["train_loss"]]
     hit = [r for r in reached if r is not None]
+    censored = [epochs if r is None else r for r in reached]     # never reached: the budget
     err = 1 - traj["test_accuracy"]
-    by_budget = {f"{f:g}": _ci(err[:, :int(round(f * epochs)) + 1].min(axis=1))
-                 for f in BUDGET_FRACTIONS}
+    by_budget = {}
+    for f in BUDGET_FRACTIONS:
+        per_seed = err[:, :int(round(f * epochs)) + 1].min(axis=1)
+        by_budget[f"{f:g}"] = _ci(per_seed) | {"per_seed": per_seed.tolist()}
     acc = _ci(traj["test_accuracy"][:, -1])
     final = {"test_accuracy": acc["mean"], "test_accuracy_ci": acc["ci"],
              "test_error": _ci(err[:, -1]), "min_test_error": by_budget["1"],
@@ -259,7 +169,9 @@ def summarize(traj, method, epochs, target_loss=None):
         "drop_epochs": drops, "seed0": {"angle_deg": traj["angle_deg"][0], "lr": lr[0]},
         "epochs_to_target_loss": {"target": target_loss,
                                   "mean": float(np.mean(hit)) if hit else None,
-                                  "fraction_of_seeds": len(hit) / len(reached)},
+                                  "fraction_of_seeds": len(hit) / len(reached),
+                                  "per_seed": reached, "censored_at": epochs,
+                                  "censored": _ci(censored)},
         "min_test_error_by_budget": by_budget, "final": final}
 
 
@@ -279,9 +191,7 @@ def compare(blocks: dict, model: str) -> dict:
     if not manual or "constant" not in acc:
         return out
     best = max(manual, key=lambda m: acc[m].mean())
-
-    def diff(a, b):
-        return _ci(100 * (a - b))
+    diff = paired
     out["best_manual"] = best
     out["manual_gap"] = diff(acc[best], acc["constant"])
     for name in acc:
@@ -302,7 +212,67 @@ def compare(blocks: dict, model: str) -> dict:
             "at_least_half_the_manual_gap": (c["vs_constant"]["mean"]
                                              >= 0.5 * out["manual_gap"]["mean"]),
             "beats_averaged": "vs_averaged" in c and c["vs_averaged"]["ci"][0] > 0}
+        others = {"best_manual": blocks[f"{model}/{best}"],
+                  "constant": blocks[f"{model}/constant"]}
+        if all("min_test_error_by_budget" in b for b in (blocks[f"{model}/{name}"],
+                                                        *others.values())):
+            c["min_test_error_by_budget"] = paired_by_budget(blocks[f"{model}/{name}"], others)
+            c["epochs_to_target_loss"] = paired_epochs_to_target(blocks[f"{model}/{name}"],
+                                                                 others)
         out[name] = c
+    return out
+
+
+def paired(a, b, scale: float = 100.0) -> dict:
+    """The paired difference a - b over seeds (the same seeds, initialisations and minibatches
+    for both), times ``scale`` (100: accuracy or error points), with its 95% Student-t
+    interval."""
+    return _ci(scale * (np.asarray(a, np.float64) - np.asarray(b, np.float64)))
+
+
+def direction(c: dict) -> str:
+    """A paired interval's reading: "lower" (entirely below 0), "higher" (above 0) or "not
+    resolved" (it contains 0)."""
+    lo, hi = c["ci"]
+    return "lower" if hi < 0 else "higher" if lo > 0 else "not resolved"
+
+
+def paired_by_budget(block: dict, others: dict) -> dict:
+    """The Table 16 analogue, paired: per budget fraction, the method's minimum test error by
+    that fraction of the budget minus each other method's (points; negative: the method is
+    lower), with :func:`direction` of each interval."""
+    out = {}
+    for frac, own in block["min_test_error_by_budget"].items():
+        out[frac] = {}
+        for key, other in others.items():
+            d = paired(own["per_seed"], other["min_test_error_by_budget"][frac]["per_seed"])
+            out[frac]["vs_" + key] = d | {"reading": direction(d)}
+    return out
+
+
+def paired_epochs_to_target(block: dict, others: dict) -> dict:
+    """Epochs to the target training loss, paired: the method's minus each other method's
+    (negative: the method is faster), every seed counted, a seed that never reaches the target
+    censored at the budget E (:func:`summarize`, a lower bound on its time).  A censored
+    method's time is understated and a censored comparator's too, so "lower" (faster) is read
+    only when the method reaches the target on every seed and "higher" (slower) only when the
+    comparator does; else the reading is "not resolved".  ``censored``: the censored seeds
+    of each run."""
+    def counted(b):
+        t = b["epochs_to_target_loss"]
+        return [t["censored_at"] if e is None else e for e in t["per_seed"]]
+
+    def n_censored(b):
+        return sum(e is None for e in b["epochs_to_target_loss"]["per_seed"])
+    out = {"censored": {"method": n_censored(block)} | {
+        k: n_censored(b) for k, b in others.items()}}
+    for key, other in others.items():
+        d = paired(counted(block), counted(other), scale=1.0)
+        reading = direction(d)
+        if (reading == "lower" and out["censored"]["method"]) or (
+                reading == "higher" and out["censored"][key]):
+            reading = "not resolved"
+        out["vs_" + key] = d | {"reading": reading}
     return out
 
 
@@ -344,24 +314,6 @@ def _names(text, known, flag):
         raise cli.CliError(f"{flag}: need distinct names from {', '.join(known)} (or 'all'), "
                            f"got {text!r}")
     return names
-
-
-def train_size(dataset: str) -> int:
-    """The number of training rows of ``dataset``, without generating MNIST-1D."""
-    if dataset == "digits":
-        return int(load("digits")[0].shape[0])
-    from .nets import mnist1d
-    return mnist1d.train_size(dataset)
-
-
-def load(dataset: str, seed: int = 0):
-    """(X_train, y_train, X_test, y_test) of ``dataset`` (digits: split by ``seed``; the
-    MNIST-1D variants are fixed draws)."""
-    if dataset == "digits":
-        from .nets import digits
-        return digits.load(seed)
-    from .nets import mnist1d
-    return mnist1d.load(dataset)
 
 
 def _body(argv) -> int:
@@ -419,6 +371,8 @@ def _body(argv) -> int:
                     "target_loss": target},
         "methods": blocks, "comparisons": {m: compare(blocks, m) for m in models},
         "theory": {}})
+    from . import network_claims
+    results.blocks["claims"] = network_claims.claims([results.blocks])
     if not args.quiet:
         _table(results)
     return cli.finish(PROG, argv, args, start, results)
@@ -487,6 +441,38 @@ def _table(results):
         print("paired differences of the final test accuracy (points, 95% CI over seeds):")
         cli.print_table(["comparison", "- best manual", "- constant", "- averaged",
                          "raw - best manual"], rows)
+    _paired_table(results, ci)
+    claims = results.blocks.get("claims")
+    if claims:
+        print("verdicts (simulations.network_claims, from the paired intervals above; each "
+              "network's interval and reading in full):")
+        cli.print_table(["claim", "verdict"], [[c["id"], c["verdict"]] for c in claims])
+        for c in claims:
+            print(f"  {c['id']}: {c['note']}")
+
+
+def _paired_table(results, ci):
+    """The Table 16 analogue and the epochs to the target loss, paired over seeds: each
+    AutoDrop variant minus the best manual schedule and minus ``constant``."""
+    p = results.problem
+    rows = []
+    for model, c in results.blocks.get("comparisons", {}).items():
+        for name, d in c.items():
+            if not isinstance(d, dict) or "min_test_error_by_budget" not in d:
+                continue
+            by, ep = d["min_test_error_by_budget"], d["epochs_to_target_loss"]
+            for key, other in (("best_manual", c["best_manual"]), ("constant", "constant")):
+                rows.append([f"{model}: {name} - {other}",
+                             *(ci(by[f"{f:g}"]["vs_" + key]) for f in BUDGET_FRACTIONS),
+                             ci(ep["vs_" + key], 1, 1),
+                             f"{ep['censored']['method']}/{ep['censored'][key]}"])
+    if rows:
+        print(f"paired differences of the minimum test error by 25/50/75/100% of the budget "
+              f"(points) and of the epochs to a training loss of {p['target_loss']:g} (a seed "
+              f"that never reaches it counts the budget, {p['epochs']} epochs; censored seeds: "
+              f"method/other), 95% CI over seeds:")
+        cli.print_table(["comparison", "@25%", "@50%", "@75%", "@100%", "epochs to loss",
+                         "censored"], rows)
 
 
 def network_figures(results, folder) -> list:

@@ -4,6 +4,7 @@ simulator, with one verdict table joining the measured claims with the theory ve
 
     python -m simulations.paper [--quick] [--seeds S] [--seed S] [--out DIR] [--x64]
         [--no-figures] [--quiet] [--workers N | --scheduler ADDRESS] [--compile-cache DIR|none]
+        [--network PATH[,PATH]]
 
 Setting (Wang, Teng, Choromanska, UAI 2024, Definition 3.1, Figures 1-2): the NQM with d = 200,
 A = diag(i/10), x* = 0, x_0 = (1, ..., 1) (not given in the paper: ours), the angle per iteration
@@ -38,6 +39,8 @@ from __future__ import annotations
 
 import time
 
+from autodrop_theory.errors import AssumptionError
+
 from . import cli
 
 PROG = "simulations.paper"
@@ -57,8 +60,31 @@ CURVE_POINTS = 300              # log-spaced iterations kept for the figures
 
 
 def _parser():
-    return cli.add_study_flags(cli.make_parser(PROG, __doc__.splitlines()[0], omit=(
-        "dim", "epochs", "steps_per_epoch", "lr", "methods")))
+    p = cli.make_parser(PROG, __doc__.splitlines()[0], omit=(
+        "dim", "epochs", "steps_per_epoch", "lr", "methods"))
+    p.add_argument("--network", default=None, metavar="PATH[,PATH]",
+                   help="results.json of python -m simulations.network runs (comma-separated) "
+                        "whose verdicts at network scale join the claims table")
+    return cli.add_study_flags(p)
+
+
+def load_network(text):
+    """The network results documents named by ``--network`` (None: none), each checked
+    (:func:`simulations.results.Results.load`, :func:`simulations.network_claims.check_document`)
+    before the study runs."""
+    if text is None:
+        return None
+    from .network_claims import check_document
+    from .results import Results
+    docs = []
+    for path in (t for t in text.split(",") if t):
+        try:
+            docs.append(check_document(Results.load(path).blocks))
+        except AssumptionError as exc:
+            raise cli.CliError(f"--network: {exc}") from None
+    if not docs:
+        raise cli.CliError(f"--network: need at least one path, got {text!r}")
+    return docs
 
 
 def nqm(sigma: str):
@@ -191,9 +217,12 @@ def variants(T: int, seeds: int, seed: int, x64: bool, gamma: float, eps: float)
     return out
 
 
-def claims(fig1: dict, var: dict, convex: dict = None) -> list:
+def claims(fig1: dict, var: dict, convex: dict = None, network=None) -> list:
     """The claims block: every claim of autodrop_theory.paper.claims() (the NQM ones with this
-    run's verdicts and numbers) plus this study's own."""
+    run's verdicts and numbers) plus this study's own, and with ``network`` (a list of results
+    documents of ``python -m simulations.network``) the claims at network scale of
+    :func:`simulations.network_claims.claims` (Tables 2 and 16, faster training, the angle's
+    level), computed from those documents."""
     from autodrop_theory.paper import claims as theory_claims
     ref = "test:tests/test_paper_study.py::"
     measured = {}
@@ -277,6 +306,9 @@ def claims(fig1: dict, var: dict, convex: dict = None) -> list:
             f"{worst['um_s_name']})",
             "test:tests/test_convex_study.py::test_the_corrected_bound_holds_on_every_problem_method_and_s",
             "Theorem 5.1; docs/paper.md §3"))
+    if network:
+        from .network_claims import claims as network_claims
+        out += network_claims(network)
     return out
 
 
@@ -301,7 +333,8 @@ UNITS = ("identity", "inverse_a", "convex")      # independent; the variants fol
 
 
 def run(*, quick: bool = False, seeds=None, seed: int = 0, x64: bool = False,
-        quiet: bool = True, iterations=None, convex_size=None, client=None) -> dict:
+        quiet: bool = True, iterations=None, convex_size=None, client=None,
+        network=None) -> dict:
     """The whole study as results blocks (see the module docstring).  ``convex_size``: the
     convex study's ``seeds`` and ``epochs`` where not its own (quick or default) sizes.
     ``client``: a Dask client whose cluster runs the independent units (Figure 1 per Sigma,
@@ -322,7 +355,7 @@ def run(*, quick: bool = False, seeds=None, seed: int = 0, x64: bool = False,
     fig1 = {"identity": identity, "inverse_a": inverse_a}
     m = identity["rates"][f"{RATES[0]:g}"]["model12"]
     var = variants(T, seeds, seed, x64, m["gamma"], m["eps"])
-    block = claims(fig1, var, convex)
+    block = claims(fig1, var, convex, network)
     config = {"dim": DIM, "rates": list(RATES), "probe_rate": PROBE_RATE, "iterations": T,
               "seeds": seeds, "seed": seed, "x64": x64, "x0": "ones", "window_k": WINDOW_K,
               "sigmas": ["identity", "inverse_a"], "quick": quick}
@@ -333,13 +366,14 @@ def run(*, quick: bool = False, seeds=None, seed: int = 0, x64: bool = False,
 def _body(argv) -> int:
     start = time.perf_counter()
     args = cli.parse(_parser(), argv, DEFAULTS, QUICK)
+    network = load_network(args.network)
     cli.check_sizes(DIM, len(RATES) + 1, (QUICK if args.quick else DEFAULTS)["iterations"], 1,
                     args.seeds, args.x64)
     from .provenance import metadata
     from .results import Results
     with cli.study_client(args) as client:     # one unit per Sigma and the convex part
         blocks = run(quick=args.quick, seeds=args.seeds, seed=args.seed, x64=args.x64,
-                     quiet=args.quiet, client=client)
+                     quiet=args.quiet, client=client, network=network)
     blocks["meta"] = metadata(blocks.pop("config"), args.seed, args.x64, 0.0)
     if not args.quiet:
         cli.print_table(["claim", "verdict", "source", "note"], table_rows(blocks["claims"]))

@@ -88,6 +88,8 @@ BLOCKS = {
                       ("test_accuracy.png", "network_test_accuracy.png"),
                       ("rate_vs_epoch.png", "network_rate.png")),
                      page="docs/studies/network.md"),
+    "network-tune": Block(("python -m simulations.tune_network",),
+                          page="docs/studies/network.md"),
     "benchmark": Block(("python -m simulations.benchmark",), repeatable=False,
                        page="docs/performance.md"),
     "large-d": Block(("python -m simulations.quadratic --methods autodrop,constant --dim 10000000 "

@@ -61,6 +61,9 @@ COMMANDS = {
     "simulations.tune_autodrop": {k: SHARED[k] for k in ("--seeds", "--seed", "--out",
                                                          "--compile-cache")} | {
         "--instances": INT_AT_LEAST_1} | STUDY,
+    "simulations.tune_network": {k: SHARED[k] for k in ("--seeds", "--seed", "--out",
+                                                        "--compile-cache")} | STUDY | {
+        "--networks": NAME | {"a TEST network": "mnist1d/cnn"}},
     "simulations.generalization": {k: SHARED[k] for k in ("--seeds", "--seed", "--methods",
                                                           "--out", "--compile-cache")} | STUDY | {
         "--instances": INT_AT_LEAST_1, "--split": NAME,
@@ -75,7 +78,8 @@ COMMANDS = {
         "--momentum": {k: v for k, v in FRACTION_01.items() if k != "zero"},
         "--weight-decay": NONNEG_FLOAT},
     "simulations.paper": {k: SHARED[k] for k in ("--seeds", "--seed", "--out",
-                                                 "--compile-cache")} | STUDY,
+                                                 "--compile-cache")} | STUDY | {
+        "--network": PATHS},
     "simulations.convex_study": {k: SHARED[k] for k in ("--seeds", "--seed", "--out",
                                                         "--compile-cache")},
     # the optax benchmark: step counts are int32 in the transformations, --dim bounded by memory
@@ -92,6 +96,8 @@ COMMANDS = {
 # flags a command does not take (it would ignore them) and switches given a value
 FOREIGN = {"simulations.compare": ["--dim", "--lr"], "simulations.tune_autodrop":
            ["--methods", "--dim", "--epochs", "--lr", "--no-figures"],
+           "simulations.tune_network": ["--methods", "--dim", "--epochs", "--lr",
+                                        "--no-figures"],
            "simulations.generalization": ["--dim", "--epochs", "--steps-per-epoch", "--lr"],
            "simulations.benchmark": ["--methods", "--x64", "--no-figures"],
            "simulations.network": ["--dim", "--steps-per-epoch", "--um-s"],

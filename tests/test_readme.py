@@ -141,7 +141,8 @@ def test_every_flag_of_every_command_is_documented():
     import importlib
     import io
     commands = ["simulations.quadratic", "simulations.angular", "simulations.strongly_convex",
-                "simulations.compare", "simulations.tune_autodrop", "simulations.benchmark",
+                "simulations.compare", "simulations.tune_autodrop", "simulations.tune_network",
+                "simulations.paper", "simulations.benchmark",
                 "simulations.generalization",
                 "simulations.network", "simulations.figures", "simulations.readme",
                 "proofs.__main__"]

@@ -130,6 +130,8 @@ def accuracy(apply, params, x, y):
 
 
 def num_params(name: str, dataset: str = "digits") -> int:
+    """The model's number of parameters, from the shapes ``init`` would give (traced abstractly:
+    nothing is drawn or compiled)."""
     init, _ = models_for(dataset)[name]
-    return sum(a.size for a in jax.tree_util.tree_leaves(init(jax.random.PRNGKey(0),
-                                                               jnp.float32)))
+    shapes = jax.eval_shape(lambda: init(jax.random.PRNGKey(0), jnp.float32))
+    return sum(a.size for a in jax.tree_util.tree_leaves(shapes))

@@ -47,7 +47,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, NamedTuple, Optional
 
-__all__ = ["Peer", "METHODS", "NETWORK_ONLY", "automatic", "make", "um_sgd",
+from autodrop_theory.errors import AssumptionError
+
+__all__ = ["Peer", "METHODS", "NETWORK_ONLY", "automatic", "make", "um_sgd", "with_rule_hyper",
            "iterate_average", "wsd_schedule", "WSD_WARMUP", "WSD_COOLDOWN", "SF_WARMUP",
            "STEP_FRACTIONS", "STEP_FACTOR"]
 
@@ -102,6 +104,33 @@ def um_sgd(schedule, momentum: float, s: float = 0.0):
         dx, buf = um.step(grads, state.buf, lr, momentum, s)
         return dx, State(state.count + 1, buf)
     return optax.GradientTransformationExtraArgs(init, update)
+
+
+def with_rule_hyper(state, values: dict):
+    """``state`` (an optax state holding AutoDrop's) with the rule's numbers ``values`` (names
+    of :class:`autodrop_theory.rule.AutoDropHyper` fields to scalars or traced arrays, one
+    point of a vmapped sweep) in place of those it was built with: the compiled rule reads
+    them as data, so a sweep compiles once.  The initial rate and the thresholds are refused
+    (the state holds working copies of them)."""
+    import jax
+    import jax.numpy as jnp
+
+    from autodrop_theory.optax import ScaleByAutoDropState
+    from autodrop_theory.rule import AutoDropHyper
+    bad = sorted(set(values) - set(AutoDropHyper._fields)
+                 | set(values) & {"lr", "theta", "theta_max"})
+    if bad:
+        raise AssumptionError(f"hyper: need fields of AutoDropHyper other than lr, theta and "
+                              f"theta_max, got {', '.join(bad)}")
+
+    def swap(s):
+        if not isinstance(s, ScaleByAutoDropState):
+            return s
+        h = s.rule.hyper
+        h = h._replace(**{k: jnp.asarray(v, getattr(h, k).dtype) for k, v in values.items()})
+        return s._replace(rule=s.rule._replace(hyper=h))
+    return jax.tree_util.tree_map(swap, state,
+                                  is_leaf=lambda s: isinstance(s, ScaleByAutoDropState))
 
 
 class AverageState(NamedTuple):
