@@ -431,11 +431,17 @@ def prepare(problem: Problem, methods, *, epochs: int, steps_per_epoch: int, key
         raise AssumptionError("keys, seeds: give one of them (the keys, or a seed count)")
     if keys is not None:
         keys = jnp.asarray(keys)      # typed keys (seed_keys) or raw uint32 key data
-    n = keys.shape[0] if keys is not None else v.integer("seeds", seeds, lo=1)
+    if keys is None:      # the seed as experiment.check_run_args takes it
+        n = v.integer("seeds", seeds, lo=1)
+        seed = v.integer("seed", seed, lo=0)
+        if seed >= 2 ** 32:
+            raise AssumptionError(f"seed: need an integer < 2**32, got {seed}")
+    else:
+        n = keys.shape[0]
     memory.check(problem.dim, len(methods), epochs, steps, n, jnp.dtype(dtype).itemsize,
                  step_noise="steps" in samplers)
     if keys is None:
-        keys = seed_keys(seed, seeds)
+        keys = seed_keys(seed, n)
     hps = [device_hp([m.hp for m in g], dtype) for g in groups]
     with np.errstate(over="ignore"):       # an overflowing cast is refused just below
         data = problem.data(dtype)

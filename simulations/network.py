@@ -268,12 +268,19 @@ def paired_epochs_to_target(block: dict, others: dict) -> dict:
         k: n_censored(b) for k, b in others.items()}}
     for key, other in others.items():
         d = paired(counted(block), counted(other), scale=1.0)
-        reading = direction(d)
-        if (reading == "lower" and out["censored"]["method"]) or (
-                reading == "higher" and out["censored"][key]):
-            reading = "not resolved"
-        out["vs_" + key] = d | {"reading": reading}
+        out["vs_" + key] = d | {"reading": epochs_reading(d, out["censored"]["method"],
+                                                          out["censored"][key])}
     return out
+
+
+def epochs_reading(d: dict, censored_method: int, censored_other: int) -> str:
+    """:func:`direction` of a paired epochs-to-target interval, read as
+    :func:`paired_epochs_to_target` says: "lower" only when the method has no censored seed,
+    "higher" only when the comparator has none; else "not resolved"."""
+    reading = direction(d)
+    if (reading == "lower" and censored_method) or (reading == "higher" and censored_other):
+        return "not resolved"
+    return reading
 
 
 def _parser():

@@ -211,7 +211,9 @@ def test_one_prepared_run_chooses_the_samplers_and_checks_the_memory_once(monkey
     """The CLI, ``run`` and the engine share one prepared run (experiment.prepare ->
     engine.prepare): the samplers are chosen once and the run's memory is checked once (the CLI
     checks the sizes once more before the problem is built, as that allocates d); preparing and
-    then running gives ``run``'s numbers; the engine refuses keys and a seed count together."""
+    then running gives ``run``'s numbers (a determinism check: that the numbers did not change
+    with this refactoring is shown by the pinned trajectories of tests/test_um_engine.py); the
+    engine refuses keys and a seed count together, and a bad seed by name."""
     import collections
 
     from simulations import experiment, memory, quadratic
@@ -237,3 +239,7 @@ def test_one_prepared_run_chooses_the_samplers_and_checks_the_memory_once(monkey
     for extra in ({}, {"seeds": 2, "keys": engine.seed_keys(0, 2)}):
         with pytest.raises(AssumptionError, match="^keys, seeds: give one"):
             engine.prepare(PROBLEM, ms, epochs=6, steps_per_epoch=3, **extra)
+    for seed, needle in ((-1, "seed: need an integer >= 0"), (2 ** 40, "seed: need an integer < "),
+                         (1.5, "seed: need an integer, got 1.5")):
+        with pytest.raises(AssumptionError, match=f"^{needle}"):
+            engine.prepare(PROBLEM, ms, epochs=6, steps_per_epoch=3, seeds=2, seed=seed)

@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 
-import distributed  # noqa: F401  (the dask extra is part of the test extra: pyproject)
+import distributed  # the dask extra is part of the test extra (pyproject)
 import pytest
 
 from autodrop_theory.errors import AssumptionError
@@ -62,9 +62,11 @@ def test_a_study_on_two_workers_writes_the_numbers_of_the_in_process_run(client,
         asked.append((workers, scheduler))
         yield client
     monkeypatch.setattr(executor, "cluster", the_module_cluster)
-    code, err = _run(ARGS + ["--workers", "2", "--out", str(tmp_path)])
+    with distributed.get_task_stream(client=client) as stream:
+        code, err = _run(ARGS + ["--workers", "2", "--out", str(tmp_path)])
     assert code == 0, err
     assert asked == [(2, None)]
+    assert len(stream.data) == 2              # the two instances ran as tasks on the workers
     dask = json.loads((tmp_path / "results.json").read_text())
     assert [r["instance"]["index"] for r in dask["rows"]] == [1, 2]       # the fixed order
     for key in ("problem", "rows", "summary", "names"):

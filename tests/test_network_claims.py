@@ -86,6 +86,8 @@ def test_verdicts_follow_the_intervals_and_flip_on_a_corrupted_run():
     assert ahead["dl.table16.autodrop_net"] == "holds"
     tuned = _verdicts(_doc(model="mlp"))
     assert not any(k.endswith("autodrop_net") for k in tuned)
+    neither = _verdicts(_doc(dataset="digits"))         # digits' CNN: in no split
+    assert not any(k.endswith("autodrop_net") for k in neither)
     # the verdict is read from the document: an interval edited to lie below -0.5 flips it
     doc = _doc(net_shift=0.0)
     c = doc["comparisons"]["cnn"]["autodrop_net"]["vs_best_manual"]
@@ -105,6 +107,31 @@ def test_a_damaged_document_is_refused_naming_the_field():
         network_claims.claims([bad])
     with pytest.raises(AssumptionError, match="problem.name 'network'"):
         network_claims.claims([{"problem": {"name": "paper"}}])
+    bad = copy.deepcopy(doc)
+    del bad["comparisons"]["cnn"]["autodrop_net"]["min_test_error_by_budget"]["0.5"]
+    with pytest.raises(AssumptionError, match=r"min_test_error_by_budget\.0\.5: missing"):
+        network_claims.claims([bad])
+
+
+@pytest.mark.parametrize("path", [("min_test_error_by_budget", "0.5", "vs_best_manual"),
+                                  ("epochs_to_target_loss", "vs_best_manual")])
+def test_table16_and_faster_are_read_from_their_intervals_not_their_labels(path):
+    """An interval edited with its stored reading left alone is refused (the label is checked,
+    never trusted); edited with a matching label, the verdict follows the interval."""
+    doc = _doc(net_shift=0.0)                  # Table 16 not resolved, faster holds
+    claim = "dl.table16.autodrop_net" if path[0].startswith("min") else "dl.faster.autodrop_net"
+    rec = doc["comparisons"]["cnn"]["autodrop_net"]
+    for k in path:
+        rec = rec[k]
+    stale = copy.deepcopy(doc)
+    srec = stale["comparisons"]["cnn"]["autodrop_net"]
+    for k in path:
+        srec = srec[k]
+    srec.update(mean=3.0, ci=[2.0, 4.0])         # higher: the label still says otherwise
+    with pytest.raises(AssumptionError, match="reading: says"):
+        network_claims.claims([stale])
+    rec.update(mean=3.0, ci=[2.0, 4.0], reading="higher")
+    assert _verdicts(doc)[claim] == "false"
 
 
 def test_the_angle_verdict_reads_constant_s_level():
