@@ -56,6 +56,7 @@ import time
 import numpy as np
 
 from . import cli, executor
+from .readings import direction, epochs_reading
 from .nets.optimizers import METHODS
 # the training itself (a library module: the TUNE search runs it too); re-exported here
 from .nets.training import (DATASET_DEFAULTS, DATASETS, METRICS, load, minibatches, train,
@@ -230,13 +231,6 @@ def paired(a, b, scale: float = 100.0) -> dict:
     return _ci(scale * (np.asarray(a, np.float64) - np.asarray(b, np.float64)))
 
 
-def direction(c: dict) -> str:
-    """A paired interval's reading: "lower" (entirely below 0), "higher" (above 0) or "not
-    resolved" (it contains 0)."""
-    lo, hi = c["ci"]
-    return "lower" if hi < 0 else "higher" if lo > 0 else "not resolved"
-
-
 def paired_by_budget(block: dict, others: dict) -> dict:
     """The Table 16 analogue, paired: per budget fraction, the method's minimum test error by
     that fraction of the budget minus each other method's (points; negative: the method is
@@ -271,16 +265,6 @@ def paired_epochs_to_target(block: dict, others: dict) -> dict:
         out["vs_" + key] = d | {"reading": epochs_reading(d, out["censored"]["method"],
                                                           out["censored"][key])}
     return out
-
-
-def epochs_reading(d: dict, censored_method: int, censored_other: int) -> str:
-    """:func:`direction` of a paired epochs-to-target interval, read as
-    :func:`paired_epochs_to_target` says: "lower" only when the method has no censored seed,
-    "higher" only when the comparator has none; else "not resolved"."""
-    reading = direction(d)
-    if (reading == "lower" and censored_method) or (reading == "higher" and censored_other):
-        return "not resolved"
-    return reading
 
 
 def _parser():

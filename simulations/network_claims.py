@@ -36,6 +36,8 @@ from __future__ import annotations
 
 from autodrop_theory.errors import AssumptionError
 
+from .readings import direction, epochs_reading
+
 __all__ = ["VARIANTS", "TOLERANCE", "ANGLE_RANGE", "claims", "check_document", "readings"]
 
 VARIANTS = ("autodrop_paper", "autodrop_uai", "autodrop", "autodrop_net")
@@ -103,7 +105,6 @@ def readings(docs, method: str) -> dict:
     TEST networks only): {"table2", "table16", "faster"} -> (reading, the interval's text;
     every reading computed from its interval, a stored label only checked)."""
     from .nets.splits import TEST_NETWORKS
-    from .network import direction, epochs_reading
     out = {}
     for doc in docs:
         dataset = doc["problem"]["dataset"]
