@@ -59,8 +59,8 @@ from . import cli, executor
 from .readings import direction, epochs_reading
 from .nets.optimizers import METHODS
 # the training itself (a library module: the TUNE search runs it too); re-exported here
-from .nets.training import (DATASET_DEFAULTS, DATASETS, METRICS, load, minibatches, train,
-                            train_size)
+from .nets.training import (DATASET_DEFAULTS, DATASETS, METRICS, load, minibatches,
+                            rate_dropped, train, train_size)
 
 PROG = "simulations.network"
 DEFAULTS = dict(seeds=8, methods="all", models="mlp,cnn", out="results/network")
@@ -131,7 +131,7 @@ def summarize(traj, method, epochs, target_loss=None):
     for key in keys:
         block[key], block[key + "_ci"] = mean_band(traj[key])
     lr = traj["lr"]
-    drops = ([np.flatnonzero(row[1:] < row[:-1] * (1 - 1e-6)).tolist() for row in lr]
+    drops = ([np.flatnonzero(row).tolist() for row in rate_dropped(lr)]
              if _dropping(method) else [[] for _ in lr])
     reached = [int(np.argmax(row <= target_loss)) if (row <= target_loss).any() else None
                for row in traj["train_loss"]]

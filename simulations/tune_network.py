@@ -82,16 +82,32 @@ def select(rows: list, networks: list) -> dict:
             if not (isinstance(n, int) and n >= 1 and isinstance(k, int) and 0 <= k <= n):
                 raise AssumptionError(f"rows[{i}].networks.{net}: need 0 <= seeds_dropping "
                                       f"<= seeds, seeds >= 1, got {k!r} of {n!r}")
-        if not all(nets[net]["seeds_dropping"] >= MIN_DROPPING * nets[net]["seeds"]
-                   for net in networks):
+        if not _eligible(nets, networks):
             continue
-        score = float(np.mean([nets[net]["accuracy_mean"] for net in networks]))
+        score = _score(nets, networks)
         if score > best_score:             # strict: an exact tie keeps the earlier point
             best, best_score = i, score
     if best is None:
         raise AssumptionError(f"rows: no grid point drops on at least {MIN_DROPPING:.0%} of "
                               "the seeds on every TUNE network")
     return {"index": best, "point": dict(rows[best]["point"]), "score": best_score}
+
+
+def _epochs(dataset: str, quick: bool) -> int:
+    """The TUNE network's budget: its dataset's default setting (or ``--quick``'s)."""
+    from .nets.training import DATASET_DEFAULTS
+    setting = DATASET_DEFAULTS[dataset]
+    return setting["quick"]["epochs"] if quick else setting["epochs"]
+
+
+def _eligible(nets: dict, networks) -> bool:
+    """The criterion's first part: the point drops on >= MIN_DROPPING of every network's seeds."""
+    return all(nets[n]["seeds_dropping"] >= MIN_DROPPING * nets[n]["seeds"] for n in networks)
+
+
+def _score(nets: dict, networks) -> float:
+    """The criterion's score: the mean over the networks of the mean final test accuracy."""
+    return float(np.mean([nets[n]["accuracy_mean"] for n in networks]))
 
 
 def _unit(network, *, grid_points, seeds, seed, x64, quick):
@@ -101,7 +117,7 @@ def _unit(network, *, grid_points, seeds, seed, x64, quick):
     from .experiment import dtype_for
     dataset, model = network
     setting = study.DATASET_DEFAULTS[dataset]
-    epochs = setting["quick"]["epochs"] if quick else setting["epochs"]
+    epochs = _epochs(dataset, quick)
     data = study.load(dataset, seed)
     keys = seed_keys(seed, seeds)
     batches = study.minibatches(keys, epochs, data[0].shape[0], setting["batch_size"])
@@ -113,7 +129,7 @@ def _unit(network, *, grid_points, seeds, seed, x64, quick):
                                hyper=hyper)
     acc = traj["test_accuracy"][:, :, -1]                     # (points, seeds)
     lr = traj["lr"]
-    dropping = (lr[:, :, 1:] < lr[:, :, :-1] * (1 - 1e-6)).any(axis=2).sum(axis=1)
+    dropping = study.rate_dropped(lr).any(axis=2).sum(axis=1)
     return {"epochs": epochs, "dim": dim, "per_point": [
         {"seeds": int(seeds), "seeds_dropping": int(dropping[i]),
          "accuracy_mean": float(acc[i].mean()),
@@ -151,8 +167,7 @@ def _body(argv) -> int:
     from .nets import training as study
     from .nets import models as nets
     for dataset, model in networks:
-        s = study.DATASET_DEFAULTS[dataset]
-        epochs = s["quick"]["epochs"] if args.quick else s["epochs"]
+        epochs = _epochs(dataset, args.quick)
         cli.check_sizes(nets.num_params(model, dataset), len(pts), epochs, 1, args.seeds,
                         args.x64, extra=4 * epochs * study.train_size(dataset))
     labels = [f"{d}/{m}" for d, m in networks]
@@ -188,8 +203,7 @@ def _print(rows, labels, choice, preset, matches):
     table = []
     for i, r in enumerate(rows):
         nets = r["networks"]
-        ok = all(nets[n]["seeds_dropping"] >= MIN_DROPPING * nets[n]["seeds"] for n in labels)
-        score = np.mean([nets[n]["accuracy_mean"] for n in labels])
+        ok, score = _eligible(nets, labels), _score(nets, labels)
         table.append([f"{r['point'][k]:g}" for k in knobs] + [
             f"{nets[n]['seeds_dropping']}/{nets[n]['seeds']}  "
             f"{100 * nets[n]['accuracy_mean']:.2f} +- {100 * nets[n]['accuracy_se']:.2f}"

@@ -19,8 +19,8 @@ import numpy as np
 
 from autodrop_theory.errors import AssumptionError
 
-__all__ = ["DATASETS", "DATASET_DEFAULTS", "METRICS", "minibatches", "train", "train_size",
-           "load"]
+__all__ = ["DATASETS", "DATASET_DEFAULTS", "METRICS", "rate_dropped", "minibatches", "train",
+           "train_size", "load"]
 
 DATASETS = ("mnist1d", "mnist1d_b", "digits")
 # the training setting of each dataset (flags left unset take these; ``quick``: --quick's)
@@ -158,3 +158,11 @@ def load(dataset: str, seed: int = 0):
         return digits.load(seed)
     from . import mnist1d
     return mnist1d.load(dataset)
+
+
+def rate_dropped(lr):
+    """Where the per-epoch rate ``lr`` (..., E) fell from one epoch to the next: a boolean
+    array (..., E - 1), a fall of more than a relative 1e-6 (float rounding of a constant rate
+    is not a drop)."""
+    lr = np.asarray(lr)
+    return lr[..., 1:] < lr[..., :-1] * (1 - 1e-6)
