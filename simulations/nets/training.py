@@ -1,5 +1,5 @@
-"""Training the network study's models (:mod:`simulations.network`, :mod:`simulations.tune_network`):
-the datasets and their settings, the shared minibatch orders, and :func:`train`, one compiled
+"""Training the network study's models (:mod:`simulations.network`,
+:mod:`simulations.tune_network`): the datasets and their settings, the shared minibatch orders, and :func:`train`, one compiled
 program per model and method over every seed (and, for an AutoDrop method, every point of a
 sweep of its rule's numbers).
 
@@ -53,8 +53,8 @@ def train(model, method, data, *, epochs, batch_size, lr, momentum, weight_decay
     (:class:`autodrop_theory.rule.AutoDropHyper` fields, e.g. trend_z, drop_factor,
     delay_fraction) to arrays of P values, a sweep of P points run in the same compiled
     program on the same seeds (:func:`simulations.nets.optimizers.with_rule_hyper`); the
-    arrays then lead with axes (P, seeds).  Returns numpy arrays with leading axis seeds: train_loss, train_accuracy,
-    test_loss, test_accuracy (E+1) at the point the method documents as its output
+    arrays then lead with axes (P, seeds).  Returns numpy arrays with leading axis seeds:
+    train_loss, train_accuracy, test_loss, test_accuracy (E+1) at the point the method documents as its output
     (:class:`simulations.nets.optimizers.Peer`), the same four at the raw parameters
     (``raw_*``, only where that point differs), lr (E), angle_deg (E+1, nan at boundaries 0 and
     1; the angle between consecutive epoch displacements of the parameters) and, for a rule
