@@ -34,6 +34,7 @@ docs/studies/network.md.
 
 from __future__ import annotations
 
+from autodrop_theory.claims import Claim
 from autodrop_theory.errors import AssumptionError
 
 from .readings import direction, epochs_reading
@@ -183,12 +184,10 @@ def claims(docs) -> list:
     out = []
 
     def own(cid, statement, verdict, note, test, where):
-        refs = [_TEST + test]
         if verdict == "unchecked":
             note = "not resolved by the paired intervals: " + note
-        return {"id": cid, "verdict": verdict, "evidence": "; ".join(refs + [note]),
-                "refs": refs, "statement": statement, "where": where, "note": note,
-                "source": "measured"}
+        return Claim(cid, statement, verdict, (_TEST + test,), where, note).as_dict() | {
+            "source": "measured"}
     for method in VARIANTS:
         r = readings(docs, method)
         if not r:

@@ -223,6 +223,7 @@ def claims(fig1: dict, var: dict, convex: dict = None, network=None) -> list:
     documents of ``python -m simulations.network``) the claims at network scale of
     :func:`simulations.network_claims.claims` (Tables 2 and 16, faster training, the angle's
     level), computed from those documents."""
+    from autodrop_theory.claims import Claim
     from autodrop_theory.paper import claims as theory_claims
     ref = "test:tests/test_paper_study.py::"
     measured = {}
@@ -243,10 +244,9 @@ def claims(fig1: dict, var: dict, convex: dict = None, network=None) -> list:
         out.append(cl)
 
     def own(cid, statement, verdict, note, test, where):
-        refs = [test if test.startswith("test:") else ref + test]
-        return {"id": cid, "verdict": verdict, "evidence": "; ".join(refs + [note]),
-                "refs": refs, "statement": statement, "where": where, "note": note,
-                "source": "measured"}
+        refs = (test if test.startswith("test:") else ref + test,)
+        return Claim(cid, statement, verdict, refs, where, note).as_dict() | {
+            "source": "measured"}
     sat = []
     for s, f in fig1.items():
         sat += [f"{s} {r}: {v['saturation']['level_deg']:.3f} +- {v['saturation']['se_deg']:.3f}"
