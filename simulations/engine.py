@@ -362,6 +362,14 @@ def choose_samplers(problem: Problem, families, sampler: str = "auto") -> tuple:
     return tuple(out)
 
 
+def check_seed(seed) -> int:
+    """A run's seed: an integer in [0, 2**32) (:func:`seed_keys` takes it)."""
+    seed = v.integer("seed", seed, lo=0)
+    if seed >= 2 ** 32:
+        raise AssumptionError(f"seed: need an integer < 2**32, got {seed}")
+    return seed
+
+
 def check_um(beta, um_s) -> tuple:
     """Host validation of UM's (beta, s) (:func:`autodrop_theory.momentum.check`): (beta, s,
     plain) with ``plain`` True where s is plain SGD's 1/(1 - beta) (given as "sgd" or as that
@@ -429,14 +437,11 @@ def prepare(problem: Problem, methods, *, epochs: int, steps_per_epoch: int, key
     samplers = choose_samplers(problem, families, sampler)
     if (keys is None) == (seeds is None):
         raise AssumptionError("keys, seeds: give one of them (the keys, or a seed count)")
-    if keys is not None:
-        keys = jnp.asarray(keys)      # typed keys (seed_keys) or raw uint32 key data
-    if keys is None:      # the seed as experiment.check_run_args takes it
+    if keys is None:
         n = v.integer("seeds", seeds, lo=1)
-        seed = v.integer("seed", seed, lo=0)
-        if seed >= 2 ** 32:
-            raise AssumptionError(f"seed: need an integer < 2**32, got {seed}")
+        seed = check_seed(seed)
     else:
+        keys = jnp.asarray(keys)      # typed keys (seed_keys) or raw uint32 key data
         n = keys.shape[0]
     memory.check(problem.dim, len(methods), epochs, steps, n, jnp.dtype(dtype).itemsize,
                  step_noise="steps" in samplers)

@@ -71,9 +71,7 @@ def check_run_args(seeds, seed, momentum, x64, mesh=None, um_s=0.0) -> tuple:
     autodrop_theory.momentum.NAMED_S, not != 0 without momentum; :func:`.engine.check_um`)
     validated: (seeds, seed, momentum, x64); plain Python, before any array exists."""
     seeds = v.integer("seeds", seeds, lo=2)
-    seed = v.integer("seed", seed, lo=0)
-    if seed >= 2 ** 32:
-        raise AssumptionError(f"seed: need an integer < 2**32, got {seed}")
+    seed = engine.check_seed(seed)
     momentum = v.in_range("momentum", momentum, 0.0, 1.0, hi_open=True)
     engine.check_um(momentum, um_s)
     if not isinstance(x64, (bool, np.bool_)):
