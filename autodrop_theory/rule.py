@@ -98,13 +98,13 @@ PREVIOUS_DEFAULTS = types.MappingProxyType(dict(
 PREVIOUS_RATE_DROPS = 2
 # The network preset (AutoDropConfig.network; not the default): the trend test replaces the
 # calibrated threshold and the 90-degree guard (and so the wait's confirmation, which reads the
-# same level); picked on the networks' TUNE set (MNIST-1D's MLP and digits) by an earlier grid,
-# judged on their TEST set (MNIST-1D's CNN and a second MNIST-1D draw).  The grid as a command,
-# python -m simulations.tune_network, and its stated criterion pick trend_z = 1,
-# delay_fraction = 0.25 instead, by 0.03 points of mean accuracy (a tenth of a standard error);
-# the preset is kept until the TEST verdicts are rerun with it: docs/studies/network.md.
+# same level), with a quarter of the stage's wait; the choice of python -m
+# simulations.tune_network's stated criterion on the networks' TUNE set (MNIST-1D's MLP and
+# digits), judged on their TEST set (MNIST-1D's CNN and a second MNIST-1D draw):
+# docs/studies/network.md.
 NETWORK_DEFAULTS = types.MappingProxyType(dict(
-    trend_test=True, trend_z=2.0, trend_window=0.25, guard_deg=0.0, confirm_wait=False))
+    trend_test=True, trend_z=1.0, trend_window=0.25, delay_fraction=0.25, guard_deg=0.0,
+    confirm_wait=False))
 # the most epochs in each of the trend test's two windows (its buffer holds twice as many)
 TREND_MAX_WINDOW = 16
 
@@ -259,8 +259,8 @@ class AutoDropConfig:
     def network(cls, lr: float = 0.1, **overrides) -> "AutoDropConfig":
         """The ``network`` preset (:data:`NETWORK_DEFAULTS`; not the default): the package's
         rule with the level-free trend test in place of the calibrated threshold and the
-        90-degree guard, picked on the networks' TUNE set (docs/studies/network.md; the TUNE
-        command's criterion prefers trend_z = 1, delay_fraction = 0.25 by 0.03 points)."""
+        90-degree guard, chosen on the networks' TUNE set by ``python -m
+        simulations.tune_network``'s stated criterion (docs/studies/network.md)."""
         return cls(lr=lr, **{**PACKAGE_DEFAULTS, **NETWORK_DEFAULTS, **overrides})
 
     @classmethod

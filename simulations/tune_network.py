@@ -17,13 +17,14 @@ per point and network: the seeds with at least one drop, and the final test accu
 rule's estimate (the point the method documents as its output), mean and standard error over
 seeds.
 
-Selection criterion (:func:`select`; fixed before the grid was run, applied mechanically):
+Selection criterion (:func:`select`; fixed before this command's first run, applied
+mechanically; an earlier run of the same grid had picked the first preset, docs/studies/network.md):
 among the points that drop on at least 90% of the seeds on every TUNE network, the one with
 the highest mean over the TUNE networks of the mean final test accuracy at the estimate; an
 exact tie goes to the earlier point of :data:`GRID` (its order puts the package's values, rho
 = 0.7 and a wait of the stage's length, first).  The command prints the grid, the choice, and
-whether :data:`autodrop_theory.rule.NETWORK_DEFAULTS` (with the package's rho and wait) is that
-choice; it never changes the preset.  Writes DIR/results.json.
+whether the preset :meth:`autodrop_theory.rule.AutoDropConfig.network` is that choice; it
+never changes the preset.  Writes DIR/results.json.
 """
 
 from __future__ import annotations
