@@ -4,6 +4,9 @@ the study's own ``summarize`` and ``compare``, each verdict follows its interval
 the run is corrupted, and a damaged document is refused."""
 
 import copy
+import json
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -164,3 +167,70 @@ def test_the_paper_study_loads_network_runs_to_join_their_verdicts(tmp_path):
     Results({"problem": {"name": "paper"}, "methods": {}}).save(tmp_path / "other")
     with pytest.raises(cli.CliError, match="^--network: "):
         paper.load_network(str(tmp_path / "other"))
+
+
+# ------------------------------------------- the page's verdict table against the computed ones
+_PAGE = Path(__file__).resolve().parent.parent / "docs" / "studies" / "network.md"
+_VERDICT_LINE = re.compile(r"^  (dl\.[\w.]+): (.*)$")
+_MARK = re.compile(r"\((holds|false|not resolved)\)")
+
+
+def _computed(stored_runs) -> dict:
+    """Claim id -> verdict over every network of the stored network block's runs (each run
+    prints, per claim, one reading per network in parentheses), combined by the study's own
+    rule (:func:`simulations.network_claims._overall`)."""
+    marks = {}
+    for run in stored_runs:
+        for line in run["stdout"].splitlines():
+            m = _VERDICT_LINE.match(line)
+            if m:
+                marks.setdefault(m.group(1), []).extend(_MARK.findall(m.group(2)))
+    return {cid: network_claims._overall(ms) for cid, ms in marks.items()}
+
+
+def _typed(page_text) -> dict:
+    """Claim id -> the verdict typed on the page: every row of the "What holds" table whose
+    claim cell names `dl.*` ids (a trailing * standing for every variant) and whose verdict
+    cell starts with holds, false or unchecked."""
+    typed = {}
+    for line in page_text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or "`dl." not in cells[0]:
+            continue
+        word = re.match(r"(holds|false|unchecked)\b", cells[1])
+        assert word, f"verdict cell does not start with a verdict: {cells[1][:60]!r}"
+        for cid in re.findall(r"`(dl\.[\w.*]+)`", cells[0]):
+            typed[cid] = word.group(1)
+    return typed
+
+
+def _mismatches(typed, computed) -> list:
+    """Claims whose typed verdict is not the computed one, and computed claims the page does
+    not type (a `dl.x.*` row types every variant of dl.x)."""
+    bad = []
+    for cid, verdict in computed.items():
+        row = typed.get(cid, typed.get(cid.rsplit(".", 1)[0] + ".*"))
+        if row != verdict:
+            bad.append(f"{cid}: page {row}, computed {verdict}")
+    return bad
+
+
+def test_the_pages_verdict_table_types_the_computed_verdicts():
+    """The verdicts typed in docs/studies/network.md's table are those the network block's
+    stored runs computed (docs/readme_outputs.json), combined over the networks as the page
+    states; a flipped verdict on the page, or a flipped reading in a run, is caught."""
+    stored = json.loads((_PAGE.parent.parent / "readme_outputs.json").read_text())
+    runs = stored["network"]["runs"]
+    computed, page = _computed(runs), _PAGE.read_text()
+    assert {c.split(".")[1] for c in computed} >= {"table2", "table16", "faster"}
+    assert "dl.angle_level" in computed
+    assert _mismatches(_typed(page), computed) == []
+    # the check can fail: one typed verdict flipped, or one run's reading flipped
+    cid = next(c for c, v in computed.items() if v == "unchecked")
+    flipped = dict(_typed(page), **{cid: "holds"})
+    assert _mismatches(flipped, computed) == [f"{cid}: page holds, computed unchecked"]
+    line = next(ln for r in runs for ln in r["stdout"].splitlines()
+                if ln.startswith(f"  {cid}:"))
+    corrupted = [{"stdout": r["stdout"].replace(line, line.replace("(not resolved)", "(false)",
+                                                                    1))} for r in runs]
+    assert _mismatches(_typed(page), _computed(corrupted))

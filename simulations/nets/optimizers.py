@@ -17,8 +17,8 @@ the run is the registry's ``automatic``, :func:`automatic`):
                   :func:`autodrop_theory.optax.autodrop_eval_params` (the rule's estimate)
   autodrop_net    the rule's ``network`` preset (:meth:`autodrop_theory.rule.AutoDropConfig.network`;
                   not the default): the package's rule with the level-free trend test in
-                  place of the calibrated threshold and the 90-degree guard; evaluated as
-                  ``autodrop``
+                  place of the calibrated threshold and the 90-degree guard, and a wait of a
+                  quarter of the stage; evaluated as ``autodrop``
   autodrop_paper  the published constants verbatim (evaluated at the parameters: the
                   published rule's tail average replaces them at each drop)
   autodrop_uai    the paper's Algorithm 1 (:func:`autodrop_theory.optax_paper.autodrop_uai_sgd`,
