@@ -234,3 +234,19 @@ def test_the_pages_verdict_table_types_the_computed_verdicts():
     corrupted = [{"stdout": r["stdout"].replace(line, line.replace("(not resolved)", "(false)",
                                                                     1))} for r in runs]
     assert _mismatches(_typed(page), _computed(corrupted))
+
+
+def test_the_readme_quotes_the_network_presets_gap_from_the_stored_runs():
+    """The README's network sentence (how far the network preset ends behind the best
+    hand-designed schedule on the TEST networks) quotes the stored block's paired intervals,
+    negated: the MNIST-1D CNN (the default run) and the mnist1d_b CNN."""
+    stored = json.loads((_PAGE.parent.parent / "readme_outputs.json").read_text())
+    readme = (_PAGE.parent.parent.parent / "README.md").read_text()
+    readme = " ".join(readme.split())
+    quoted = []
+    for run in reversed(stored["network"]["runs"]):        # the default run (CNN) first
+        row = next(ln for ln in run["stdout"].splitlines() if ln.startswith("cnn: autodrop_net "))
+        mean, lo, hi = map(float, re.match(r"cnn: autodrop_net\s+(-?[\d.]+) \[(-?[\d.]+), "
+                                           r"(-?[\d.]+)\]", row).groups())
+        quoted.append(f"{-mean:.2f} [{-hi:.2f}, {-lo:.2f}]")
+    assert f"ends {quoted[0]} and {quoted[1]} points behind the best hand-designed" in readme
