@@ -17,8 +17,9 @@ per point and network: the seeds with at least one drop, and the final test accu
 rule's estimate (the point the method documents as its output), mean and standard error over
 seeds.
 
-Selection criterion (:func:`select`; fixed before this command's first run, applied
-mechanically; an earlier run of the same grid had picked the first preset, docs/studies/network.md):
+Selection criterion (:func:`select`; fixed before this command's first run and applied
+mechanically, but written after an earlier script had run the same grid and picked the first
+preset, so it was written knowing that grid's outcome: docs/studies/network.md):
 among the points that drop on at least 90% of the seeds on every TUNE network, the one with
 the highest mean over the TUNE networks of the mean final test accuracy at the estimate; an
 exact tie goes to the earlier point of :data:`GRID` (its order puts the package's values, rho
@@ -41,7 +42,8 @@ from . import cli, executor
 from .nets.splits import TUNE_NETWORKS
 
 PROG = "simulations.tune_network"
-# the rule's numbers searched (AutoDropHyper fields), the package's values first in each
+# the rule's numbers searched (AutoDropHyper fields); drop_factor and delay_fraction list the
+# package's values first (the package has no trend test, so trend_z has no package value)
 GRID = dict(trend_z=(2.0, 1.0, 0.5), drop_factor=(0.7, 0.2), delay_fraction=(1.0, 0.25))
 QUICK_GRID = dict(trend_z=(2.0, 0.5), drop_factor=(0.7,), delay_fraction=(1.0,))
 MIN_DROPPING = 0.9               # the share of seeds that must drop on every TUNE network
