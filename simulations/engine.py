@@ -249,19 +249,37 @@ def _family_epoch(kind, family, steps, momentum_on, sampler, data, hp, carry, no
     return MethodCarry(x_new, state, x, t, buf, mons), rec
 
 
-def _one_seed(kind, families, samplers, epochs, steps, momentum_on, data, hps, beta, um_s,
-              consts, key):
+def _start(kind, families, data, hps, key):
+    """One seed's starting point and, per family, the parts of its methods' carries that
+    depend on the seed (:func:`_simulate` maps this over the seeds before the run): the
+    iterates, the momentum buffers and, for an automatic family, the state (which follows the
+    trajectory).  Entering the scan over epochs with their seed axis already, they spare JAX's
+    batching of that scan the passes that would find it out; a schedule's state and the
+    monitors, which may not depend on the seed, are left for the scan to decide (computed on
+    arrays with a seed axis, they could round differently)."""
     x0 = kind.x0(data, jax.random.fold_in(key, INIT_STREAM))
-    sq0, sub0 = kind.sq_dist(data, x0), kind.subopt(data, x0)
-    carries = []
+    parts = []
     for family, hp in zip(families, hps):
         m = jax.tree_util.tree_leaves(hp)[0].shape[0]
-        state = jax.vmap(family.init, in_axes=(0, None))(hp, x0)
         xs = jnp.broadcast_to(x0, (m,) + x0.shape)
+        state = (jax.vmap(family.init, in_axes=(0, None))(hp, x0) if family.automatic
+                 else None)
+        parts.append((xs, jnp.zeros_like(xs), state))
+    return x0, parts
+
+
+def _one_seed(kind, families, samplers, epochs, steps, momentum_on, data, hps, beta, um_s,
+              consts, key, start):
+    x0, parts = start
+    sq0, sub0 = kind.sq_dist(data, x0), kind.subopt(data, x0)
+    carries = []
+    for family, hp, (xs, buf, state) in zip(families, hps, parts):
+        m = xs.shape[0]
+        if state is None:
+            state = jax.vmap(family.init, in_axes=(0, None))(hp, x0)
         mons = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (m,)),
                                       tuple(mon.init(consts, sq0) for mon in MONITORS))
-        carries.append(MethodCarry(xs, state, xs, jnp.zeros((m,), jnp.int32),
-                                   jnp.zeros_like(xs), mons))
+        carries.append(MethodCarry(xs, state, xs, jnp.zeros((m,), jnp.int32), buf, mons))
 
     rows = max((exact.components(bool(momentum_on), f.epoch_observe is not None)
                 for f, s in zip(families, samplers) if s == "exact"), default=0)
@@ -307,8 +325,9 @@ def _one_seed(kind, families, samplers, epochs, steps, momentum_on, data, hps, b
 def _simulate(kind, families, samplers, epochs, steps, momentum_on, data, hps, beta, um_s,
               consts, keys):
     _TRACES[0] += 1        # runs only while tracing: one per compiled program
-    return jax.vmap(lambda k: _one_seed(kind, families, samplers, epochs, steps, momentum_on,
-                                        data, hps, beta, um_s, consts, k))(keys)
+    starts = jax.vmap(lambda k: _start(kind, families, data, hps, k))(keys)
+    return jax.vmap(lambda k, s: _one_seed(kind, families, samplers, epochs, steps, momentum_on,
+                                           data, hps, beta, um_s, consts, k, s))(keys, starts)
 
 
 def _run_sharded(static, args, mesh):
