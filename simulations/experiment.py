@@ -263,9 +263,9 @@ def run(problem: Problem, methods=None, *, lr, epochs: int,
     """Simulate every method on ``problem`` with the same seeds and budget; see the module
     docstring.  ``momentum`` beta and ``um_s`` s: unified momentum (docs/theory.md §6b; s a
     number >= 0 or "heavy_ball", "nesterov", "sgd"; default heavy ball), recorded with s
-    resolved to a number.  ``sampler``: "auto" (the exact epoch sampler, docs/theory.md §9, for every
-    method that needs only epoch boundaries on model Q; the others step by step), "steps" or
-    "exact" (:func:`.engine.choose_samplers`).  Returns :class:`~.results.Results`
+    resolved to a number.  ``sampler``: "auto" (the exact epoch sampler, docs/theory.md §9,
+    for every method that needs only epoch boundaries on model Q; the others step by step),
+    "steps" or "exact" (:func:`.engine.choose_samplers`).  Returns :class:`~.results.Results`
     (results.json's layout, docs/results.md).  ``methods``: names from the registry or
     :class:`~.methods.base.Method` objects; default :data:`~.methods.DEFAULT_METHODS` (the
     package's AutoDrop and the constant-rate reference).  The same as

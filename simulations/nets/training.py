@@ -1,7 +1,7 @@
 """Training the network study's models (:mod:`simulations.network`,
-:mod:`simulations.tune_network`): the datasets and their settings, the shared minibatch orders, and :func:`train`, one compiled
-program per model and method over every seed (and, for an AutoDrop method, every point of a
-sweep of its rule's numbers).
+:mod:`simulations.tune_network`): the datasets and their settings, the shared minibatch orders,
+and :func:`train`, one compiled program per model and method over every seed (and, for an
+AutoDrop method, every point of a sweep of its rule's numbers).
 
 Problem: train a small network with a method of :mod:`simulations.nets.optimizers` on every
 seed, each method on the same initialisations and minibatches, and record the metrics per epoch
@@ -49,17 +49,17 @@ def train(model, method, data, *, epochs, batch_size, lr, momentum, weight_decay
           dtype, batches=None, nesterov=False, dataset="digits", hyper=None):
     """Train ``model`` (of ``dataset``'s inputs) with ``method`` for every key (one seed each;
     initialisation from fold_in(key, 2**31 - 1), minibatches from :func:`minibatches` unless
-    given).  ``hyper`` (AutoDrop methods only): a dict of the rule's numbers
+    given). ``hyper`` (AutoDrop methods only): a dict of the rule's numbers
     (:class:`autodrop_theory.rule.AutoDropHyper` fields, e.g. trend_z, drop_factor,
-    delay_fraction) to arrays of P values, a sweep of P points run in the same compiled
-    program on the same seeds (:func:`simulations.nets.optimizers.with_rule_hyper`); the
-    arrays then lead with axes (P, seeds).  Returns numpy arrays with leading axis seeds:
-    train_loss, train_accuracy, test_loss, test_accuracy (E+1) at the point the method documents as its output
-    (:class:`simulations.nets.optimizers.Peer`), the same four at the raw parameters
+    delay_fraction) to arrays of P values, a sweep of P points run in the same compiled program
+    on the same seeds (:func:`simulations.nets.optimizers.with_rule_hyper`); the arrays then
+    lead with axes (P, seeds). Returns numpy arrays with leading axis seeds: train_loss,
+    train_accuracy, test_loss, test_accuracy (E+1) at the point the method documents as its
+    output (:class:`simulations.nets.optimizers.Peer`), the same four at the raw parameters
     (``raw_*``, only where that point differs), lr (E), angle_deg (E+1, nan at boundaries 0 and
-    1; the angle between consecutive epoch displacements of the parameters) and, for a rule
-    that measures its own angle, rule_angle_deg (E+1, the rule's, nan where undefined); and K
-    and the parameter count."""
+    1; the angle between consecutive epoch displacements of the parameters) and, for a rule that
+    measures its own angle, rule_angle_deg (E+1, the rule's, nan where undefined); and K and the
+    parameter count."""
     import jax
     import jax.numpy as jnp
     import optax
