@@ -27,6 +27,7 @@ Requires ``hypothesis`` (the package's test extra).
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -86,6 +87,22 @@ def interval(cond, sym, values: dict):
     ``values`` (name -> number) are fixed: the whole line where it then holds whatever ``sym``
     is, an empty interval where it cannot hold; raises AssumptionError where ``cond`` is not
     linear in ``sym``."""
+    # draws repeat values (the round numbers, the edges): remembered by the values that enter
+    # ``cond``, with their types (sympy reads 2 and 2.0 differently) and signs (-0.0 == 0.0)
+    key = tuple((s.name, type(v).__name__, v, math.copysign(1.0, v) if isinstance(v, float)
+                 else 0.0) for s in sorted(cond.free_symbols, key=lambda s: s.name)
+                if s.name in values for v in (values[s.name],))
+    try:
+        return _interval(cond, sym, key)
+    except TypeError as exc:           # an unhashable value: computed, not remembered
+        if "unhashable" not in str(exc):
+            raise
+        return _interval.__wrapped__(cond, sym, key)
+
+
+@functools.lru_cache(maxsize=None)
+def _interval(cond, sym, key):
+    values = {name: v for name, _, v, _ in key}
     op = _REL[type(cond)]
     expr = sp.sympify(cond.lhs - cond.rhs)
     expr = sp.expand(expr.subs({s: values[s.name] for s in expr.free_symbols
@@ -94,10 +111,12 @@ def interval(cond, sym, values: dict):
         holds = {">": expr > 0, ">=": expr >= 0, "<": expr < 0, "<=": expr <= 0}[op]
         return (-math.inf, True, math.inf, True) if bool(holds) else (math.inf, True, -math.inf,
                                                                       True)
-    poly = sp.Poly(expr, sym)
-    if poly.degree() != 1:
+    # a sym + b, read off the expanded sum (sympy's Poly would build a real-number domain on
+    # every call: most of the property tests' time)
+    a, b = expr.coeff(sym, 1), expr.coeff(sym, 0)
+    if a.has(sym) or b.has(sym) or sp.expand(a * sym + b - expr) != 0:
         raise AssumptionError(f"condition {cond}: not linear in {sym}")
-    a, b = (float(v) for v in poly.all_coeffs())
+    a, b = float(a), float(b)
     edge = -b / a
     strict = op in (">", "<")
     lower = (op in (">", ">=")) == (a > 0)       # a s + b > 0 with a > 0: s > edge
@@ -119,7 +138,15 @@ def _meet(a, b):
 
 
 def _values(lo, lo_open, hi, hi_open, count):
-    """The strategy of one value in the interval (see the module docstring)."""
+    """The strategy of one value in the interval (see the module docstring); strategies are
+    immutable, so each interval's is built and validated once (remembered with the signs of
+    its ends: -0.0 == 0.0)."""
+    return _values_of(lo, lo_open, hi, hi_open, count, math.copysign(1.0, lo),
+                      math.copysign(1.0, hi))
+
+
+@functools.lru_cache(maxsize=None)
+def _values_of(lo, lo_open, hi, hi_open, count, *_signs):
     if count:
         if lo > MAX_COUNT:
             return st.nothing()

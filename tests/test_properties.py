@@ -287,6 +287,24 @@ def test_a_weakened_bound_is_caught_by_the_search(name):
         assert all(isinstance(e, AssertionError) for e in caught.value.exceptions)
 
 
+def test_interval_reads_a_linear_condition_and_refuses_a_curved_one():
+    """The interval a condition leaves a symbol, once the others are fixed: mu <= L with L = 2
+    leaves mu <= 2 (closed), the integer 2 alike; lr L < 2 with L = 4 leaves lr < 1/2 (open),
+    lr L > 2 the other side; a condition quadratic in the symbol is refused, one that no value
+    can meet leaves an empty interval."""
+    mu, L, lr = sp.Symbol("mu", positive=True), sp.Symbol("L", positive=True), \
+        sp.Symbol("lr", positive=True)
+    assert strategies.interval(mu <= L, mu, {"L": 2.0}) == (-math.inf, True, 2.0, False)
+    assert strategies.interval(mu <= L, mu, {"L": 2}) == (-math.inf, True, 2.0, False)
+    assert strategies.interval(lr * L < 2, lr, {"L": 4.0}) == (-math.inf, True, 0.5, True)
+    assert strategies.interval(lr * L > 2, lr, {"L": 4.0}) == (0.5, True, math.inf, True)
+    assert strategies.interval(L - mu >= 0, mu, {"L": 0.0})[2] == 0.0
+    with pytest.raises(AssumptionError, match="not linear in lr"):
+        strategies.interval(lr * lr * L < 2, lr, {"L": 4.0})
+    assert strategies.interval(L < mu, lr, {"L": 2.0, "mu": 1.0})[::2] == (math.inf, -math.inf)
+    assert strategies.interval(L > mu, lr, {"L": 2.0, "mu": 1.0})[::2] == (-math.inf, math.inf)
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _write_stats():
     yield
