@@ -84,6 +84,16 @@ def _ci(samples) -> dict:
     return {"mean": float(m), "ci": [float(lo), float(hi)]}
 
 
+def _share_ci(shares) -> dict:
+    """:func:`_ci` of per-seed shares, its interval cut to [0, 1]: a share cannot leave that
+    range, so the cut interval covers the true share whenever the Student-t one does (the same
+    coverage), without ends past 100% (a t interval of shares near 1 reaches past it)."""
+    out = _ci(shares)
+    lo, hi = out["ci"]
+    out["ci"] = [max(lo, 0.0), min(hi, 1.0)]          # nan (a seed without angles) stays nan
+    return out
+
+
 def stage_angles(traj, epochs) -> list:
     """The angle's level at each rate of a step schedule: per stage of constant rate (from seed
     0's rates; the schedule is the same on every seed), the mean over seeds of the per-seed
@@ -106,15 +116,16 @@ def rule_saturation(rule_angle) -> dict:
     mean and 95% interval over seeds), the level of the angle the rule measured, the standard
     deviation of its epoch-to-epoch change omega_e - omega_{e-1} (the trigger's statistic;
     docs/theory.md §4e predicts 73.97 deg / sqrt(d) for d identical decorrelated coordinates),
-    the share of epochs whose angle is at least 90 degrees (the package's guard), and the
-    effective dimension (73.97 / sd)^2 that the measured noise implies."""
+    the share of epochs whose angle is at least 90 degrees (the package's guard; its interval
+    cut to [0, 1], :func:`_share_ci`), and the effective dimension (73.97 / sd)^2 that the
+    measured noise implies."""
     from autodrop_theory.rule import calibrated_threshold_deg
     ra = np.asarray(rule_angle, np.float64)
     half = ra[:, ra.shape[1] // 2:]
     sd = np.nanstd(np.diff(half, axis=1), axis=1, ddof=1)
     ref = calibrated_threshold_deg(1, 1.0)            # 73.97 deg: the change's sd at d = 1
     return {"level_deg": _ci(np.nanmean(half, axis=1)), "change_sd_deg": _ci(sd),
-            "share_at_least_90": _ci(np.nanmean(half >= 90, axis=1)),
+            "share_at_least_90": _share_ci(np.nanmean(half >= 90, axis=1)),
             "effective_dim": _ci((ref / sd) ** 2)}
 
 

@@ -283,6 +283,24 @@ def test_estimates_and_raw_parameters_are_both_reported(small_run):
                                   "angle_vs_epoch"])
 
 
+def test_the_share_of_wide_angles_keeps_its_interval_inside_0_and_1():
+    """Per-seed shares near 1 (one seed 0.9, seven at 1): the Student-t interval of their mean
+    reaches past 1, the reported one stops at 1 and keeps its lower end; shares in the middle
+    keep the t interval as it is (a rule's angles: 95% of epochs of seed 0 at least 90 deg)."""
+    from simulations.stats import mean_ci
+    shares = np.array([0.9] + [1.0] * 7)
+    _, lo, hi = mean_ci(shares)
+    assert hi > 1
+    got = network._share_ci(shares)
+    assert got["ci"] == [lo, 1.0] and got["mean"] == pytest.approx(np.mean(shares))
+    middle = np.array([0.4, 0.5, 0.6, 0.55])
+    assert network._share_ci(middle)["ci"] == list(mean_ci(middle)[1:])
+    angles = 100.0 + np.random.default_rng(0).uniform(-2.0, 2.0, (8, 40))
+    angles[0, -1] = 80.0                      # one epoch of 20 in seed 0's second half
+    sat = network.rule_saturation(angles)["share_at_least_90"]
+    assert sat["mean"] == pytest.approx((0.95 + 7) / 8) and sat["ci"][1] == 1.0
+
+
 @pytest.mark.parametrize("argv, needle", [
     (["--models", "resnet"], "--models: need distinct names from mlp, cnn"),
     (["--dataset", "cifar"], "--dataset: invalid choice"),
