@@ -52,6 +52,9 @@ COUNTS = {"t", "T", "K", "d"}
 ROUND = (1.0, 0.5, 2.0, 0.1, 10.0, 0.25, 4.0, 0.01, 100.0)
 MAX_COUNT = 10 ** 5
 MAX_LENGTH = 12                      # coordinates or steps of an array argument
+# intervals and value strategies remembered per process (about 1.5 KiB each: at most ~15 MB);
+# written from MAX_COUNT because hypothesis mixes the source's literals into what it draws
+_MEMO = MAX_COUNT // 10
 _REL = {sp.StrictGreaterThan: ">", sp.GreaterThan: ">=", sp.StrictLessThan: "<",
         sp.LessThan: "<="}
 
@@ -100,7 +103,7 @@ def interval(cond, sym, values: dict):
         return _interval.__wrapped__(cond, sym, key)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=_MEMO)
 def _interval(cond, sym, key):
     values = {name: v for name, _, v, _ in key}
     op = _REL[type(cond)]
@@ -145,7 +148,7 @@ def _values(lo, lo_open, hi, hi_open, count):
                       math.copysign(1.0, hi))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=_MEMO)
 def _values_of(lo, lo_open, hi, hi_open, count, *_signs):
     if count:
         if lo > MAX_COUNT:

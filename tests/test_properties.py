@@ -295,12 +295,14 @@ def test_interval_reads_a_linear_condition_and_refuses_a_curved_one():
     mu, L, lr = sp.Symbol("mu", positive=True), sp.Symbol("L", positive=True), \
         sp.Symbol("lr", positive=True)
     assert strategies.interval(mu <= L, mu, {"L": 2.0}) == (-math.inf, True, 2.0, False)
-    assert strategies.interval(mu <= L, mu, {"L": 2}) == (-math.inf, True, 2.0, False)
+    by_int = strategies.interval(mu <= L, mu, {"L": 2})
+    assert by_int == (-math.inf, True, 2.0, False) and isinstance(by_int[2], float)
     assert strategies.interval(lr * L < 2, lr, {"L": 4.0}) == (-math.inf, True, 0.5, True)
     assert strategies.interval(lr * L > 2, lr, {"L": 4.0}) == (0.5, True, math.inf, True)
     assert strategies.interval(L - mu >= 0, mu, {"L": 0.0})[2] == 0.0
-    with pytest.raises(AssumptionError, match="not linear in lr"):
-        strategies.interval(lr * lr * L < 2, lr, {"L": 4.0})
+    for curved in (L * lr ** 2 + lr < 2, lr * lr * L < 2):   # with, without a linear term
+        with pytest.raises(AssumptionError, match="not linear in lr"):
+            strategies.interval(curved, lr, {"L": 4.0})
     assert strategies.interval(L < mu, lr, {"L": 2.0, "mu": 1.0})[::2] == (math.inf, -math.inf)
     assert strategies.interval(L > mu, lr, {"L": 2.0, "mu": 1.0})[::2] == (-math.inf, math.inf)
 
