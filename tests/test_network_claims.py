@@ -6,13 +6,12 @@ the run is corrupted, and a damaged document is refused."""
 import copy
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from autodrop_theory.errors import AssumptionError
-from simulations import network, network_claims
+from simulations import network, network_claims, readme
 
 E, S = 20, 8
 
@@ -170,7 +169,7 @@ def test_the_paper_study_loads_network_runs_to_join_their_verdicts(tmp_path):
 
 
 # ------------------------------------------- the page's verdict table against the computed ones
-_PAGE = Path(__file__).resolve().parent.parent / "docs" / "studies" / "network.md"
+_PAGE = readme.ROOT / "docs" / "studies" / "network.md"
 _VERDICT_LINE = re.compile(r"^  (dl\.[\w.]+): (.*)$")
 _MARK = re.compile(r"\((holds|false|not resolved)\)")
 
@@ -223,8 +222,7 @@ def test_the_pages_verdict_table_types_the_computed_verdicts():
     """The verdicts typed in docs/studies/network.md's table are those the network block's
     stored runs computed (docs/readme_outputs.json), combined over the networks as the page
     states; a flipped verdict on the page, or a flipped reading in a run, is caught."""
-    stored = json.loads((_PAGE.parent.parent / "readme_outputs.json").read_text())
-    runs = stored["network"]["runs"]
+    runs = json.loads(readme.OUTPUTS.read_text())["network"]["runs"]
     computed, page = _computed(runs), _PAGE.read_text()
     assert {c.split(".")[1] for c in computed} >= {"table2", "table16", "faster"}
     assert "dl.angle_level" in computed
@@ -247,9 +245,9 @@ def test_the_readme_quotes_the_network_gaps_from_the_stored_runs():
     """The README's network sentence quotes the stored block's paired intervals against the best
     hand-designed schedule, negated ("points behind"): the published rule on the MNIST-1D MLP and
     CNN (the default run), then the network preset on the MNIST-1D CNN and the mnist1d_b CNN."""
-    stored = json.loads((_PAGE.parent.parent / "readme_outputs.json").read_text())
-    readme = " ".join((_PAGE.parent.parent.parent / "README.md").read_text().split())
-    first, default = stored["network"]["runs"]        # mnist1d_b's CNN, then the default run
+    text = " ".join((readme.ROOT / "README.md").read_text().split())
+    # mnist1d_b's CNN, then the default run
+    first, default = json.loads(readme.OUTPUTS.read_text())["network"]["runs"]
 
     def behind(stdout, model, method):
         row = next(ln for ln in stdout.splitlines()
@@ -260,5 +258,5 @@ def test_the_readme_quotes_the_network_gaps_from_the_stored_runs():
     published = [behind(default["stdout"], m, "autodrop_paper") for m in ("mlp", "cnn")]
     preset = [behind(r["stdout"], "cnn", "autodrop_net") for r in (default, first)]
     assert (f"Table 2 ({published[0]} and {published[1]} points behind the best hand-designed "
-            "schedule)") in readme
-    assert f"network preset ends {preset[0]} and {preset[1]} points behind it" in readme
+            "schedule)") in text
+    assert f"network preset ends {preset[0]} and {preset[1]} points behind it" in text

@@ -8,7 +8,6 @@ import copy
 import io
 import json
 import re
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -17,7 +16,7 @@ import pytest
 
 from autodrop_theory.errors import AssumptionError
 from autodrop_theory.rule import AutoDropConfig
-from simulations import network, tune_network
+from simulations import network, readme, tune_network
 
 NETS = ["mnist1d/mlp", "digits/mlp"]
 
@@ -148,8 +147,7 @@ def test_the_recorded_choice_and_the_library_preset_are_stated_consistently():
     """The stored output of the network-tune block (docs/readme_outputs.json) names the
     library's current preset and says whether it is the grid's choice, and it is; a preset
     changed without rerunning the grid fails here."""
-    stored = json.loads((Path(__file__).resolve().parent.parent / "docs"
-                         / "readme_outputs.json").read_text())
+    stored = json.loads(readme.OUTPUTS.read_text())
     text = stored["network-tune"]["runs"][0]["stdout"]
 
     def values(prefix):
