@@ -3,10 +3,46 @@ float64; strict promotion turns any accidental float32/float64 mix in the librar
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 
-import jax
-from hypothesis import settings
+# XLA's CPU code generator for the suite: the loop emitters that preceded XLA's fusion emitters
+# (--xla_cpu_use_fusion_emitters=false).  The suite's time is mostly XLA compiling some 80
+# simulator programs; this generator compiles them faster and runs them slower (six programs
+# measured: 13-49% less compile time, up to 1.5x the run time, which is small at the suite's
+# sizes); one cold run on 2 cores, 260 -> 201 s, 507 -> 385 CPU-s (docs/performance.md, "The
+# test suite").  It changes float rounding (where XLA fuses a multiply and an add), not what is
+# computed: every test passes under both generators.  The
+# commands and the API use XLA's default generator (the stored results were computed with it);
+# AUTODROP_TEST_DEFAULT_CODEGEN=1 runs the suite with it too.  The xdist controller (or the
+# only process) decides once and its workers and subprocesses inherit the setting; an XLA that
+# does not know the flag (it aborts on an unknown one) keeps its default.
+CODEGEN_FLAG = "--xla_cpu_use_fusion_emitters=false"
+
+
+def xla_accepts(flag: str) -> bool:
+    """Whether this XLA starts its CPU backend with ``flag`` added to XLA_FLAGS (a fresh process:
+    XLA aborts on a flag it does not know)."""
+    flags = f"{os.environ.get('XLA_FLAGS', '')} {flag}".strip()
+    probe = subprocess.run([sys.executable, "-c", "import jax; jax.devices()"],
+                           env=dict(os.environ, XLA_FLAGS=flags, JAX_PLATFORMS="cpu"),
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+def _use_loop_emitters() -> bool:
+    if (os.environ.get("AUTODROP_TEST_DEFAULT_CODEGEN") == "1" or "PYTEST_XDIST_WORKER" in
+            os.environ or "xla_cpu_use_fusion_emitters" in os.environ.get("XLA_FLAGS", "")):
+        return False
+    return xla_accepts(CODEGEN_FLAG)
+
+
+if _use_loop_emitters():
+    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {CODEGEN_FLAG}".strip()
+
+import jax  # noqa: E402  (after XLA_FLAGS: XLA reads it when its CPU backend starts)
+from hypothesis import settings  # noqa: E402
 
 # One persistent compilation cache for the whole run, shared by the xdist workers and by the
 # subprocesses the tests start (they inherit the environment): a program compiled by one test is
@@ -56,6 +92,9 @@ FUZZ_TABLES = {
 
 
 def pytest_terminal_summary(terminalreporter):
+    codegen = ("loop emitters (" + CODEGEN_FLAG + ")" if CODEGEN_FLAG in
+               os.environ.get("XLA_FLAGS", "").split() else "XLA's default")
+    terminalreporter.write_line(f"XLA CPU code generator: {codegen}")
     reports = [r for key in ("passed", "failed", "error", "skipped")
                for r in terminalreporter.stats.get(key, []) if hasattr(r, "nodeid")]
     for title, test in FUZZ_TABLES.items():
