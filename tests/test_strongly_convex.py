@@ -1,5 +1,6 @@
 """Logistic regression (simulations.problems.logistic) and `python -m simulations.strongly_convex`."""
 
+import functools
 import json
 
 import jax
@@ -15,7 +16,11 @@ from simulations.problems import logistic
 from simulations.stats import rate_exponent
 from checks import assert_redraws, assert_refused, assert_respects, assert_valid_results
 
-MODELS = {name: logistic.fit(logistic.load(name, 0)) for name in logistic.DATASETS}
+@functools.cache
+def model(name):
+    """The fitted model of a data set, on first use (collection in every xdist worker imports this
+    file; only the worker that runs it fits)."""
+    return logistic.fit(logistic.load(name, 0))
 
 
 def independent_objective(A, b, l2):
@@ -31,7 +36,7 @@ def independent_objective(A, b, l2):
 
 @pytest.mark.parametrize("name", logistic.DATASETS)
 def test_newton_optimum_and_an_independent_solve(name):
-    m = MODELS[name]
+    m = model(name)
     assert m.grad_norm < 1e-12
     f, g = independent_objective(m.data.A_train, m.data.b_train, m.l2)
     assert np.linalg.norm(g(m.x_star)) < 1e-10
@@ -43,7 +48,7 @@ def test_newton_optimum_and_an_independent_solve(name):
 
 @pytest.mark.parametrize("name", logistic.DATASETS)
 def test_preprocessing_follows_the_documentation(name):
-    d = MODELS[name].data
+    d = model(name).data
     assert np.all(d.A_train[:, -1] == 1) and np.all(d.A_test[:, -1] == 1)
     feats = d.A_train[:, :-1]
     sd = feats.std(axis=0)
@@ -54,7 +59,7 @@ def test_preprocessing_follows_the_documentation(name):
     assert len(d.b_test) == int(np.ceil(0.2 * n))
     # stratified: the class balance of train and test agree to one sample
     assert abs(np.mean(d.b_train > 0) - np.mean(d.b_test > 0)) <= 1.0 / len(d.b_test) + 1e-12
-    m = MODELS[name]
+    m = model(name)
     A = d.A_train
     assert m.mu == pytest.approx(1.0 / len(d.b_train))
     assert m.L == pytest.approx(m.l2 + np.linalg.eigvalsh(A.T @ A).max() / (4 * len(A)))
@@ -63,11 +68,11 @@ def test_preprocessing_follows_the_documentation(name):
 def test_zero_variance_features_exist_in_digits_and_are_handled():
     raw_sd = logistic._raw("digits", 0)[0].std(axis=0)
     assert (raw_sd == 0).any()
-    assert np.all(np.isfinite(MODELS["digits"].data.A_train))
+    assert np.all(np.isfinite(model("digits").data.A_train))
 
 
 def test_jax_gradient_matches_finite_differences():
-    m = MODELS["wine"]
+    m = model("wine")
     p = logistic.LogisticProblem(m, 8, "replacement")
     data = p.data(jnp.float64)
     all_rows = jnp.arange(m.n_train)
@@ -82,7 +87,7 @@ def test_jax_gradient_matches_finite_differences():
 
 @pytest.mark.parametrize("sampling", logistic.SAMPLINGS)
 def test_minibatch_gradients_are_unbiased(sampling):
-    m = MODELS["breast_cancer"]
+    m = model("breast_cancer")
     p = logistic.LogisticProblem(m, 16, sampling)
     data = p.data(jnp.float64)
     x = jnp.asarray(m.x_star) + 0.5
@@ -130,7 +135,7 @@ def test_cli_end_to_end_on_every_dataset(name, tmp_path):
     assert_valid_results(tmp_path)
     r = json.loads((tmp_path / "results.json").read_text())
     p = r["problem"]
-    assert p["dataset"] == name and p["f_star"] == pytest.approx(MODELS[name].f_star)
+    assert p["dataset"] == name and p["f_star"] == pytest.approx(model(name).f_star)
     for key in ("n_train", "n_test", "batch_size", "l2", "mu", "L", "sigma_star_sq"):
         assert key in p
     for m in r["methods"].values():
