@@ -7,43 +7,60 @@ import subprocess
 import sys
 import tempfile
 
+import pytest
+
 # XLA's CPU code generator for the suite: the loop emitters that preceded XLA's fusion emitters
-# (--xla_cpu_use_fusion_emitters=false).  The suite's time is mostly XLA compiling some 80
-# simulator programs; this generator compiles them faster and runs them slower (six programs
-# measured: 13-49% less compile time, up to 1.5x the run time, which is small at the suite's
-# sizes); one cold run on 2 cores, 260 -> 201 s, 507 -> 385 CPU-s (docs/performance.md, "The
-# test suite").  It changes float rounding (where XLA fuses a multiply and an add), not what is
-# computed: every test passes under both generators.  The
-# commands and the API use XLA's default generator (the stored results were computed with it);
-# AUTODROP_TEST_DEFAULT_CODEGEN=1 runs the suite with it too.  The xdist controller (or the
-# only process) decides once and its workers and subprocesses inherit the setting; an XLA that
-# does not know the flag (it aborts on an unknown one) keeps its default.
+# (--xla_cpu_use_fusion_emitters=false).  About half of the suite's CPU time is XLA compiling
+# (some 80 simulator programs among others); this generator compiles faster and runs slower (four
+# programs measured: 13-49% less compile time, 0.94-1.5x the run time, small at the suite's
+# sizes), and the suite's cold time fell from about 260 to about 200 s on 2 cores
+# (docs/performance.md, "The test suite", which also lists what the suite then checks only under
+# this generator).  XLA compiles the same program differently (its passes and emitters), so the
+# last bits of float results may differ from those of XLA's default, which the commands, the API
+# and the stored results use.  AUTODROP_TEST_DEFAULT_CODEGEN=1 runs the suite with the default;
+# an XLA_FLAGS that names the flag itself decides instead; an XLA that does not know the flag
+# (it aborts on an unknown one) keeps its default.  The xdist controller (or the only process)
+# decides once, and its workers and the subprocesses they start inherit the setting; the end of
+# every run says what was used.
 CODEGEN_FLAG = "--xla_cpu_use_fusion_emitters=false"
+OPT_OUT = "AUTODROP_TEST_DEFAULT_CODEGEN"
 
 
 def xla_accepts(flag: str) -> bool:
     """Whether this XLA starts a CPU client with ``flag`` added to XLA_FLAGS (a fresh process,
     about 0.2 s: XLA aborts on a flag it does not know; a jaxlib without this entry point also
-    answers no, and the suite keeps XLA's default)."""
+    answers no)."""
     flags = f"{os.environ.get('XLA_FLAGS', '')} {flag}".strip()
-    probe = subprocess.run([sys.executable, "-c",
-                            "from jaxlib import xla_client; xla_client.make_cpu_client()"],
-                           env=dict(os.environ, XLA_FLAGS=flags), capture_output=True)
+    try:
+        probe = subprocess.run([sys.executable, "-c",
+                                "from jaxlib import xla_client; xla_client.make_cpu_client()"],
+                               env=dict(os.environ, XLA_FLAGS=flags), capture_output=True,
+                               timeout=120)
+    except subprocess.TimeoutExpired:
+        return False
     return probe.returncode == 0
 
 
-def _use_loop_emitters() -> bool:
-    if (os.environ.get("AUTODROP_TEST_DEFAULT_CODEGEN") == "1" or "PYTEST_XDIST_WORKER" in
-            os.environ or "xla_cpu_use_fusion_emitters" in os.environ.get("XLA_FLAGS", "")):
-        return False
-    return xla_accepts(CODEGEN_FLAG)
+def codegen_choice(env, accepts=xla_accepts) -> tuple:
+    """(the flag to add to XLA_FLAGS, or None; what the run's last lines say was used), from the
+    environment ``env`` and the probe ``accepts``."""
+    named = [f for f in env.get("XLA_FLAGS", "").split() if "xla_cpu_use_fusion_emitters" in f]
+    if named:
+        return None, f"as XLA_FLAGS sets it ({' '.join(named)})"
+    if env.get(OPT_OUT) == "1":
+        return None, f"XLA's default ({OPT_OUT}=1)"
+    if not accepts(CODEGEN_FLAG):
+        return None, (f"XLA's default (this XLA refused {CODEGEN_FLAG}; the suite takes about "
+                      "30% longer)")
+    return CODEGEN_FLAG, f"loop emitters ({CODEGEN_FLAG}, set by tests/conftest.py)"
 
 
-if _use_loop_emitters():
-    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {CODEGEN_FLAG}".strip()
-
-import jax  # noqa: E402  (after XLA_FLAGS: XLA reads it when its CPU backend starts)
-from hypothesis import settings  # noqa: E402
+if "PYTEST_XDIST_WORKER" in os.environ:
+    CODEGEN = "decided by the xdist controller"
+else:
+    _ADD, CODEGEN = codegen_choice(os.environ)
+    if _ADD:
+        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {_ADD}".strip()
 
 # One persistent compilation cache for the whole run, shared by the xdist workers and by the
 # subprocesses the tests start (they inherit the environment): a program compiled by one test is
@@ -57,9 +74,6 @@ _OWNED = "JAX_COMPILATION_CACHE_DIR" not in os.environ
 if _OWNED:
     os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="autodrop-jax-cache-")
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
-jax.config.update("jax_compilation_cache_dir", os.environ["JAX_COMPILATION_CACHE_DIR"])
-jax.config.update("jax_persistent_cache_min_compile_time_secs",
-                  float(os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"]))
 
 
 def pytest_unconfigure(config):
@@ -67,19 +81,37 @@ def pytest_unconfigure(config):
         shutil.rmtree(os.environ["JAX_COMPILATION_CACHE_DIR"], ignore_errors=True)
 
 
-jax.config.update("jax_enable_x64", True)
-jax.config.update("jax_numpy_dtype_promotion", "strict")
+def _xdist_controller(config) -> bool:
+    """Whether this process hands the tests to xdist workers and runs none itself (xdist's own
+    test: not a worker, not only collecting, a distribution mode and workers to start)."""
+    return (not hasattr(config, "workerinput") and not config.getoption("collectonly")
+            and config.getoption("dist", "no") != "no" and bool(config.getoption("tx", None)))
 
-# Deterministic property tests: the same examples on every run, no deadline flakiness under
-# JIT compilation.
-settings.register_profile("ci", derandomize=True, deadline=None, max_examples=60,
-                          print_blob=True)
-# The thorough search (not derandomized, thousands of examples), one documented command:
-#   AUTODROP_PROPERTY_STATS=docs/property_stats.json python -m pytest -o addopts="" \
-#       tests/test_properties.py --hypothesis-profile thorough
-settings.register_profile("thorough", derandomize=False, deadline=None, max_examples=2000,
-                          print_blob=True)
-settings.load_profile("ci")
+
+@pytest.hookimpl(tryfirst=True)     # before hypothesis's plugin loads a --hypothesis-profile
+def pytest_configure(config):
+    """JAX and hypothesis settings where tests run: in the xdist workers or the only process,
+    not in an xdist controller, which runs none (it would import both for nothing, about 1.8 s
+    before the workers start)."""
+    if _xdist_controller(config):
+        return
+    import jax
+    from hypothesis import settings
+    jax.config.update("jax_compilation_cache_dir", os.environ["JAX_COMPILATION_CACHE_DIR"])
+    jax.config.update("jax_persistent_cache_min_compile_time_secs",
+                      float(os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"]))
+    jax.config.update("jax_enable_x64", True)
+    jax.config.update("jax_numpy_dtype_promotion", "strict")
+    # Deterministic property tests: the same examples on every run, no deadline flakiness under
+    # JIT compilation.
+    settings.register_profile("ci", derandomize=True, deadline=None, max_examples=60,
+                              print_blob=True)
+    # The thorough search (not derandomized, thousands of examples), one documented command:
+    #   AUTODROP_PROPERTY_STATS=docs/property_stats.json python -m pytest -o addopts="" \
+    #       tests/test_properties.py --hypothesis-profile thorough
+    settings.register_profile("thorough", derandomize=False, deadline=None, max_examples=2000,
+                              print_blob=True)
+    settings.load_profile("ci")
 
 
 # The fuzz tables' sizes and how many of their cases ran clean, printed at the end of every run
@@ -93,9 +125,7 @@ FUZZ_TABLES = {
 
 
 def pytest_terminal_summary(terminalreporter):
-    codegen = ("loop emitters (" + CODEGEN_FLAG + ")" if CODEGEN_FLAG in
-               os.environ.get("XLA_FLAGS", "").split() else "XLA's default")
-    terminalreporter.write_line(f"XLA CPU code generator: {codegen}")
+    terminalreporter.write_line(f"XLA CPU code generator: {CODEGEN}")
     reports = [r for key in ("passed", "failed", "error", "skipped")
                for r in terminalreporter.stats.get(key, []) if hasattr(r, "nodeid")]
     for title, test in FUZZ_TABLES.items():

@@ -1,11 +1,34 @@
-"""The suite's own setup (tests/conftest.py): the probe that decides the XLA code generator keeps
-XLA's default where the installed XLA does not know the flag (XLA aborts on an unknown flag, so
-without the probe an older jaxlib would fail every test).  Which generator a run used is printed
-at its end ("XLA CPU code generator: ...")."""
+"""The suite's own setup (tests/conftest.py): which XLA code generator a run uses and what its
+last lines say about it, and the probe that keeps XLA's default where the installed XLA does not
+know the flag (XLA aborts on an unknown flag, so without the probe an older jaxlib would fail
+every test)."""
 
 import conftest
+
+FLAG = conftest.CODEGEN_FLAG
+
+
+def _never_asked(flag):
+    raise AssertionError("the probe ran where the environment had decided")
 
 
 def test_the_probe_accepts_a_flag_xla_knows_and_refuses_one_it_does_not():
     assert conftest.xla_accepts("--xla_force_host_platform_device_count=1")
     assert not conftest.xla_accepts("--xla_cpu_no_such_flag_for_the_suite_probe=true")
+
+
+def test_the_choice_follows_the_environment_and_says_why():
+    add, says = conftest.codegen_choice({}, lambda flag: flag == FLAG)
+    assert add == FLAG and FLAG in says and says.startswith("loop emitters")
+    add, says = conftest.codegen_choice({"XLA_FLAGS": "--xla_force_host_platform_device_count=2"},
+                                        lambda flag: False)
+    assert add is None and "refused" in says and says.startswith("XLA's default")
+    add, says = conftest.codegen_choice({conftest.OPT_OUT: "1"}, _never_asked)
+    assert add is None and says == f"XLA's default ({conftest.OPT_OUT}=1)"
+    # a flag the user set wins over the opt-out and is named as set, whatever its spelling
+    for value in ("false", "0", "true"):
+        env = {"XLA_FLAGS": f"--xla_dump_to=/tmp/x --xla_cpu_use_fusion_emitters={value}",
+               conftest.OPT_OUT: "1"}
+        add, says = conftest.codegen_choice(env, _never_asked)
+        named = f"--xla_cpu_use_fusion_emitters={value}"
+        assert add is None and says == f"as XLA_FLAGS sets it ({named})"
