@@ -312,8 +312,7 @@ def _denominator_problems(proof, atoms) -> list:
             terms += [(f"{label} step {k}", t) for t in
                       [m for _, m in st.certificate] + [st.residual, st.expr]]
     for where, term in terms:
-        den = sp.denom(sp.together(sp.sympify(term)))
-        for f in sp.Mul.make_args(sp.factor(den)):
+        for f in _denominator_factors(sp.sympify(term)):
             base = f.args[0] if f.is_Pow and f.args[1].is_positive else f
             if base in seen or base.is_number and base != 0:
                 continue
@@ -323,6 +322,13 @@ def _denominator_problems(proof, atoms) -> list:
                 out.append(f"{where}: the denominator {base} is not visibly nonzero (positive "
                            "or negative) under the statement's strict assumptions")
     return out
+
+
+@functools.lru_cache(maxsize=100_000)
+def _denominator_factors(term) -> tuple:
+    """The factors of ``term``'s denominator (cached: a mutated proof has the original's
+    terms)."""
+    return sp.Mul.make_args(sp.factor(sp.denom(sp.together(term))))
 
 
 def _undefined_in(expr, n) -> bool:

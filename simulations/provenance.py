@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 from pathlib import Path
@@ -10,7 +11,7 @@ __all__ = ["git_commit", "metadata", "PRNG_IMPL"]
 
 # JAX's PRNG implementation of every simulation's keys (engine.seed_keys), chosen by measurement
 # (python -m simulations.benchmark prints the per-number cost of each implementation):
-# philox4x32 draws normals about 3x faster than the default threefry2x32 on CPU.
+# philox4x32 draws normals about 4x faster than the default threefry2x32 on CPU.
 PRNG_IMPL = "philox4x32"
 
 
@@ -29,15 +30,20 @@ def git_commit():
 
 
 def metadata(config: dict, seed: int, x64: bool, wall: float, command=None) -> dict:
-    """The ``meta`` block of results.json."""
+    """The ``meta`` block of results.json.  ``xla_flags``: this process's XLA_FLAGS (None when
+    unset), which can change how XLA compiles a program and so the last bits of its numbers
+    (docs/performance.md, "The test suite")."""
     import jax
+    import jaxlib
     import numpy as np
     import scipy
 
     import autodrop_theory
     commit, dirty = git_commit()
     return {"package_version": autodrop_theory.__version__, "git_commit": commit,
-            "git_dirty": dirty, "jax_version": jax.__version__, "numpy_version": np.__version__,
+            "git_dirty": dirty, "jax_version": jax.__version__,
+            "jaxlib_version": jaxlib.__version__, "xla_flags": os.environ.get("XLA_FLAGS"),
+            "numpy_version": np.__version__,
             "scipy_version": scipy.__version__, "python_version": platform.python_version(),
             "jax_backend": jax.default_backend(), "prng_impl": PRNG_IMPL, "x64": bool(x64),
             "seed": seed,

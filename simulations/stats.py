@@ -5,10 +5,14 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-# Student-t quantiles: scipy.special.stdtrit(df, p), the function scipy.stats.t.ppf evaluates
-# (the same numbers; importing scipy.stats takes about half a second of every command's start)
+__all__ = ["t_quantile", "mean_ci", "mean_band", "z_scores", "rate_exponent"]
 
-__all__ = ["mean_ci", "mean_band", "z_scores", "rate_exponent"]
+
+def t_quantile(df, p):
+    """The Student-t quantile of probability ``p`` at ``df`` degrees of freedom (arrays
+    broadcast): ``scipy.special.stdtrit``, the function ``scipy.stats.t.ppf`` evaluates (the same
+    numbers; importing scipy.stats takes about half a second of every command's start)."""
+    return special.stdtrit(df, p)
 
 
 def mean_ci(samples, level: float = 0.95):
@@ -24,7 +28,7 @@ def mean_ci(samples, level: float = 0.95):
         raise ValueError(f"samples: need at least 2 seeds for a confidence interval, got {n}")
     with np.errstate(invalid="ignore", over="ignore"):    # a diverged seed: nan, by design
         mean = x.mean(axis=0)
-        half = special.stdtrit(n - 1, 0.5 + level / 2) * x.std(axis=0, ddof=1) / np.sqrt(n)
+        half = t_quantile(n - 1, 0.5 + level / 2) * x.std(axis=0, ddof=1) / np.sqrt(n)
         return mean, mean - half, mean + half
 
 
@@ -70,5 +74,5 @@ def rate_exponent(iterations, values, last_fraction=0.5) -> dict:
         return {"slope": None, "ci": [None, None], "se": None}
     from scipy import stats
     fit = stats.linregress(np.log(it[keep]), np.log(y[keep]))
-    half = special.stdtrit(keep.sum() - 2, 0.975) * fit.stderr
+    half = t_quantile(keep.sum() - 2, 0.975) * fit.stderr
     return {"slope": fit.slope, "ci": [fit.slope - half, fit.slope + half], "se": fit.stderr}

@@ -3,8 +3,8 @@ z_k = <x_{k+1}, d_k> + (lr/2) ||d_k||^2 (d_k the step direction) has mean 0 at s
 every epoch (test period), over the most recent half (our choice) of the samples since the last
 drop, once at least one epoch of samples is kept, drop the rate by 10 when the 95% Student-t
 interval of the mean of z contains 0 and the two half-window means have the same sign.
-Student-t quantiles (scipy.special.stdtrit, the function scipy.stats.t.ppf evaluates), passed
-to the compiled program as a table (data)."""
+Student-t quantiles (:func:`simulations.stats.t_quantile`), passed to the compiled program as a
+table (data)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from typing import Any, NamedTuple
 
 import jax.numpy as jnp
 import numpy as np
-from scipy import special
 
 from autodrop_theory import _validate as v
 
+from ..stats import t_quantile
 from .base import Family, Method, RunContext, keep_rate, rate_state
 
 __all__ = ["FAMILY", "sasa"]
@@ -86,7 +86,7 @@ def sasa(ctx: RunContext, keep=0.5, confidence=0.95, factor=0.1, min_samples=Non
     min_samples = K if min_samples is None else v.integer("min_samples", min_samples, lo=4)
     min_samples = max(min_samples, 4)
     total = ctx.epochs * K
-    quantile = np.r_[np.inf, special.stdtrit(np.arange(1, total + 1), 0.5 + confidence / 2)]
+    quantile = np.r_[np.inf, t_quantile(np.arange(1, total + 1), 0.5 + confidence / 2)]
     return Method("sasa", FAMILY, Hyper(ctx.lr, keep, factor, min_samples, quantile),
                   {"lr": ctx.lr, "keep": keep, "confidence": confidence, "factor": factor,
                    "min_samples": min_samples, "test_period": "one epoch"})
