@@ -16,6 +16,7 @@ from simulations.problems import logistic
 from simulations.stats import rate_exponent
 from checks import assert_redraws, assert_refused, assert_respects, assert_valid_results
 
+
 @functools.cache
 def model(name):
     """The fitted model of a data set, on first use (collection in every xdist worker imports this
