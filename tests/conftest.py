@@ -13,8 +13,8 @@ import pytest
 # (--xla_cpu_use_fusion_emitters=false).  About half of the suite's CPU time is XLA compiling
 # (some 80 simulator programs among others); this generator compiles faster and runs slower (four
 # programs measured: 13-49% less compile time, 0.94-1.5x the run time, small at the suite's
-# sizes): `bash .ci/run` on 2 cores took 173-211 s with it and 235-257 s without (six runs and two
-# over two hours, the machine's speed drifting by about 10%; docs/performance.md, "The test
+# sizes): `bash .ci/run` on 2 cores took 173-218 s with it and 235-257 s without (eight runs and
+# two over two hours, the machine's speed drifting by 10-20%; docs/performance.md, "The test
 # suite", which also lists what the suite then checks only under this generator).  XLA compiles the same program differently (its passes and emitters), so the
 # last bits of float results may differ from those of XLA's default, which the commands, the API
 # and the stored results use.  AUTODROP_TEST_DEFAULT_CODEGEN=1 runs the suite with the default;
