@@ -1,5 +1,6 @@
 """Test configuration: float64 and strict dtype promotion for every test (theory checks run in
-float64; strict promotion turns any accidental float32/float64 mix in the library into an error)."""
+float64; strict promotion turns any accidental float32/float64 mix in the library into an error),
+the XLA code generator, one compilation cache for the run, and the end-of-run summary lines."""
 
 import os
 import shutil
@@ -10,32 +11,33 @@ import tempfile
 import pytest
 
 # XLA's CPU code generator for the suite: the loop emitters that preceded XLA's fusion emitters
-# (--xla_cpu_use_fusion_emitters=false).  About half of the suite's CPU time is XLA compiling
-# (some 80 simulator programs among others); this generator compiles faster and runs slower (four
-# programs measured: 13-49% less compile time, 0.94-1.5x the run time, small at the suite's
-# sizes): `bash .ci/run` on 2 cores took 173-218 s with it and 235-257 s without (eight runs and
-# two over two hours, the machine's speed drifting by 10-20%; docs/performance.md, "The test
-# suite", which also lists what the suite then checks only under this generator).  XLA compiles the same program differently (its passes and emitters), so the
-# last bits of float results may differ from those of XLA's default, which the commands, the API
-# and the stored results use.  AUTODROP_TEST_DEFAULT_CODEGEN=1 runs the suite with the default;
-# an XLA_FLAGS that names the flag itself decides instead; an XLA that does not know the flag
-# (it aborts on an unknown one) keeps its default.  The xdist controller (or the only process)
-# decides once, and its workers and the subprocesses they start inherit the setting; the end of
-# every run says what was used.
+# (--xla_cpu_use_fusion_emitters=false).  About half of the suite's CPU time is XLA compiling;
+# this generator compiles faster and runs slower, which at the suite's sizes is a net gain.  It
+# changes the last bits of float results against XLA's default, which the commands, the API and
+# the stored results use.  docs/performance.md, "The test suite", has the measurements and what
+# the suite then checks only under this generator.  AUTODROP_TEST_DEFAULT_CODEGEN=1 runs the suite
+# with the default; an XLA_FLAGS that names the flag itself decides instead; an XLA that does not
+# know the flag (it aborts on an unknown one) keeps its default.  The xdist controller (or the
+# only process) decides once, and its workers and the subprocesses they start inherit the
+# setting; the end of every run says what was used.
 CODEGEN_FLAG = "--xla_cpu_use_fusion_emitters=false"
 OPT_OUT = "AUTODROP_TEST_DEFAULT_CODEGEN"
+
+
+def _with_flag(flag: str) -> str:
+    """This process's XLA_FLAGS with ``flag`` added."""
+    return f"{os.environ.get('XLA_FLAGS', '')} {flag}".strip()
 
 
 def xla_accepts(flag: str) -> bool:
     """Whether this XLA starts a CPU client with ``flag`` added to XLA_FLAGS (a fresh process,
     about 0.2 s: XLA aborts on a flag it does not know; a jaxlib without this entry point also
     answers no)."""
-    flags = f"{os.environ.get('XLA_FLAGS', '')} {flag}".strip()
     try:
         probe = subprocess.run([sys.executable, "-c",
                                 "from jaxlib import xla_client; xla_client.make_cpu_client()"],
-                               env=dict(os.environ, XLA_FLAGS=flags), capture_output=True,
-                               timeout=120)
+                               env=dict(os.environ, XLA_FLAGS=_with_flag(flag)),
+                               capture_output=True, timeout=120)
     except subprocess.TimeoutExpired:
         return False
     return probe.returncode == 0
@@ -60,7 +62,7 @@ if "PYTEST_XDIST_WORKER" in os.environ:
 else:
     _ADD, CODEGEN = codegen_choice(os.environ)
     if _ADD:
-        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {_ADD}".strip()
+        os.environ["XLA_FLAGS"] = _with_flag(_ADD)
 
 # One persistent compilation cache for the whole run, shared by the xdist workers and by the
 # subprocesses the tests start (they inherit the environment): a program compiled by one test is
