@@ -112,8 +112,11 @@ def test_permutation_and_joint_scaling_invariance(inst, scale, data):
     # y0 -> s y0 and noise sd -> s sd: every second moment scales by s^2, angles do not move
     np.testing.assert_allclose(angular.expected_angles(h, scale ** 2 * c, scale * y0, lrs, K), a,
                                atol=1e-8)
+    # relative to the value, and absolute below the smallest normal float64 (a subnormal has
+    # only absolute precision: y0 = 1.1e-159 makes ||y0||^2 one)
     np.testing.assert_allclose(angular.expected_sq_dist(h, scale ** 2 * c, scale * y0, lrs, K),
-                               scale ** 2 * angular.expected_sq_dist(h, c, y0, lrs, K), rtol=1e-12)
+                               scale ** 2 * angular.expected_sq_dist(h, c, y0, lrs, K), rtol=1e-12,
+                               atol=np.finfo(np.float64).tiny)
     f0 = angular.stationary_fluctuations(h, c, 0.5, K)
     f1 = angular.stationary_fluctuations(h[p], scale ** 2 * c[p], 0.5, K)
     assert f1["angle_sd_deg"] == pytest.approx(f0["angle_sd_deg"], rel=1e-9)
