@@ -1,6 +1,7 @@
 """Test configuration: float64 and strict dtype promotion for every test (theory checks run in
 float64; strict promotion turns any accidental float32/float64 mix in the library into an error),
-the XLA code generator, one compilation cache for the run, and the end-of-run summary lines."""
+the XLA code generator, one compilation cache for the run, every package module loaded before the
+first test (hypothesis's examples), and the end-of-run summary lines."""
 
 import os
 import shutil
@@ -114,6 +115,34 @@ def pytest_configure(config):
     settings.register_profile("thorough", derandomize=False, deadline=None, max_examples=2000,
                               print_blob=True)
     settings.load_profile("ci")
+
+
+# Hypothesis draws some values from the literals of the package's modules loaded at the time
+# (its "local constants": every module in sys.modules from this checkout, test files excepted).
+# Which modules a test finds loaded depends on which test files ran before it in the same
+# process, so the same derandomized test would try different examples in different orders of
+# the files, or alone.  Every module of the three packages is imported once before the first
+# test: each property test then tries the same examples in every run, alone or in the suite.
+PACKAGES = ("autodrop_theory", "simulations", "proofs")
+
+
+def import_every_package_module() -> list:
+    """Import each module of PACKAGES (a ``__main__`` is not run); the names imported."""
+    import importlib
+    import pkgutil
+    names = []
+    for package in PACKAGES:
+        root = importlib.import_module(package)
+        for info in pkgutil.walk_packages(root.__path__, package + "."):
+            if not info.name.endswith("__main__"):
+                importlib.import_module(info.name)
+                names.append(info.name)
+    return names
+
+
+def pytest_collection_finish(session):
+    if not _xdist_controller(session.config):
+        import_every_package_module()
 
 
 # The fuzz tables' sizes and how many of their cases ran clean, printed at the end of every run

@@ -1,7 +1,11 @@
 """The suite's own setup (tests/conftest.py): which XLA code generator a run uses and what its
 last lines say about it, and the probe that keeps XLA's default where the installed XLA does not
 know the flag (XLA aborts on an unknown flag, so without the probe an older jaxlib would fail
-every test)."""
+every test); every package module loaded before the first test (hypothesis's examples then do not
+depend on the order of the files)."""
+
+import sys
+from pathlib import Path
 
 import conftest
 
@@ -32,3 +36,15 @@ def test_the_choice_follows_the_environment_and_says_why():
         add, says = conftest.codegen_choice(env, _never_asked)
         named = f"--xla_cpu_use_fusion_emitters={value}"
         assert add is None and says == f"as XLA_FLAGS sets it ({named})"
+
+
+def test_every_module_of_the_packages_is_loaded_before_the_tests():
+    """The modules found on disk, each loaded: the literals hypothesis draws from are those of
+    the whole checkout in every run, whichever test files ran before."""
+    root = Path(conftest.__file__).resolve().parent.parent
+    on_disk = {".".join(p.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+               for package in conftest.PACKAGES for p in (root / package).rglob("*.py")
+               if p.stem != "__main__"} - set(conftest.PACKAGES)
+    assert len(on_disk) > 50
+    assert set(conftest.import_every_package_module()) == on_disk
+    assert on_disk <= set(sys.modules)
