@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -121,32 +122,40 @@ def pytest_configure(config):
     settings.load_profile("ci")
 
 
-# Hypothesis draws some values from the literals of the package's modules loaded at the time
+# Hypothesis draws some values from the literals of the checkout's modules loaded at the time
 # (its "local constants": every module in sys.modules from this checkout, test files excepted).
 # Which modules a test finds loaded depends on which test files ran before it in the same
 # process, so the same derandomized test would try different examples in different orders of
-# the files, or alone.  Every module of the three packages is imported once before the first
-# test: each property test then tries the same examples in every run, alone or in the suite.
+# the files, or alone.  Every Python module of the checkout outside tests/ and docs/ (the three
+# packages, and the scripts in tools/ that tests import by module name) is imported once before
+# the first test: each property test then tries the same examples in every run of one checkout,
+# alone or in the suite.  docs/ holds only scripts the tests run in a subprocess.
 PACKAGES = ("autodrop_theory", "simulations", "proofs")
+TOOLS = Path(__file__).resolve().parent.parent / "tools"
+PRELOADED: list = []
 
 
-def import_every_package_module() -> list:
-    """Import each module of PACKAGES (a ``__main__`` is not run); the names imported."""
+def import_every_checkout_module() -> list:
+    """Import each module of PACKAGES (their ``__main__`` modules run nothing on import) and
+    each script of tools/ (as its module name, with tools/ on sys.path, as the tests import
+    them); the names imported."""
     import importlib
     import pkgutil
     names = []
     for package in PACKAGES:
         root = importlib.import_module(package)
-        for info in pkgutil.walk_packages(root.__path__, package + "."):
-            if not info.name.endswith("__main__"):
-                importlib.import_module(info.name)
-                names.append(info.name)
+        names += [info.name for info in pkgutil.walk_packages(root.__path__, package + ".")]
+    if str(TOOLS) not in sys.path:
+        sys.path.insert(0, str(TOOLS))
+    names += sorted(p.stem for p in TOOLS.glob("*.py"))
+    for name in names:
+        importlib.import_module(name)
     return names
 
 
 def pytest_collection_finish(session):
     if not _xdist_controller(session.config):
-        import_every_package_module()
+        PRELOADED[:] = import_every_checkout_module()
 
 
 # The order of the test files for the xdist workers, costliest first (tests/file_costs.py); the
@@ -175,7 +184,8 @@ def pytest_runtest_logreport(report):
 def pytest_sessionfinish(session):
     if session.config.getoption("record_file_costs") and "PYTEST_XDIST_WORKER" not in os.environ:
         command = "python -m pytest --record-file-costs " + " ".join(session.config.args)
-        merged = {**file_costs.load(), **COSTS}
+        merged = {f: t for f, t in {**file_costs.load(), **COSTS}.items()
+                  if (file_costs.TABLE.parent.parent / f).exists()}     # a deleted file goes
         file_costs.TABLE.write_text(json.dumps(file_costs.table(merged, command.strip()),
                                                indent=1) + "\n")
 

@@ -2,8 +2,8 @@
 
 xdist (``--dist loadfile``) hands each worker one file at a time, with one more queued, in the
 order of the collection (``--no-loadscope-reorder``; its default order is by the number of
-tests, which says little about a file's time here: 994 fuzz cases take 5 s, one study fixture
-12 s).  A costly file taken late leaves the other worker idle at the end of the run; taking the
+tests, which says little about a file's time here: about 1000 fuzz cases take 5 s, one study
+fixture 12 s).  A costly file taken late leaves the other worker idle at the end of the run; taking the
 files longest first (the LPT rule of list scheduling) leaves only small ones for the end.  Each
 file's cost is its tests' summed wall time (setup, call, teardown) in a recorded run,
 ``tests/file_costs.json``, written by ``python -m pytest --record-file-costs``.  The table only
@@ -26,10 +26,11 @@ def file_of(nodeid: str) -> str:
 
 
 def load(path: Path = TABLE) -> dict:
-    """File -> seconds from the recorded table (empty where there is none)."""
+    """File -> seconds from the recorded table (empty where there is none or it is damaged:
+    the order is then the collected one)."""
     try:
-        return dict(json.loads(path.read_text())["seconds"])
-    except FileNotFoundError:
+        return {str(f): float(s) for f, s in json.loads(path.read_text())["seconds"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
 
 

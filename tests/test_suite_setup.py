@@ -5,6 +5,7 @@ every test); every package module loaded before the first test (hypothesis's exa
 depend on the order of the files); the order of the files for the xdist workers."""
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -40,16 +41,20 @@ def test_the_choice_follows_the_environment_and_says_why():
         assert add is None and says == f"as XLA_FLAGS sets it ({named})"
 
 
-def test_every_module_of_the_packages_is_loaded_before_the_tests():
-    """The modules found on disk, each loaded: the literals hypothesis draws from are those of
-    the whole checkout in every run, whichever test files ran before."""
+def test_every_checkout_module_was_loaded_before_the_first_test():
+    """What the hook loaded before the first test (not what this test loads) is every Python
+    file of the checkout outside tests/ and docs/, as git lists them: the literals hypothesis
+    draws from are those of the whole checkout in every run, whichever test files ran before."""
     root = Path(conftest.__file__).resolve().parent.parent
-    on_disk = {".".join(p.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
-               for package in conftest.PACKAGES for p in (root / package).rglob("*.py")
-               if p.stem != "__main__"} - set(conftest.PACKAGES)
-    assert len(on_disk) > 50
-    assert set(conftest.import_every_package_module()) == on_disk
-    assert on_disk <= set(sys.modules)
+    listed = subprocess.run(["git", "ls-files", "*.py"], cwd=root, capture_output=True,
+                            text=True, check=True).stdout.split()
+    parts = [Path(f).with_suffix("").parts for f in listed if Path(f).parts[0] not in
+             ("tests", "docs")]
+    expected = {".".join(p[1:] if p[0] == "tools" else p).removesuffix(".__init__")
+                for p in parts} - set(conftest.PACKAGES)
+    assert len(expected) > 100 and "mutation" in expected and "proofs.__main__" in expected
+    assert set(conftest.PRELOADED) == expected
+    assert all(name in sys.modules for name in expected)
 
 
 def test_the_files_go_costliest_first_each_in_its_own_order():
@@ -69,6 +74,12 @@ def test_the_recorded_table_round_trips_and_a_missing_one_orders_nothing(tmp_pat
     path.write_text(json.dumps(doc))
     assert file_costs.load(path) == {"tests/b.py": 7.0, "tests/a.py": 1.0}
     assert file_costs.load(tmp_path / "none.json") == {}
+    path.write_text("<<<<<<< a merge conflict")
+    assert file_costs.load(path) == {}                  # a damaged table orders nothing
     # the committed table names test files that exist
     assert set(file_costs.load()) <= {f"tests/{p.name}"
                                       for p in Path(file_costs.TABLE).parent.glob("test_*.py")}
+
+
+def test_xdist_takes_the_files_in_the_collected_order(pytestconfig):
+    assert "--no-loadscope-reorder" in pytestconfig.getini("addopts")
