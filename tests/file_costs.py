@@ -3,8 +3,9 @@
 xdist (``--dist loadfile``) hands each worker one file at a time, with one more queued, in the
 order of the collection (``--no-loadscope-reorder``; its default order is by the number of
 tests, which says little about a file's time here: about 1000 fuzz cases take 5 s, one study
-fixture 12 s).  A costly file taken late leaves the other worker idle at the end of the run; taking the
-files longest first (the LPT rule of list scheduling) leaves only small ones for the end.  Each
+fixture 12 s).  A costly file taken late leaves the other worker idle at the end of the run;
+taking the files longest first (the LPT rule of list scheduling) leaves only small ones for the
+end.  Each
 file's cost is its tests' summed wall time (setup, call, teardown) in a recorded run,
 ``tests/file_costs.json``, written by ``python -m pytest --record-file-costs``.  The table only
 orders the files: a stale or missing entry costs time, never a result.  A file the table does not
