@@ -1,10 +1,8 @@
 """Test configuration: float64 and strict dtype promotion for every test (theory checks run in
 float64; strict promotion turns any accidental float32/float64 mix in the library into an error),
 the XLA code generator, one compilation cache for the run, every package module loaded before the
-first test (hypothesis's examples), the order of the files for the xdist workers, and the
-end-of-run summary lines."""
+first test (hypothesis's examples), and the end-of-run summary lines."""
 
-import json
 import os
 import shutil
 import subprocess
@@ -13,8 +11,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
-import file_costs
 
 # XLA's CPU code generator for the suite: the loop emitters that preceded XLA's fusion emitters
 # (--xla_cpu_use_fusion_emitters=false).  About half of the suite's CPU time is XLA compiling;
@@ -156,38 +152,6 @@ def import_every_checkout_module() -> list:
 def pytest_collection_finish(session):
     if not _xdist_controller(session.config):
         PRELOADED[:] = import_every_checkout_module()
-
-
-# The order of the test files for the xdist workers, costliest first (tests/file_costs.py); the
-# table of costs is rewritten by a run with --record-file-costs.
-COSTS: dict = {}
-
-
-def pytest_addoption(parser):
-    parser.addoption("--record-file-costs", action="store_true",
-                     help="write each test file's summed test time to tests/file_costs.json "
-                          "(the order in which the xdist workers take the files)")
-
-
-def pytest_collection_modifyitems(config, items):
-    if "PYTEST_XDIST_WORKER" in os.environ:     # every worker collects the same order
-        order = file_costs.costliest_first([it.nodeid for it in items], file_costs.load())
-        items[:] = [items[i] for i in order]
-
-
-def pytest_runtest_logreport(report):
-    if "PYTEST_XDIST_WORKER" not in os.environ:     # the controller sees every worker's reports
-        file = file_costs.file_of(report.nodeid)
-        COSTS[file] = COSTS.get(file, 0.0) + report.duration
-
-
-def pytest_sessionfinish(session):
-    if session.config.getoption("record_file_costs") and "PYTEST_XDIST_WORKER" not in os.environ:
-        command = "python -m pytest --record-file-costs " + " ".join(session.config.args)
-        merged = {f: t for f, t in {**file_costs.load(), **COSTS}.items()
-                  if (file_costs.TABLE.parent.parent / f).exists()}     # a deleted file goes
-        file_costs.TABLE.write_text(json.dumps(file_costs.table(merged, command.strip()),
-                                               indent=1) + "\n")
 
 
 # The fuzz tables' sizes and how many of their cases ran clean, printed at the end of every run

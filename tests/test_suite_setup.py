@@ -2,15 +2,13 @@
 last lines say about it, and the probe that keeps XLA's default where the installed XLA does not
 know the flag (XLA aborts on an unknown flag, so without the probe an older jaxlib would fail
 every test); every package module loaded before the first test (hypothesis's examples then do not
-depend on the order of the files); the order of the files for the xdist workers."""
+depend on the order of the files)."""
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 import conftest
-import file_costs
 
 FLAG = conftest.CODEGEN_FLAG
 
@@ -55,31 +53,3 @@ def test_every_checkout_module_was_loaded_before_the_first_test():
     assert len(expected) > 100 and "mutation" in expected and "proofs.__main__" in expected
     assert set(conftest.PRELOADED) == expected
     assert all(name in sys.modules for name in expected)
-
-
-def test_the_files_go_costliest_first_each_in_its_own_order():
-    ids = ["tests/a.py::x", "tests/b.py::y", "tests/a.py::z", "tests/new.py::w", "tests/c.py::v",
-           "tests/b.py::u"]
-    costs = {"tests/a.py": 2.0, "tests/b.py": 9.0, "tests/c.py": 0.5}
-    order = [ids[i] for i in file_costs.costliest_first(ids, costs)]
-    assert order == ["tests/new.py::w",                       # not in the table: first
-                     "tests/b.py::y", "tests/b.py::u", "tests/a.py::x", "tests/a.py::z",
-                     "tests/c.py::v"]
-
-
-def test_the_recorded_table_round_trips_and_a_missing_one_orders_nothing(tmp_path):
-    doc = file_costs.table({"tests/a.py": 1.04, "tests/b.py": 7.0}, "python -m pytest x")
-    assert list(doc["seconds"]) == ["tests/b.py", "tests/a.py"]
-    path = tmp_path / "costs.json"
-    path.write_text(json.dumps(doc))
-    assert file_costs.load(path) == {"tests/b.py": 7.0, "tests/a.py": 1.0}
-    assert file_costs.load(tmp_path / "none.json") == {}
-    path.write_text("<<<<<<< a merge conflict")
-    assert file_costs.load(path) == {}                  # a damaged table orders nothing
-    # the committed table names test files that exist
-    assert set(file_costs.load()) <= {f"tests/{p.name}"
-                                      for p in Path(file_costs.TABLE).parent.glob("test_*.py")}
-
-
-def test_xdist_takes_the_files_in_the_collected_order(pytestconfig):
-    assert "--no-loadscope-reorder" in pytestconfig.getini("addopts")
