@@ -133,8 +133,8 @@ PRELOADED: list = []
 
 def import_every_checkout_module() -> list:
     """Import each module of PACKAGES (their ``__main__`` modules run nothing on import) and
-    each script of tools/ (as its module name, with tools/ on sys.path, as the tests import
-    them); the names imported."""
+    each script of tools/ (as its module name: tools/ goes on sys.path, for the tests that
+    import them too); the names imported."""
     import importlib
     import pkgutil
     names = []

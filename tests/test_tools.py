@@ -62,10 +62,7 @@ def test_every_mutant_still_applies_to_the_code_it_names():
     """Each curated mutant's ``old`` text occurs exactly once in its file (tools/mutants.py):
     a mutant whose code moved would silently stop being checked.  And the check itself refuses
     a mutant whose text is gone."""
-    import sys
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-    from mutation import check_applies
+    from mutation import check_applies      # tools/ is on sys.path (tests/conftest.py)
     from mutants import MUTANTS
     assert MUTANTS and [m.id for m in MUTANTS if check_applies(m)] == []
     gone = MUTANTS[0]._replace(old="this text is in no file")
