@@ -296,8 +296,9 @@ _floor = S.lr * S.sigma_sq / S.mu
 
 def _complexity_stable(xp, *, mu, L, sigma_sq, r0_sq, lr, eps):  # noqa: N803
     """-log(1 - lr mu) as -log1p(-lr mu): the naive form is 0 once lr mu < 1e-16 (and the
-    bound would claim 0 steps)."""
-    return xp.ceil(xp.maximum(0.0, xp.log(r0_sq / (eps - lr * sigma_sq / mu))
+    bound would claim 0 steps); log(r_0/(eps - floor)) as a difference of logs: the quotient
+    overflows to inf when eps - floor is subnormal (about 2470 steps would claim inf)."""
+    return xp.ceil(xp.maximum(0.0, (xp.log(r0_sq) - xp.log(eps - lr * sigma_sq / mu))
                               / (-xp.log1p(-lr * mu))))
 ITERATION_COMPLEXITY_CONSTANT = Bound(
     name="ITERATION_COMPLEXITY_CONSTANT",

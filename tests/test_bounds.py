@@ -275,6 +275,20 @@ def test_constant_rate_iteration_complexity_reaches_eps(data):
     assert exact[t] <= eps
 
 
+def test_constant_rate_iteration_complexity_at_the_bottom_of_float64():
+    """eps - floor subnormal: the bound is finite and equals its symbolic expression evaluated
+    exactly (50 digits), and that many steps reach eps (the instance the thorough profile found:
+    r_0 / (eps - floor) used to overflow to inf)."""
+    h, c, y0, lr = np.array([1.0, 1.0]), np.array([0.0, 2.2250738585072014e-308]), \
+        np.array([0.0, 1.0]), 0.25
+    values = dict(mu=1.0, L=1.0, sigma_sq=c.sum(), lr=lr, r0_sq=1.0, eps=2 * lr * c.sum())
+    t = B.ITERATION_COMPLEXITY.constant(**values)
+    exact = B.ITERATION_COMPLEXITY_CONSTANT.expr.subs(
+        {getattr(S, k): sp.Rational(v) for k, v in values.items()})
+    assert t == int(exact.evalf(50)) and 2000 < t < 3000
+    assert angular.expected_sq_dist(h, c, y0, np.full(int(t), lr), 1)[int(t)] <= values["eps"]
+
+
 def test_cramer_rao_is_attained_by_the_unbiased_least_squares_estimator():
     """x_hat = -H^{-1} mean(g(0)) from t observations at x = 0 is unbiased with exactly the
     Cramer-Rao variance: a Monte Carlo check of the kind 'tight' within 4 standard errors."""
