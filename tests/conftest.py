@@ -1,8 +1,10 @@
 """Test configuration: float64 and strict dtype promotion for every test (theory checks run in
 float64; strict promotion turns any accidental float32/float64 mix in the library into an error),
-the XLA code generator, one compilation cache for the run, every package module loaded before the
-first test (hypothesis's examples), and the end-of-run summary lines."""
+how XLA compiles (its code generator and optimisations), one compilation cache for the run,
+every package module loaded before the first test (hypothesis's examples), and the end-of-run
+summary lines."""
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -12,17 +14,21 @@ from pathlib import Path
 
 import pytest
 
-# XLA's CPU code generator for the suite: the loop emitters that preceded XLA's fusion emitters
-# (--xla_cpu_use_fusion_emitters=false).  About half of the suite's CPU time is XLA compiling;
-# this generator compiles faster and runs slower, which at the suite's sizes is a net gain.  It
-# changes the last bits of float results against XLA's default, which the commands, the API and
-# the stored results use.  docs/performance.md, "The test suite", has the measurements and what
-# the suite then checks only under this generator.  AUTODROP_TEST_DEFAULT_CODEGEN=1 runs the suite
-# with the default; an XLA_FLAGS that names the flag itself decides instead; an XLA that does not
-# know the flag (it aborts on an unknown one) keeps its default.  The xdist controller (or the
-# only process) decides once, and its workers and the subprocesses they start inherit the
-# setting; the end of every run says what was used.
+# How XLA compiles the suite's programs on the CPU: with the loop emitters that preceded XLA's
+# fusion emitters (--xla_cpu_use_fusion_emitters=false) and with most of its optimisations off
+# (JAX_DISABLE_MOST_OPTIMIZATIONS=1: LLVM at -O0, no expensive passes).  About half of the
+# suite's CPU time is XLA compiling; both compile faster and run slower, which at the suite's
+# sizes is a net gain.  They change the last bits of float results against XLA's default, which
+# the commands, the API and the stored results use.  docs/performance.md, "The test suite", has
+# the measurements and what the suite then checks only as compiled this way; a test whose claim
+# is the bits of optimised code takes the fixture ``xla_optimised`` below.
+# AUTODROP_TEST_DEFAULT_CODEGEN=1 runs the suite with XLA's defaults; an XLA_FLAGS that names the
+# emitter flag, or a JAX_DISABLE_MOST_OPTIMIZATIONS already set, decides instead; an XLA that
+# does not know the emitter flag (it aborts on an unknown one) keeps its default.  The xdist
+# controller (or the only process) decides once, and its workers and the subprocesses they start
+# inherit the setting; the end of every run says what was used.
 CODEGEN_FLAG = "--xla_cpu_use_fusion_emitters=false"
+OPTIMISATIONS = "JAX_DISABLE_MOST_OPTIMIZATIONS"
 OPT_OUT = "AUTODROP_TEST_DEFAULT_CODEGEN"
 
 
@@ -59,12 +65,51 @@ def codegen_choice(env, accepts=xla_accepts) -> tuple:
     return CODEGEN_FLAG, f"loop emitters ({CODEGEN_FLAG}, set by tests/conftest.py)"
 
 
+def optimisation_choice(env) -> tuple:
+    """(the value to give JAX_DISABLE_MOST_OPTIMIZATIONS, or None; what the run's last lines
+    say was used), from the environment ``env``."""
+    if OPTIMISATIONS in env:
+        return None, f"as the environment sets it ({OPTIMISATIONS}={env[OPTIMISATIONS]})"
+    if env.get(OPT_OUT) == "1":
+        return None, f"XLA's default ({OPT_OUT}=1)"
+    return "1", f"most off ({OPTIMISATIONS}=1, set by tests/conftest.py)"
+
+
 if "PYTEST_XDIST_WORKER" in os.environ:
-    CODEGEN = "decided by the xdist controller"
+    CODEGEN = OPTIMISED = "decided by the xdist controller"
 else:
     _ADD, CODEGEN = codegen_choice(os.environ)
     if _ADD:
         os.environ["XLA_FLAGS"] = _with_flag(_ADD)
+    _SET, OPTIMISED = optimisation_choice(os.environ)
+    if _SET:
+        os.environ[OPTIMISATIONS] = _SET
+
+
+@contextlib.contextmanager
+def optimised_compiles():
+    """Compile with XLA's optimisations whatever the suite's setting, from an empty in-memory
+    cache, and drop those programs afterwards, so that no other test reuses a program compiled
+    the other way (the persistent cache keys on the setting); the setting is restored even when
+    the body fails."""
+    import jax
+    was = jax.config.read("jax_disable_most_optimizations")
+    jax.config.update("jax_disable_most_optimizations", False)
+    jax.clear_caches()
+    try:
+        yield
+    finally:
+        jax.config.update("jax_disable_most_optimizations", was)
+        jax.clear_caches()
+
+
+@pytest.fixture
+def xla_optimised():
+    """For a test whose claim is the bits of XLA's optimised code (an identity that holds only
+    as XLA's optimisations compile the programs, or trajectories pinned from optimised code)."""
+    with optimised_compiles():
+        yield
+
 
 # One persistent compilation cache for the whole run, shared by the xdist workers and by the
 # subprocesses the tests start (they inherit the environment): a program compiled by one test is
@@ -165,7 +210,7 @@ FUZZ_TABLES = {
 
 
 def pytest_terminal_summary(terminalreporter):
-    terminalreporter.write_line(f"XLA CPU code generator: {CODEGEN}")
+    terminalreporter.write_line(f"XLA CPU code generator: {CODEGEN}; optimisations: {OPTIMISED}")
     reports = [r for key in ("passed", "failed", "error", "skipped")
                for r in terminalreporter.stats.get(key, []) if hasattr(r, "nodeid")]
     for title, test in FUZZ_TABLES.items():

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 
+import conftest
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -160,7 +161,8 @@ SHARDED = textwrap.dedent("""
 
 
 def test_sharded_equals_unsharded_bit_for_bit():
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2")
+    env = {k: v for k, v in os.environ.items() if k != conftest.OPTIMISATIONS}
+    env["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
     proc = subprocess.run([sys.executable, "-c", SHARDED], capture_output=True, text=True,
                           env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr

@@ -1,5 +1,6 @@
-"""The suite's own setup (tests/conftest.py): which XLA code generator a run uses and what its
-last lines say about it, and the probe that keeps XLA's default where the installed XLA does not
+"""The suite's own setup (tests/conftest.py): which XLA code generator and optimisations a run
+uses, what its last lines say about them, the fixture that compiles optimised code for the tests
+that need its bits, and the probe that keeps XLA's default where the installed XLA does not
 know the flag (XLA aborts on an unknown flag, so without the probe an older jaxlib would fail
 every test); every package module loaded before the first test (hypothesis's examples then do not
 depend on the order of the files)."""
@@ -37,6 +38,42 @@ def test_the_choice_follows_the_environment_and_says_why():
         add, says = conftest.codegen_choice(env, _never_asked)
         named = f"--xla_cpu_use_fusion_emitters={value}"
         assert add is None and says == f"as XLA_FLAGS sets it ({named})"
+
+
+def test_the_optimisation_choice_follows_the_environment_and_says_why():
+    set_to, says = conftest.optimisation_choice({})
+    assert set_to == "1" and says == f"most off ({conftest.OPTIMISATIONS}=1, set by tests/conftest.py)"
+    set_to, says = conftest.optimisation_choice({conftest.OPT_OUT: "1"})
+    assert set_to is None and says == f"XLA's default ({conftest.OPT_OUT}=1)"
+    # a value the user set wins over the opt-out and is named as set, whatever it is
+    for value in ("0", "1", "false"):
+        set_to, says = conftest.optimisation_choice({conftest.OPTIMISATIONS: value,
+                                                     conftest.OPT_OUT: "1"})
+        assert set_to is None and says == f"as the environment sets it ({conftest.OPTIMISATIONS}={value})"
+
+
+def test_the_fixture_compiles_optimised_code_and_restores_the_suites_setting():
+    """What ``xla_optimised`` switches is what XLA receives: a program's compile options inside
+    it ask for LLVM -O3 (XLA's default), outside it for the suite's setting, which is restored
+    afterwards, also when the test fails."""
+    import jax
+    from jax._src import compiler
+
+    def level():
+        options = compiler.get_compile_options(num_replicas=1, num_partitions=1)
+        return options.executable_build_options.debug_options.xla_backend_optimization_level
+
+    suite = jax.config.read("jax_disable_most_optimizations")
+    outside = level()
+    assert outside == (0 if suite else 3)
+    with conftest.optimised_compiles():
+        assert level() == 3 and not jax.config.read("jax_disable_most_optimizations")
+    try:
+        with conftest.optimised_compiles():
+            raise KeyError("a failing test")
+    except KeyError:
+        pass
+    assert jax.config.read("jax_disable_most_optimizations") == suite and level() == outside
 
 
 def test_every_checkout_module_was_loaded_before_the_first_test():

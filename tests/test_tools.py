@@ -51,8 +51,10 @@ def test_benchmark_runs(capsys, tmp_path, monkeypatch):
     assert all(row[k] > 0 for k in ("numpy_s", "steps_s", "exact_s", "rng_s"))
     assert abs(row["steps_vs_numpy_z"]) <= 4 and abs(row["exact_vs_numpy_z"]) <= 4
     assert record["meta"]["prng_impl"] == "philox4x32"
-    # the code generator's flags are provenance too (the suite sets one: tests/conftest.py)
+    # how XLA compiled is provenance too (the suite sets both: tests/conftest.py)
     assert record["meta"]["xla_flags"] == os.environ.get("XLA_FLAGS")
+    assert record["meta"]["jax_disable_most_optimizations"] is (
+        os.environ.get("JAX_DISABLE_MOST_OPTIMIZATIONS") == "1")
     assert record["meta"]["jaxlib_version"] == jaxlib.__version__
     assert benchmark.main(["--dim", "0"]) == 2
     assert benchmark.main(["--lr", "5", "--out", str(tmp_path)]) == 2   # unstable: refused
