@@ -31,8 +31,9 @@ def git_commit():
 
 def metadata(config: dict, seed: int, x64: bool, wall: float, command=None) -> dict:
     """The ``meta`` block of results.json.  ``xla_flags``: this process's XLA_FLAGS (None when
-    unset), which can change how XLA compiles a program and so the last bits of its numbers
-    (docs/performance.md, "The test suite")."""
+    unset), and ``jax_disable_most_optimizations``: JAX's setting of that name (XLA's LLVM at
+    -O0 when true), which can change how XLA compiles a program and so the last bits of its
+    numbers (docs/performance.md, "The test suite")."""
     import jax
     import jaxlib
     import numpy as np
@@ -43,6 +44,8 @@ def metadata(config: dict, seed: int, x64: bool, wall: float, command=None) -> d
     return {"package_version": autodrop_theory.__version__, "git_commit": commit,
             "git_dirty": dirty, "jax_version": jax.__version__,
             "jaxlib_version": jaxlib.__version__, "xla_flags": os.environ.get("XLA_FLAGS"),
+            "jax_disable_most_optimizations":
+                bool(jax.config.read("jax_disable_most_optimizations")),
             "numpy_version": np.__version__,
             "scipy_version": scipy.__version__, "python_version": platform.python_version(),
             "jax_backend": jax.default_backend(), "prng_impl": PRNG_IMPL, "x64": bool(x64),
