@@ -21,7 +21,7 @@ import pytest
 # sizes is a net gain.  They change the last bits of float results against XLA's default, which
 # the commands, the API and the stored results use.  docs/performance.md, "The test suite", has
 # the measurements and what the suite then checks only as compiled this way; a test whose claim
-# is the bits of optimised code takes the fixture ``xla_optimised`` below.
+# is the bits of optimised code, or whose programs run long, takes the fixture ``xla_optimised``.
 # AUTODROP_TEST_DEFAULT_CODEGEN=1 runs the suite with XLA's defaults; an XLA_FLAGS that names the
 # emitter flag, or a JAX_DISABLE_MOST_OPTIMIZATIONS already set, decides instead; an XLA that
 # does not know the emitter flag (it aborts on an unknown one) keeps its default.  The xdist
@@ -106,7 +106,8 @@ def optimised_compiles():
 @pytest.fixture
 def xla_optimised():
     """For a test whose claim is the bits of XLA's optimised code (an identity that holds only
-    as XLA's optimisations compile the programs, or trajectories pinned from optimised code)."""
+    as XLA's optimisations compile the programs, or trajectories pinned from optimised code),
+    or whose programs run long enough that optimised code pays for its compile."""
     with optimised_compiles():
         yield
 

@@ -19,6 +19,7 @@ from simulations.nets import digits, mnist1d, models as nets, optimizers
 
 @pytest.mark.parametrize("dataset, model", [("digits", "mlp"), ("digits", "cnn"),
                                             ("mnist1d", "cnn")])
+@pytest.mark.usefixtures("xla_optimised")     # one loss evaluated ~100 times: optimised pays
 def test_gradient_matches_central_differences_in_float64(dataset, model):
     """jax.grad of the loss against central differences (h = 1e-6) at up to 7 random
     coordinates of every parameter array (one compiled loss, evaluated at each perturbed

@@ -17,6 +17,9 @@ from autodrop_theory import rule
 from simulations.methods.autodrop import DEFAULTS, package_config
 
 EPOCHS, SEEDS, H, C, Y0 = 20_000, 16, 1.0, 1.0, 10.0
+# 20,000 epochs: these programs run long enough that XLA's optimised code pays for its compile
+# (with most optimisations off, as the suite compiles otherwise, the file took 42 s, not 13 s)
+pytestmark = pytest.mark.usefixtures("xla_optimised")
 
 
 def _run(dim, lrs, ks, cfg, epochs=EPOCHS, y0=Y0, epoch_guard=True):

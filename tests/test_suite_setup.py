@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import conftest
+import numpy as np
 
 FLAG = conftest.CODEGEN_FLAG
 
@@ -55,19 +56,39 @@ def test_the_optimisation_choice_follows_the_environment_and_says_why():
 def test_the_fixture_compiles_optimised_code_and_restores_the_suites_setting():
     """What ``xla_optimised`` switches is what XLA receives: a program's compile options inside
     it ask for LLVM -O3 (XLA's default), outside it for the suite's setting, which is restored
-    afterwards, also when the test fails."""
+    afterwards, also when the test fails; a program compiled before is traced and compiled anew
+    inside and again after (never reused across the two settings)."""
     import jax
+    import jax.numpy as jnp
     from jax._src import compiler
 
     def level():
         options = compiler.get_compile_options(num_replicas=1, num_partitions=1)
         return options.executable_build_options.debug_options.xla_backend_optimization_level
 
+    traced = []
+
+    def listen(event, seconds, **_):
+        traced.append(event) if event.endswith("jaxpr_trace_duration") else None
+
     suite = jax.config.read("jax_disable_most_optimizations")
     outside = level()
     assert outside == (0 if suite else 3)
-    with conftest.optimised_compiles():
-        assert level() == 3 and not jax.config.read("jax_disable_most_optimizations")
+    f = jax.jit(lambda x: jnp.sin(x) * 0.4142 + x)
+    x = np.ones(3)
+    jax.monitoring.register_event_duration_secs_listener(listen)
+    try:
+        f(x)
+        f(x)
+        assert len(traced) == 1
+        with conftest.optimised_compiles():
+            assert level() == 3 and not jax.config.read("jax_disable_most_optimizations")
+            f(x)
+            assert len(traced) == 2
+        f(x)
+        assert len(traced) == 3
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listen)
     try:
         with conftest.optimised_compiles():
             raise KeyError("a failing test")
