@@ -296,10 +296,19 @@ _floor = S.lr * S.sigma_sq / S.mu
 
 def _complexity_stable(xp, *, mu, L, sigma_sq, r0_sq, lr, eps):  # noqa: N803
     """-log(1 - lr mu) as -log1p(-lr mu): the naive form is 0 once lr mu < 1e-16 (and the
-    bound would claim 0 steps); log(r_0/(eps - floor)) as a difference of logs: the quotient
-    overflows to inf when eps - floor is subnormal (about 2470 steps would claim inf)."""
-    return xp.ceil(xp.maximum(0.0, (xp.log(r0_sq) - xp.log(eps - lr * sigma_sq / mu))
-                              / (-xp.log1p(-lr * mu))))
+    bound would claim 0 steps).  log(r_0/(eps - floor)) as log r_0 - log(eps - floor) only where
+    the quotient could overflow (eps - floor < 2^-1000 r_0: a log above 693, which the
+    difference gives to full relative precision; the quotient overflowed to inf with eps - floor
+    subnormal); elsewhere as the log of the quotient, since the difference of two logs loses the
+    digits of a ratio near 1 (r_0 = 1e20 + 393216, eps = 1e20, floor 0.5, lr mu = 0.5 gave 0
+    steps, not 1)."""
+    gap = eps - lr * sigma_sq / mu
+    far = gap < r0_sq * 2.0 ** -1000
+    log_ratio = xp.where(far, xp.log(r0_sq) - xp.log(gap),
+                         xp.log(r0_sq / xp.where(far, r0_sq, gap)))
+    return xp.ceil(xp.maximum(0.0, log_ratio / (-xp.log1p(-lr * mu))))
+
+
 ITERATION_COMPLEXITY_CONSTANT = Bound(
     name="ITERATION_COMPLEXITY_CONSTANT",
     expr=sp.ceiling(sp.Max(0, sp.log(S.r0_sq / (S.eps - _floor)) / (-sp.log(1 - S.lr * S.mu)))),

@@ -275,18 +275,52 @@ def test_constant_rate_iteration_complexity_reaches_eps(data):
     assert exact[t] <= eps
 
 
+def _complexity_cases():
+    """(mu, L, sigma_sq, lr, r0_sq, eps) across float64: r_0 from 1e-300 to 1e300, ratios
+    r_0/(eps - floor) 1 to 3 ulps above 1 (where a difference of two logs loses every digit),
+    1e5, and as large as float64 allows (eps - floor near the smallest subnormal: the quotient
+    itself overflows); lr mu = 0.5 and 1e-12; with and without a noise floor."""
+    cases = []
+    for e in range(-300, 301, 60):
+        for lr in (0.5, 1e-12):
+            for noisy in (False, True):
+                gap = 10.0 ** e
+                sigma_sq = gap if noisy else 0.0          # floor = lr sigma^2 / mu
+                eps = gap + lr * sigma_sq
+                gap_f = eps - lr * sigma_sq
+                for r0 in (np.nextafter(gap_f, np.inf), gap_f * (1 + 3 * 2.0 ** -52), gap_f * 1e5):
+                    cases.append((1.0, 1.0, sigma_sq, lr, float(r0), eps))
+    for r0 in (1.0, 1e-20, 1e300):                         # eps - floor subnormal
+        cases.append((1.0, 1.0, 2.2250738585072014e-308, 0.25, r0, 2 * 0.25 * 2.2250738585072014e-308))
+    return cases
+
+
+def test_constant_rate_iteration_complexity_equals_its_expression_across_float64():
+    """The stable evaluator against the bound's symbolic expression evaluated exactly (the
+    floats as rationals, 50 digits) on every case of :func:`_complexity_cases`.  Two defects it
+    catches: the quotient r_0/(eps - floor) overflowed to inf (2468 steps suffice on the
+    thorough profile's instance), and log r_0 - log(eps - floor) said 0 steps where 1 is right."""
+    names = ("mu", "L", "sigma_sq", "lr", "r0_sq", "eps")
+    wrong = []
+    for case in _complexity_cases():
+        values = dict(zip(names, case))
+        t = B.ITERATION_COMPLEXITY.constant(**values)
+        exact = int(B.ITERATION_COMPLEXITY_CONSTANT.expr.subs(
+            {getattr(S, k): sp.Rational(v) for k, v in values.items()}).evalf(50))
+        if t != exact:
+            wrong.append((values, t, exact))
+    assert len(_complexity_cases()) > 100 and not wrong, wrong[:3]
+
+
 def test_constant_rate_iteration_complexity_at_the_bottom_of_float64():
-    """eps - floor subnormal: the bound is finite and equals its symbolic expression evaluated
-    exactly (50 digits), and that many steps reach eps (the instance the thorough profile found:
-    r_0 / (eps - floor) used to overflow to inf)."""
+    """eps - floor subnormal (the instance the thorough profile found): that many steps reach
+    eps by the exact recursion."""
     h, c, y0, lr = np.array([1.0, 1.0]), np.array([0.0, 2.2250738585072014e-308]), \
         np.array([0.0, 1.0]), 0.25
     values = dict(mu=1.0, L=1.0, sigma_sq=c.sum(), lr=lr, r0_sq=1.0, eps=2 * lr * c.sum())
-    t = B.ITERATION_COMPLEXITY.constant(**values)
-    exact = B.ITERATION_COMPLEXITY_CONSTANT.expr.subs(
-        {getattr(S, k): sp.Rational(v) for k, v in values.items()})
-    assert t == int(exact.evalf(50)) and 2000 < t < 3000
-    assert angular.expected_sq_dist(h, c, y0, np.full(int(t), lr), 1)[int(t)] <= values["eps"]
+    t = int(B.ITERATION_COMPLEXITY.constant(**values))
+    assert 2000 < t < 3000
+    assert angular.expected_sq_dist(h, c, y0, np.full(t, lr), 1)[t] <= values["eps"]
 
 
 def test_cramer_rao_is_attained_by_the_unbiased_least_squares_estimator():
