@@ -48,7 +48,9 @@ __all__ = ["UnitError", "map_units", "cluster", "progress", "worker_env",
 CONNECT_TIMEOUT = 5.0
 MAX_WORKERS = 512          # local worker processes (--workers); a bigger cluster: --scheduler
 # jax.config options that change a unit's numbers: the workers use the caller's values
-JAX_SETTINGS = ("jax_enable_x64", "jax_numpy_dtype_promotion", "jax_default_matmul_precision")
+# (jax_disable_most_optimizations: how XLA compiles, hence the last bits; docs/results.md)
+JAX_SETTINGS = ("jax_enable_x64", "jax_numpy_dtype_promotion", "jax_default_matmul_precision",
+                "jax_disable_most_optimizations")
 # one thread per worker: XLA's CPU backend and the BLAS libraries would otherwise each start a
 # thread per core in every worker process
 THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
@@ -75,7 +77,7 @@ class _Task:
 
         from . import compile_cache
         for name, value in self.settings.items():
-            if getattr(jax.config, name) != value:
+            if _read(jax, name) != value:
                 jax.config.update(name, value)
         if self.cache is not False:            # False: leave the worker's own setting
             try:
@@ -85,11 +87,20 @@ class _Task:
         return self.fn(unit)
 
 
+def _read(jax, name):
+    """A jax.config option's value: a context-managed setting is an attribute, a plain flag
+    (jax_disable_most_optimizations) is read."""
+    try:
+        return getattr(jax.config, name)
+    except AttributeError:
+        return jax.config.read(name)
+
+
 def _settings() -> dict:
     if "jax" not in sys.modules:
         return {}
     import jax
-    return {name: getattr(jax.config, name) for name in JAX_SETTINGS}
+    return {name: _read(jax, name) for name in JAX_SETTINGS}
 
 
 def progress(iterable, quiet: bool, desc: str, total=None):

@@ -164,6 +164,27 @@ def test_a_unit_that_raises_is_named_here_and_on_a_cluster(client, monkeypatch):
         executor.map_units(_fails_on_one, [3, 0], labels=["x"])
 
 
+def _settings_seen(name):
+    import jax
+    return executor._read(jax, name)
+
+
+def test_a_worker_takes_the_callers_jax_settings_flags_included():
+    """What a worker applies before a unit: every setting of JAX_SETTINGS as the caller had it,
+    the plain flag jax_disable_most_optimizations included (read, not an attribute); run here
+    on a worker's task in this process, the caller's values changed and then restored."""
+    import jax
+    name = "jax_disable_most_optimizations"
+    was = executor._settings()
+    assert set(was) == set(executor.JAX_SETTINGS) and was[name] == jax.config.read(name)
+    task = executor._Task(_settings_seen, dict(was, **{name: not was[name]}), cache=False)
+    try:
+        assert task(name) is (not was[name])
+    finally:
+        jax.config.update(name, was[name])
+    assert executor._settings() == was
+
+
 def test_an_unreachable_scheduler_is_refused_fast_in_one_line(monkeypatch, tmp_path):
     monkeypatch.setattr(executor, "CONNECT_TIMEOUT", 1.0)
     start = time.perf_counter()
