@@ -23,7 +23,8 @@ import pytest
 # the measurements and what the suite then checks only as compiled this way; a test whose claim
 # is the bits of optimised code, or whose programs run long, takes the fixture ``xla_optimised``.
 # AUTODROP_TEST_DEFAULT_CODEGEN=1 runs the suite with XLA's defaults; an XLA_FLAGS that names the
-# emitter flag, or a JAX_DISABLE_MOST_OPTIMIZATIONS already set, decides instead; an XLA that
+# emitter flag, or a JAX_DISABLE_MOST_OPTIMIZATIONS already set, decides instead (except in the
+# fixture's tests and the sharded test's subprocess, which runs XLA's defaults); an XLA that
 # does not know the emitter flag (it aborts on an unknown one) keeps its default.  The xdist
 # controller (or the only process) decides once, and its workers and the subprocesses they start
 # inherit the setting; the end of every run says what was used.
@@ -63,6 +64,17 @@ def codegen_choice(env, accepts=xla_accepts) -> tuple:
         return None, (f"XLA's default (this XLA refused {CODEGEN_FLAG}; the suite takes about "
                       "30% longer)")
     return CODEGEN_FLAG, f"loop emitters ({CODEGEN_FLAG}, set by tests/conftest.py)"
+
+
+def env_flag(value) -> bool:
+    """An environment variable's value read as JAX reads its boolean ones (unset: False)."""
+    if value is None:
+        return False
+    if value.lower() in ("y", "yes", "t", "true", "on", "1"):
+        return True
+    if value.lower() in ("n", "no", "f", "false", "off", "0"):
+        return False
+    raise ValueError(f"{OPTIMISATIONS}={value!r}: not a value JAX reads as true or false")
 
 
 def optimisation_choice(env) -> tuple:
@@ -107,7 +119,10 @@ def optimised_compiles():
 def xla_optimised():
     """For a test whose claim is the bits of XLA's optimised code (an identity that holds only
     as XLA's optimisations compile the programs, or trajectories pinned from optimised code),
-    or whose programs run long enough that optimised code pays for its compile."""
+    or whose programs run long enough that optimised code pays for its compile.  It covers the
+    test's own process (and the Dask workers it starts, which take the caller's JAX settings),
+    not a subprocess it starts (which compiles as the environment says), nor a module- or
+    session-scoped fixture computed before it."""
     with optimised_compiles():
         yield
 
@@ -152,6 +167,10 @@ def pytest_configure(config):
                       float(os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"]))
     jax.config.update("jax_enable_x64", True)
     jax.config.update("jax_numpy_dtype_promotion", "strict")
+    # JAX reads JAX_DISABLE_MOST_OPTIMIZATIONS when it is first imported: set it again for a
+    # process that imported JAX before this file set the variable (pytest.main from a session)
+    if OPTIMISATIONS in os.environ:
+        jax.config.update("jax_disable_most_optimizations", env_flag(os.environ[OPTIMISATIONS]))
     # Deterministic property tests: the same examples on every run, no deadline flakiness under
     # JIT compilation.
     settings.register_profile("ci", derandomize=True, deadline=None, max_examples=60,

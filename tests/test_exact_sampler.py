@@ -134,7 +134,8 @@ def test_cholesky_reproduces_singular_covariances():
 # --------------------------------------------------------------- against the step level
 MODEL = default_model(dim=8, mu=0.05, L=1.0, sigma_sq=1.0, seed=3)
 # every test below that runs the exact sampler on MODEL runs all of these (one compiled program
-# for the file; a test reads the methods it checks), except the corrupted sampler's own copy
+# for the file, and its optimised compile for the test of common random numbers; a test reads
+# the methods it checks), except the corrupted sampler's own copy
 EPOCH_LEVEL = ["autodrop", "constant", "step_decay", "averaged", "inverse_time", "oracle",
                "autodrop_immediate"]
 E, K, S = 30, 6, 1500

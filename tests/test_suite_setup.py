@@ -5,6 +5,7 @@ know the flag (XLA aborts on an unknown flag, so without the probe an older jaxl
 every test); every package module loaded before the first test (hypothesis's examples then do not
 depend on the order of the files)."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,14 @@ def test_the_choice_follows_the_environment_and_says_why():
 
 
 def test_the_optimisation_choice_follows_the_environment_and_says_why():
+    assert [conftest.env_flag(v) for v in (None, "1", "true", "On", "0", "false", "no")] == \
+        [False, True, True, True, False, False, False]
+    try:
+        conftest.env_flag("maybe")
+    except ValueError as error:
+        assert conftest.OPTIMISATIONS in str(error)
+    else:
+        raise AssertionError("a value JAX refuses was read")
     set_to, says = conftest.optimisation_choice({})
     assert set_to == "1" and says == f"most off ({conftest.OPTIMISATIONS}=1, set by tests/conftest.py)"
     set_to, says = conftest.optimisation_choice({conftest.OPT_OUT: "1"})
@@ -54,10 +63,12 @@ def test_the_optimisation_choice_follows_the_environment_and_says_why():
 
 
 def test_the_fixture_compiles_optimised_code_and_restores_the_suites_setting():
-    """What ``xla_optimised`` switches is what XLA receives: a program's compile options inside
-    it ask for LLVM -O3 (XLA's default), outside it for the suite's setting, which is restored
-    afterwards, also when the test fails; a program compiled before is traced and compiled anew
-    inside and again after (never reused across the two settings)."""
+    """The suite's setting reached JAX (as JAX reads the environment variable), and what
+    ``xla_optimised`` switches is what XLA receives: a program's compile options inside it ask
+    for XLA's optimisation level (LLVM -O3 unless XLA_FLAGS says otherwise), outside it for the
+    suite's setting, which is restored afterwards, also when the test fails; a program compiled
+    before is traced and compiled anew inside and again after (never reused across the two
+    settings).  The compile options are read through jax._src.compiler (no public API)."""
     import jax
     import jax.numpy as jnp
     from jax._src import compiler
@@ -66,14 +77,18 @@ def test_the_fixture_compiles_optimised_code_and_restores_the_suites_setting():
         options = compiler.get_compile_options(num_replicas=1, num_partitions=1)
         return options.executable_build_options.debug_options.xla_backend_optimization_level
 
+    named = [f.split("=")[1] for f in os.environ.get("XLA_FLAGS", "").split()
+             if f.startswith("--xla_backend_optimization_level=")]
+    optimised = int(named[-1]) if named else 3        # XLA's default: LLVM at -O3
     traced = []
 
     def listen(event, seconds, **_):
         traced.append(event) if event.endswith("jaxpr_trace_duration") else None
 
     suite = jax.config.read("jax_disable_most_optimizations")
+    assert suite is conftest.env_flag(os.environ.get(conftest.OPTIMISATIONS))
     outside = level()
-    assert outside == (0 if suite else 3)
+    assert outside == (0 if suite else optimised)
     f = jax.jit(lambda x: jnp.sin(x) * 0.4142 + x)
     x = np.ones(3)
     jax.monitoring.register_event_duration_secs_listener(listen)
@@ -82,7 +97,7 @@ def test_the_fixture_compiles_optimised_code_and_restores_the_suites_setting():
         f(x)
         assert len(traced) == 1
         with conftest.optimised_compiles():
-            assert level() == 3 and not jax.config.read("jax_disable_most_optimizations")
+            assert level() == optimised and not jax.config.read("jax_disable_most_optimizations")
             f(x)
             assert len(traced) == 2
         f(x)

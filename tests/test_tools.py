@@ -5,6 +5,7 @@ import json
 import math
 import os
 
+import conftest
 import jaxlib
 import pytest
 
@@ -53,8 +54,8 @@ def test_benchmark_runs(capsys, tmp_path, monkeypatch):
     assert record["meta"]["prng_impl"] == "philox4x32"
     # how XLA compiled is provenance too (the suite sets both: tests/conftest.py)
     assert record["meta"]["xla_flags"] == os.environ.get("XLA_FLAGS")
-    assert record["meta"]["jax_disable_most_optimizations"] is (
-        os.environ.get("JAX_DISABLE_MOST_OPTIMIZATIONS") == "1")
+    assert record["meta"]["jax_disable_most_optimizations"] is conftest.env_flag(
+        os.environ.get(conftest.OPTIMISATIONS))
     assert record["meta"]["jaxlib_version"] == jaxlib.__version__
     assert benchmark.main(["--dim", "0"]) == 2
     assert benchmark.main(["--lr", "5", "--out", str(tmp_path)]) == 2   # unstable: refused
