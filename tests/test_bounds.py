@@ -290,8 +290,9 @@ def _complexity_cases():
                 gap_f = eps - lr * sigma_sq
                 for r0 in (np.nextafter(gap_f, np.inf), gap_f * (1 + 3 * 2.0 ** -52), gap_f * 1e5):
                     cases.append((1.0, 1.0, sigma_sq, lr, float(r0), eps))
-    for r0 in (1.0, 1e-20, 1e300):                         # eps - floor subnormal
-        cases.append((1.0, 1.0, 2.2250738585072014e-308, 0.25, r0, 2 * 0.25 * 2.2250738585072014e-308))
+    tiny = 2.2250738585072014e-308                         # eps - floor = 0.25 tiny, subnormal
+    for r0 in (1.0, 1e-20, 1e300):
+        cases.append((1.0, 1.0, tiny, 0.25, r0, 2 * 0.25 * tiny))
     return cases
 
 
@@ -301,15 +302,15 @@ def test_constant_rate_iteration_complexity_equals_its_expression_across_float64
     catches: the quotient r_0/(eps - floor) overflowed to inf (2468 steps suffice on the
     thorough profile's instance), and log r_0 - log(eps - floor) said 0 steps where 1 is right."""
     names = ("mu", "L", "sigma_sq", "lr", "r0_sq", "eps")
-    wrong = []
-    for case in _complexity_cases():
+    wrong, cases = [], _complexity_cases()
+    for case in cases:
         values = dict(zip(names, case))
         t = B.ITERATION_COMPLEXITY.constant(**values)
         exact = int(B.ITERATION_COMPLEXITY_CONSTANT.expr.subs(
             {getattr(S, k): sp.Rational(v) for k, v in values.items()}).evalf(50))
         if t != exact:
             wrong.append((values, t, exact))
-    assert len(_complexity_cases()) > 100 and not wrong, wrong[:3]
+    assert len(cases) > 100 and not wrong, wrong[:3]
 
 
 def test_constant_rate_iteration_complexity_at_the_bottom_of_float64():

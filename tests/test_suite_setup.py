@@ -52,14 +52,16 @@ def test_the_optimisation_choice_follows_the_environment_and_says_why():
     else:
         raise AssertionError("a value JAX refuses was read")
     set_to, says = conftest.optimisation_choice({})
-    assert set_to == "1" and says == f"most off ({conftest.OPTIMISATIONS}=1, set by tests/conftest.py)"
+    assert set_to == "1"
+    assert says == f"most off ({conftest.OPTIMISATIONS}=1, set by tests/conftest.py)"
     set_to, says = conftest.optimisation_choice({conftest.OPT_OUT: "1"})
     assert set_to is None and says == f"XLA's default ({conftest.OPT_OUT}=1)"
     # a value the user set wins over the opt-out and is named as set, whatever it is
     for value in ("0", "1", "false"):
         set_to, says = conftest.optimisation_choice({conftest.OPTIMISATIONS: value,
                                                      conftest.OPT_OUT: "1"})
-        assert set_to is None and says == f"as the environment sets it ({conftest.OPTIMISATIONS}={value})"
+        assert set_to is None
+        assert says == f"as the environment sets it ({conftest.OPTIMISATIONS}={value})"
 
 
 def test_the_fixture_compiles_optimised_code_and_restores_the_suites_setting():
@@ -83,7 +85,8 @@ def test_the_fixture_compiles_optimised_code_and_restores_the_suites_setting():
     traced = []
 
     def listen(event, seconds, **_):
-        traced.append(event) if event.endswith("jaxpr_trace_duration") else None
+        if event.endswith("jaxpr_trace_duration"):
+            traced.append(event)
 
     suite = jax.config.read("jax_disable_most_optimizations")
     assert suite is conftest.env_flag(os.environ.get(conftest.OPTIMISATIONS))
